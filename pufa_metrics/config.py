@@ -1,0 +1,231 @@
+"""Paths and settings.
+
+Paths follow the project layout (``data/raw``, ``data/processed``, ``reports``). Settings come from
+``pufa.toml``: targets and thresholds an analyst edits without touching code. Every key is optional
+and falls back to the defaults below, which follow ``DOMAIN.md``'s sourced targets.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+PROCESSED_DIR = DATA_DIR / "processed"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+FIGURES_DIR = REPORTS_DIR / "figures"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+SETTINGS_FILE = PROJECT_ROOT / "pufa.toml"
+
+#: Defaults for every section and key of ``pufa.toml``.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "period": {"start": None, "end": None, "as_of": None},
+    "targets": {
+        "awareness": 0.90,
+        "support": 0.90,
+        "satisfaction": 0.90,
+        "knowledge": 0.90,
+        "attendance_per_100": 10.0,
+        "max_days_without_event": 365,
+        "max_gap_days": 270,
+        "min_respondents": 10,
+        "legal_literates_per_village": 3,
+        "collective_study_per_year": 2,
+        "lqas_lower_gap": 0.30,
+    },
+    "topics": {"required": ["宪法", "民法典", "反电信网络诈骗", "禁毒"]},
+    "audiences": {"required": ["老年人", "青少年", "妇女", "外出务工人员"]},
+    "survey": {
+        "positive_awareness": ["知道", "听说过", "了解", "比较了解", "是"],
+        "positive_support": ["支持", "比较支持", "非常支持"],
+        "positive_satisfaction": ["满意", "比较满意", "非常满意"],
+        "missing": ["不清楚", "说不清", "未作答", "拒答", "(跳过)", "-3"],
+    },
+    "training": {"pass_mark": 80, "required_hours": 40},
+    "services": {
+        "adviser_lectures_per_quarter": 1,
+        "adviser_days_per_month": 2,
+        "max_days_without_adviser": 90,
+        "site_stale_months": 12,
+    },
+    "privacy": {"suppress_below": 5, "salt": ""},
+    "files": {},
+}
+
+_NUMBER = (int, float)
+
+
+def _check_value(section: str, key: str, value: Any, default: Any, source: str) -> Any:
+    where = f"{source}: [{section}] {key}"
+    if section == "period":
+        if value in (None, ""):
+            return None
+        try:
+            return pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{where} = {value!r} is not a date; write it as \"YYYY-MM-DD\". "
+                f"（日期格式应为 YYYY-MM-DD）"
+            ) from exc
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{where} should be true or false, got {value!r}")
+        return value
+    if isinstance(default, _NUMBER):
+        if isinstance(value, bool) or not isinstance(value, _NUMBER):
+            raise ValueError(f"{where} should be a number, got {value!r}（应为数字）")
+        if value < 0:
+            raise ValueError(f"{where} should not be negative, got {value!r}（不能为负数）")
+        return value
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ValueError(f"{where} should be text, got {value!r}")
+        return value
+    if isinstance(default, list):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{where} should be a list of text values, got {value!r}")
+        return list(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Targets and thresholds from ``pufa.toml``.
+
+    Attributes mirror the file's sections: ``period``, ``targets``, ``topics``, ``audiences``,
+    ``survey``, ``training``, ``services``, ``privacy``, ``files``. Use :meth:`load` to read a
+    file; ``Settings()`` gives the defaults.
+
+    Examples
+    --------
+    >>> s = Settings()
+    >>> s.targets["awareness"], s.required_topics
+    (0.9, ('宪法', '民法典', '反电信网络诈骗', '禁毒'))
+    >>> Settings.from_dict({"targets": {"awareness": 0.8}}).targets["awareness"]
+    0.8
+    """
+
+    period: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["period"]))
+    targets: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["targets"]))
+    topics: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["topics"]))
+    audiences: dict[str, Any] = field(
+        default_factory=lambda: copy.deepcopy(DEFAULTS["audiences"])
+    )
+    survey: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["survey"]))
+    training: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["training"]))
+    services: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["services"]))
+    privacy: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["privacy"]))
+    files: dict[str, Any] = field(default_factory=dict)
+
+    # -- convenience -----------------------------------------------------------------------
+    @property
+    def start(self) -> pd.Timestamp | None:
+        """Start of the reporting period, or None."""
+        return self.period.get("start")
+
+    @property
+    def end(self) -> pd.Timestamp | None:
+        """End of the reporting period, or None."""
+        return self.period.get("end")
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        """Reference date for recency ("today"); defaults to ``end``."""
+        return self.period.get("as_of") or self.period.get("end")
+
+    @property
+    def required_topics(self) -> tuple[str, ...]:
+        """Topics every village should hear about."""
+        return tuple(self.topics["required"])
+
+    @property
+    def required_audiences(self) -> tuple[str, ...]:
+        """Audience groups every village should target."""
+        return tuple(self.audiences["required"])
+
+    @property
+    def suppress_below(self) -> int:
+        """Groups smaller than this are suppressed in published outputs."""
+        return int(self.privacy["suppress_below"])
+
+    def positive_answers(self, domain: str) -> tuple[str, ...]:
+        """Answers counted as positive for a survey domain (awareness, support, satisfaction)."""
+        return tuple(self.survey.get(f"positive_{domain}", ()))
+
+    @property
+    def missing_answers(self) -> tuple[str, ...]:
+        """Answers that count as no answer."""
+        return tuple(self.survey["missing"])
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "settings") -> Settings:
+        """Build settings from a nested dict (as read from TOML), checking every key."""
+        if not isinstance(data, dict):
+            raise TypeError(f"{source}: expected a table of sections, got {type(data).__name__}")
+        merged: dict[str, dict[str, Any]] = copy.deepcopy(DEFAULTS)
+        for section, values in data.items():
+            if section not in DEFAULTS:
+                raise ValueError(
+                    f"{source}: unknown section [{section}]; known sections are "
+                    f"{', '.join(DEFAULTS)}（未知的配置节）"
+                )
+            if not isinstance(values, dict):
+                raise ValueError(f"{source}: [{section}] should be a table, got {values!r}")
+            for key, value in values.items():
+                if section == "files":
+                    if isinstance(value, str):
+                        value = [value]
+                    if not isinstance(value, list):
+                        raise ValueError(
+                            f"{source}: [files] {key} should be a glob or a list of globs"
+                        )
+                    merged["files"][key] = value
+                    continue
+                if section == "survey" and key.startswith("positive_"):
+                    default: Any = []
+                elif key not in DEFAULTS[section]:
+                    raise ValueError(
+                        f"{source}: unknown key [{section}] {key}; known keys are "
+                        f"{', '.join(DEFAULTS[section])}（未知的配置项）"
+                    )
+                else:
+                    default = DEFAULTS[section][key]
+                merged[section][key] = _check_value(section, key, value, default, source)
+        for key in ("start", "end", "as_of"):
+            merged["period"][key] = _check_value(
+                "period", key, merged["period"][key], None, source
+            )
+        p = merged["period"]
+        if p["start"] is not None and p["end"] is not None and p["start"] > p["end"]:
+            raise ValueError(
+                f"{source}: [period] start {p['start'].date()} is after end {p['end'].date()}"
+                "（开始日期晚于结束日期）"
+            )
+        return cls(**merged)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Settings:
+        """Read ``pufa.toml`` (default: the project's); a missing file gives the defaults.
+
+        Raises
+        ------
+        ValueError
+            When the file is not valid TOML or a key has the wrong type; the message names the
+            file, the section and the key.
+        """
+        path = SETTINGS_FILE if path is None else Path(path)
+        if not path.exists():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not a valid TOML file ({exc})（配置文件格式错误）") from exc
+        return cls.from_dict(data, source=str(path))
