@@ -1,0 +1,1142 @@
+"""Survey rates with honest uncertainty: awareness, support, satisfaction and knowledge.
+
+A survey (问卷) has one row per respondent and one column per item; the codebook says, per item,
+which answers count as positive (知道/听说过 → aware), which are no answer (不清楚/未作答), and for
+knowledge items the correct answer. From these the functions here give:
+
+- :func:`awareness_rates`: per group and item the unweighted ``n`` and ``n_positive``, the weighted
+  ``rate``, Kish's effective sample size ``n_eff`` and a confidence interval on ``n_eff``;
+- :func:`proportion_ci`: binomial confidence intervals (Wilson by default), n = 0 → NaN;
+- :func:`kish_effective_n`: (Σw)² / Σw²;
+- :func:`rake_weights`: iterative proportional fitting of weights to population margins;
+- :func:`lqas_decision_rule` and :func:`lqas_classify`: Lot Quality Assurance Sampling decisions
+  with the rule's provider (α) and consumer (β) risks;
+- :func:`shrink_rates`: beta-binomial empirical Bayes, so that villages with few answers are not
+  ranked on noise.
+
+Everything is vectorised: the answers of each item are classified once (per distinct answer, not
+per row) and all sums come from one ``np.bincount`` pass per item and quantity.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+from statsmodels.stats.proportion import proportion_confint
+
+__all__ = [
+    "LQASRule",
+    "awareness_rates",
+    "kish_effective_n",
+    "lqas_classify",
+    "lqas_decision_rule",
+    "proportion_ci",
+    "rake_weights",
+    "shrink_rates",
+]
+
+#: Accepted spellings of the interval methods → statsmodels' ``proportion_confint`` names.
+_CI_METHODS: dict[str, str] = {
+    "wilson": "wilson",
+    "clopper-pearson": "beta",
+    "beta": "beta",
+    "exact": "beta",
+    "jeffreys": "jeffreys",
+    "agresti-coull": "agresti_coull",
+    "normal": "normal",
+    "wald": "normal",
+}
+
+#: Survey domains a codebook may use (DESIGN.md, codebook table).
+DOMAINS: tuple[str, ...] = ("awareness", "knowledge", "support", "satisfaction")
+
+#: LQAS lower threshold = target − this (ANCHORS.md §3; pufa.toml [targets] lqas_lower_gap).
+LQAS_LOWER_GAP = 0.30
+
+_OUTPUT_COLUMNS = ("item", "domain", "n", "n_positive", "rate", "n_eff", "ci_low", "ci_high")
+_ANSWER_SPLIT = ("、", "|", "｜")
+
+
+# --------------------------------------------------------------------------------------------
+# Input checks shared by the functions below
+# --------------------------------------------------------------------------------------------
+
+
+def _check_frame(frame: object, name: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name!r} should be a pandas DataFrame, got {type(frame).__name__}")
+    return frame
+
+
+def _check_columns(frame: pd.DataFrame, name: str, columns: Sequence[Hashable]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{name!r} has no column {', '.join(map(repr, missing))}; "
+            f"columns are {list(frame.columns)}（缺少列：{', '.join(map(str, missing))}）"
+        )
+
+
+def _check_level(level: object) -> float:
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)):
+        raise TypeError(f"'level' should be a number between 0 and 1, got {level!r}")
+    if not 0 < float(level) < 1:
+        raise ValueError(
+            f"'level' should be between 0 and 1 (e.g. 0.95), got {level!r}"
+            "（置信水平应在 0 与 1 之间）"
+        )
+    return float(level)
+
+
+def _check_probability(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+        raise TypeError(f"{name!r} should be a proportion between 0 and 1, got {value!r}")
+    if not 0 < float(value) < 1:
+        raise ValueError(f"{name!r} should be strictly between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _ci_method(method: object) -> str:
+    if not isinstance(method, str):
+        raise TypeError(f"'method' should be a string, got {type(method).__name__}")
+    key = method.strip().lower().replace("_", "-")
+    if key not in _CI_METHODS:
+        raise ValueError(
+            f"'method' was {method!r} but is expected to be one of "
+            f"{sorted(_CI_METHODS)}（不支持的区间方法）"
+        )
+    return _CI_METHODS[key]
+
+
+def _by_columns(by: object, name: str = "by") -> list[Hashable]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    if isinstance(by, (list, tuple)) and all(isinstance(c, str) for c in by):
+        if len(set(by)) != len(by):
+            raise ValueError(f"{name!r} lists a column twice: {list(by)}")
+        return list(by)
+    raise TypeError(f"{name!r} should be None, a column name or a list of names, got {by!r}")
+
+
+def _as_float_array(value: object, name: str) -> np.ndarray:
+    if isinstance(value, (pd.Series, pd.Index)):
+        if pd.api.types.is_bool_dtype(value.dtype) or not pd.api.types.is_numeric_dtype(
+            value.dtype
+        ):
+            raise TypeError(f"{name!r} should hold numbers, got dtype {value.dtype}")
+        return value.to_numpy(dtype="float64", na_value=np.nan)
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name!r} should be a number or an array of numbers, got "
+            f"{type(value).__name__} of dtype {arr.dtype}"
+        )
+    return arr.astype("float64")
+
+
+def _resolve_weights(frame: pd.DataFrame, weight: object, name: str) -> np.ndarray | None:
+    """The weight column as float64, or None for unweighted (see awareness_rates)."""
+    if weight is False:
+        return None
+    if weight is None or weight is True:
+        if weight is True:
+            raise TypeError("'weight' should be None, False or a column name, got True")
+        if "weight" not in frame.columns:
+            return None
+        column = "weight"
+        series = frame[column]
+        if series.isna().all():  # a placeholder column (e.g. added by schema.coerce)
+            return None
+    elif isinstance(weight, str):
+        if weight not in frame.columns:
+            raise ValueError(
+                f"'weight' names column {weight!r}, which {name!r} does not have; columns are "
+                f"{list(frame.columns)}（权重列不存在）"
+            )
+        column = weight
+        series = frame[column]
+    else:
+        raise TypeError(f"'weight' should be None, False or a column name, got {weight!r}")
+    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(series.dtype):
+        raise TypeError(f"weight column {column!r} should be numeric, got dtype {series.dtype}")
+    w = series.to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~(np.isfinite(w) & (w > 0))
+    if bad.any():
+        raise ValueError(
+            f"weight column {column!r} of {name!r} should be positive and finite in every row; "
+            f"{int(bad.sum())} of {len(w)} rows are missing, zero, negative or infinite "
+            f"（{int(bad.sum())} 行权重缺失或不为正数）"
+        )
+    return w
+
+
+# --------------------------------------------------------------------------------------------
+# Confidence intervals and effective sample size
+# --------------------------------------------------------------------------------------------
+
+
+def proportion_ci(
+    k: float | Sequence[float] | np.ndarray | pd.Series,
+    n: float | Sequence[float] | np.ndarray | pd.Series,
+    *,
+    method: str = "wilson",
+    level: float = 0.95,
+) -> tuple[Any, Any]:
+    """Two-sided confidence interval for a binomial proportion ``k / n``.
+
+    Delegates to statsmodels' ``proportion_confint`` (which accepts arrays and non-integer counts,
+    as needed for a weighted rate on Kish's effective n) and adds input checks and the n = 0 case.
+
+    Parameters
+    ----------
+    k : float or array-like
+        Number of positive answers; may be non-integer (``rate * n_eff``). NaN gives NaN.
+    n : float or array-like
+        Number of answers (or effective number); ``n == 0`` gives NaN bounds.
+    method : str, default "wilson"
+        ``"wilson"`` (score interval), ``"clopper-pearson"`` (alias ``"beta"``, ``"exact"``),
+        ``"jeffreys"``, ``"agresti-coull"``, or ``"normal"`` (Wald, alias ``"wald"``).
+        Underscores are accepted for hyphens.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple
+        ``(low, high)``: two floats when both ``k`` and ``n`` are scalars, else two float arrays
+        of the broadcast shape.
+
+    Raises
+    ------
+    TypeError
+        When ``k`` or ``n`` is not numeric.
+    ValueError
+        For an unknown method, a level outside (0, 1), a negative ``n`` or ``k`` outside [0, n].
+
+    Notes
+    -----
+    Wilson, Agresti-Coull and normal bounds are clipped to [0, 1] (statsmodels; R's ``binom``
+    does not clip). Clopper-Pearson gives 0 / 1 at k = 0 / k = n. Jeffreys is the equal-tailed
+    interval of the Beta(k + ½, n − k + ½) posterior at every k, as statsmodels computes it; it
+    equals R ``binom.confint``'s ``"bayes"`` column at 0 < k < n (checked at 4/20), but differs
+    at k = 0 and k = n, where R reports one-sided bounds (0 or 1). We follow statsmodels.
+
+    Examples
+    --------
+    >>> low, high = proportion_ci(4, 20)
+    >>> round(low, 4), round(high, 4)
+    (0.0807, 0.416)
+    >>> low, high = proportion_ci([4, 0], [20, 0], method="clopper-pearson")
+    >>> np.round(low, 4).tolist(), np.round(high, 4).tolist()
+    ([0.0573, nan], [0.4366, nan])
+    """
+    sm_method = _ci_method(method)
+    alpha = 1.0 - _check_level(level)
+    scalar = np.ndim(k) == 0 and np.ndim(n) == 0
+    k_arr = _as_float_array(k, "k")
+    n_arr = _as_float_array(n, "n")
+    try:
+        k_arr, n_arr = np.broadcast_arrays(k_arr, n_arr)
+    except ValueError as exc:
+        raise ValueError(
+            f"'k' and 'n' should have the same length, got shapes {k_arr.shape} and {n_arr.shape}"
+        ) from exc
+    with np.errstate(invalid="ignore"):
+        bad_n = n_arr < 0
+        if bad_n.any():
+            raise ValueError(
+                f"'n' should not be negative; {int(bad_n.sum())} values are, "
+                f"e.g. {n_arr[bad_n].flat[0]!r}"
+            )
+        tol = 1e-9 * np.maximum(1.0, n_arr)
+        bad_k = (k_arr < -tol) | (k_arr > n_arr + tol)
+    if bad_k.any():
+        i = np.flatnonzero(bad_k)[0]
+        raise ValueError(
+            f"'k' should lie between 0 and n; {int(bad_k.sum())} values do not, "
+            f"e.g. k={k_arr.flat[i]!r} with n={n_arr.flat[i]!r}（阳性数应在 0 与 n 之间）"
+        )
+    low = np.full(k_arr.shape, np.nan)
+    high = np.full(k_arr.shape, np.nan)
+    ok = np.isfinite(k_arr) & np.isfinite(n_arr) & (n_arr > 0)
+    if ok.any():
+        kk = np.clip(k_arr[ok], 0.0, n_arr[ok])
+        lo, hi = proportion_confint(kk, n_arr[ok], alpha=alpha, method=sm_method)
+        low[ok] = lo
+        high[ok] = hi
+    if scalar:
+        return float(low), float(high)
+    return low, high
+
+
+def _kish(sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
+    """Vectorised Kish effective n from Σw and Σw² (0 where Σw² = 0)."""
+    out = np.zeros(np.shape(sw), dtype="float64")
+    np.divide(np.square(sw), sw2, out=out, where=sw2 > 0)
+    return out
+
+
+def kish_effective_n(weights: Sequence[float] | np.ndarray | pd.Series) -> float:
+    """Kish's effective sample size ``(Σw)² / Σw²`` of a set of weights.
+
+    Equal weights give the number of weights; unequal weights give less. An empty set gives 0.
+
+    Parameters
+    ----------
+    weights : array-like
+        Non-negative, finite weights.
+
+    Returns
+    -------
+    float
+        The effective sample size.
+
+    Raises
+    ------
+    ValueError
+        When a weight is missing, negative or infinite.
+
+    Examples
+    --------
+    >>> kish_effective_n([1, 1, 1, 1])
+    4.0
+    >>> kish_effective_n([1, 1, 1, 3])  # (6 ** 2) / (1 + 1 + 1 + 9) = 36 / 12
+    3.0
+    """
+    w = _as_float_array(weights, "weights").ravel()
+    bad = ~(np.isfinite(w) & (w >= 0))
+    if bad.any():
+        raise ValueError(
+            f"'weights' should be non-negative and finite; {int(bad.sum())} of {len(w)} are not"
+        )
+    return float(_kish(np.array(w.sum()), np.array(np.square(w).sum())))
+
+
+# --------------------------------------------------------------------------------------------
+# Codebook and answers
+# --------------------------------------------------------------------------------------------
+
+
+def _answer_text(value: object) -> str:
+    """An answer or codebook value as comparable text ('' for missing)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _answer_set(value: object, item: object, column: str) -> frozenset[str]:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return frozenset()
+    if isinstance(value, str):
+        parts = [value]
+        for sep in _ANSWER_SPLIT:
+            parts = [p for part in parts for p in part.split(sep)]
+    elif isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
+        parts = list(value)
+    else:
+        raise TypeError(
+            f"codebook column {column!r} of item {item!r} should be a tuple of answers, "
+            f"got {type(value).__name__}: {value!r}"
+        )
+    return frozenset(t for t in (_answer_text(p) for p in parts) if t)
+
+
+def _codebook_rules(codebook: pd.DataFrame) -> pd.DataFrame:
+    """Check the codebook; one row per item with frozensets of positive and missing answers."""
+    _check_columns(codebook, "codebook", ["item", "domain", "positive"])
+    items = codebook["item"]
+    if items.isna().any():
+        raise ValueError(f"'codebook' has {int(items.isna().sum())} rows with no item name")
+    dup = items[items.duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"'codebook' lists items more than once: {dup}（题号重复）")
+    has_missing = "missing" in codebook.columns
+    has_correct = "correct" in codebook.columns
+    rows = []
+    for pos, item in enumerate(items):  # one pass over the items of the codebook
+        positive = _answer_set(codebook["positive"].iat[pos], item, "positive")
+        missing = frozenset()
+        if has_missing:
+            missing = _answer_set(codebook["missing"].iat[pos], item, "missing")
+        correct = _answer_text(codebook["correct"].iat[pos]) if has_correct else ""
+        if correct:
+            positive = positive | {correct}
+        both = positive & missing
+        if both:
+            raise ValueError(
+                f"codebook item {item!r} lists {sorted(both)} both as positive and as missing"
+                "（同一答案既计为肯定又计为无效）"
+            )
+        if not positive:
+            raise ValueError(
+                f"codebook item {item!r} has no positive answer (nor a correct answer); "
+                "without one every rate would be 0（未设置肯定答案）"
+            )
+        domain = codebook["domain"].iat[pos]
+        rows.append(
+            {
+                "item": str(item),
+                "domain": "" if pd.isna(domain) else str(domain),
+                "positive": positive,
+                "missing": missing,
+            }
+        )
+    return pd.DataFrame(rows, columns=["item", "domain", "positive", "missing"])
+
+
+def _answer_classes(
+    answers: pd.Series, positive: frozenset[str], missing: frozenset[str]
+) -> np.ndarray:
+    """Per row 0 = no answer, 1 = answered not positive, 2 = positive.
+
+    Each distinct answer is classified once (not each row), then looked up by its code.
+    """
+    codes, uniques = pd.factorize(answers, use_na_sentinel=True)
+    texts = [_answer_text(u) for u in uniques]
+    classes = [0 if t == "" or t in missing else (2 if t in positive else 1) for t in texts]
+    # One extra slot at the end: code -1 (a missing value) indexes it and reads "no answer".
+    return np.array([*classes, 0], dtype=np.int64)[codes]
+
+
+def _group_codes(frame: pd.DataFrame, by: list[Hashable]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Dense sorted group codes for ``by`` (missing keys form their own group) and the keys."""
+    if not by:
+        return np.zeros(len(frame), dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1))
+    codes: np.ndarray | None = None
+    key_codes: list[np.ndarray] = []
+    uniques_list = []
+    for column in by:  # a handful of columns
+        c, u = pd.factorize(frame[column], sort=True, use_na_sentinel=False)
+        uniques_list.append(u)
+        c = c.astype(np.int64)
+        if codes is None:
+            codes = c
+            key_codes = [np.arange(len(u), dtype=np.int64)]
+            continue
+        combined = codes * len(u) + c
+        uniq, inverse = np.unique(combined, return_inverse=True)
+        key_codes = [k[uniq // len(u)] for k in key_codes] + [uniq % len(u)]
+        codes = inverse.astype(np.int64)
+    assert codes is not None  # factorize gives dense codes of observed values only
+    keys = pd.DataFrame(
+        {column: u.take(kc) for column, u, kc in zip(by, uniques_list, key_codes)},
+        index=pd.RangeIndex(len(key_codes[0])),
+    )
+    for column in by:  # keep the responses' dtypes (factorize may upcast)
+        if keys[column].dtype != frame[column].dtype:
+            try:
+                keys[column] = keys[column].astype(frame[column].dtype)
+            except (TypeError, ValueError):
+                pass
+    return codes.astype(np.intp), keys
+
+
+# --------------------------------------------------------------------------------------------
+# Awareness rates
+# --------------------------------------------------------------------------------------------
+
+
+def awareness_rates(
+    responses: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = "village_id",
+    items: str | Sequence[str] | None = None,
+    domain: str | Sequence[str] | None = None,
+    weight: str | bool | None = None,
+    method: str = "wilson",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Positive-answer rates (知晓率, 支持度, 满意率, knowledge) per group and item, with CIs.
+
+    For each group of ``by`` and each item: answers listed in the codebook's ``missing`` (or
+    empty) are no answer and leave ``n``; an answer is positive when it is in ``positive`` or
+    equals ``correct`` (knowledge items; "不知道" is then answered and incorrect unless listed in
+    ``missing``). Every other answer is answered and not positive.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per respondent: canonical columns (``response_id``, ``village_id``, ``gender``,
+        ``age_group``, ``weight`` …) and one text column per survey item.
+    codebook : pandas.DataFrame
+        Columns ``item``, ``domain`` and ``positive`` (tuple of answers), optionally ``missing``
+        (tuple) and ``correct`` (text or NaN). A text cell lists answers separated by 、 or |.
+    by : str, list of str or None, default "village_id"
+        Group columns; None gives one row per item for the whole survey. Rows with a missing
+        key form their own group (nothing is dropped silently).
+    items : str or list of str, optional
+        Items to compute (codebook order is kept); default all codebook items of ``domain``.
+    domain : str or list of str, optional
+        Keep items of these domains (``awareness``, ``knowledge``, ``support``,
+        ``satisfaction``).
+    weight : None, False or str, default None
+        None uses the ``weight`` column when present (an all-empty one counts as absent), else
+        equal weights; False ignores weights; a string names the weight column. Weights must be
+        positive and finite.
+    method : str, default "wilson"
+        Interval method, see :func:`proportion_ci`.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long frame, one row per (group, item), sorted by group then codebook item order:
+        ``[*by, item, domain, n, n_positive, rate, n_eff, ci_low, ci_high]``.
+        ``n``/``n_positive`` are unweighted counts of answers; ``rate`` = Σw·y / Σw over the
+        answers; ``n_eff`` = (Σw)² / Σw² (Kish; equals ``n`` without weights); the interval is
+        ``proportion_ci(rate * n_eff, n_eff)``. A group that answered none of an item keeps its
+        row with ``n = 0`` and NaN rate and bounds; a group with no responses at all is absent
+        (reindex on the village register to see it).
+
+    Raises
+    ------
+    TypeError
+        When an argument has the wrong type.
+    ValueError
+        When a column or item is missing, the codebook is inconsistent, or a weight is missing
+        or not positive.
+
+    Examples
+    --------
+    >>> responses = pd.DataFrame({
+    ...     "village_id": ["A", "A", "A", "B", "B"],
+    ...     "q1": ["知道", "听说过", "不知道", "知道", "不清楚"],
+    ... })
+    >>> codebook = pd.DataFrame({
+    ...     "item": ["q1"], "text": ["是否知道宪法日"], "domain": ["awareness"],
+    ...     "positive": [("知道", "听说过")], "missing": [("不清楚",)],
+    ... })
+    >>> out = awareness_rates(responses, codebook)
+    >>> out[["village_id", "item", "n", "n_positive"]].values.tolist()
+    [['A', 'q1', 3, 2], ['B', 'q1', 1, 1]]
+    >>> out["rate"].round(3).tolist(), out["ci_low"].round(3).tolist()
+    ([0.667, 1.0], [0.208, 0.207])
+    """
+    _check_frame(responses, "responses")
+    _check_frame(codebook, "codebook")
+    by_cols = _by_columns(by)
+    _check_columns(responses, "responses", by_cols)
+    clash = [c for c in by_cols if c in _OUTPUT_COLUMNS]
+    if clash:
+        raise ValueError(f"'by' may not use the output column names {clash}")
+    _ci_method(method)  # check early, before any work
+    level = _check_level(level)
+    rules = _codebook_rules(codebook)
+
+    if domain is not None:
+        domains = [domain] if isinstance(domain, str) else domain
+        if not isinstance(domains, (list, tuple)) or not all(isinstance(d, str) for d in domains):
+            raise TypeError(f"'domain' should be a string or a list of strings, got {domain!r}")
+        present = sorted(set(rules["domain"]))
+        unknown = [d for d in domains if d not in present]
+        if unknown:
+            raise ValueError(
+                f"'domain' {unknown} has no item in the codebook; its domains are {present} "
+                f"(expected among {list(DOMAINS)})（编码表中没有该类别的题目）"
+            )
+        rules = rules[rules["domain"].isin(domains)]
+    if items is not None:
+        wanted = [items] if isinstance(items, str) else items
+        if not isinstance(wanted, (list, tuple)) or not all(isinstance(i, str) for i in wanted):
+            raise TypeError(f"'items' should be a string or a list of strings, got {items!r}")
+        unknown = [i for i in wanted if i not in set(rules["item"])]
+        if unknown:
+            raise ValueError(
+                f"'items' {unknown} are not in the codebook"
+                f"{' for domain ' + repr(domain) if domain is not None else ''}; "
+                f"codebook items are {rules['item'].tolist()}（题号不在编码表中）"
+            )
+        rules = rules[rules["item"].isin(wanted)]
+    if rules.empty:
+        raise ValueError("no item to compute: the codebook selection is empty（没有可计算的题目）")
+    absent = [i for i in rules["item"] if i not in responses.columns]
+    if absent:
+        raise ValueError(
+            f"'responses' has no column for codebook items {absent}; pass items= to compute a "
+            f"subset（问卷中缺少题目列：{', '.join(absent)}）"
+        )
+    overlap = [i for i in rules["item"] if i in by_cols]
+    if overlap:
+        raise ValueError(f"items {overlap} are also grouping columns in 'by'")
+
+    w = _resolve_weights(responses, weight, "responses")
+    codes, keys = _group_codes(responses, by_cols)
+    n_groups = len(keys)
+    n_items = len(rules)
+    shape = (n_items, n_groups)
+    n = np.zeros(shape, dtype=np.int64)
+    n_pos = np.zeros(shape, dtype=np.int64)
+    sw = np.zeros(shape)
+    sw2 = np.zeros(shape)
+    swy = np.zeros(shape)
+    w2 = None if w is None else np.square(w)
+    codes3 = codes.astype(np.int64) * 3
+    for j, (item, positive, missing) in enumerate(
+        zip(rules["item"], rules["positive"], rules["missing"])
+    ):  # loop over items; within one, a single key (group × answer class) and one bincount
+        # per quantity give every sum: counts, Σw, Σw² and Σw·y of answered and positive rows.
+        key = codes3 + _answer_classes(responses[item], positive, missing)
+        counts = np.bincount(key, minlength=3 * n_groups).reshape(n_groups, 3)
+        n[j] = counts[:, 1] + counts[:, 2]
+        n_pos[j] = counts[:, 2]
+        if w is None:
+            continue
+        sums = np.bincount(key, weights=w, minlength=3 * n_groups).reshape(n_groups, 3)
+        sums2 = np.bincount(key, weights=w2, minlength=3 * n_groups).reshape(n_groups, 3)
+        sw[j] = sums[:, 1] + sums[:, 2]
+        swy[j] = sums[:, 2]
+        sw2[j] = sums2[:, 1] + sums2[:, 2]
+
+    # Group-major long layout: (groups, items) raveled.
+    n_l = n.T.ravel()
+    pos_l = n_pos.T.ravel()
+    if w is None:
+        n_eff = n_l.astype("float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(n_l > 0, pos_l / np.maximum(n_l, 1), np.nan)
+    else:
+        sw_l = sw.T.ravel()
+        n_eff = _kish(sw_l, sw2.T.ravel())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(sw_l > 0, swy.T.ravel() / np.where(sw_l > 0, sw_l, 1.0), np.nan)
+    ci_low, ci_high = proportion_ci(
+        np.where(n_l > 0, rate * n_eff, np.nan), n_eff, method=method, level=level
+    )
+
+    out = keys.iloc[np.repeat(np.arange(n_groups), n_items)].reset_index(drop=True)
+    out["item"] = pd.array(np.tile(rules["item"].to_numpy(dtype=object), n_groups), dtype="str")
+    out["domain"] = pd.array(np.tile(rules["domain"].to_numpy(dtype=object), n_groups), dtype="str")
+    out["n"] = n_l
+    out["n_positive"] = pos_l
+    out["rate"] = rate
+    out["n_eff"] = n_eff
+    out["ci_low"] = ci_low
+    out["ci_high"] = ci_high
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Raking
+# --------------------------------------------------------------------------------------------
+
+
+def rake_weights(
+    responses: pd.DataFrame,
+    margins: Mapping[str, pd.Series | Mapping[Any, float]],
+    *,
+    weight: str | bool | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-8,
+) -> pd.DataFrame:
+    """Rake survey weights to population margins by iterative proportional fitting.
+
+    Starting from the base weights, each sweep rescales the weights so that the weighted
+    distribution of each margin column matches its target, one column after another, until
+    every margin is matched to ``tol``.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        The survey; must contain every margin column, with no missing values there.
+    margins : dict
+        ``{column: Series}`` of population shares or counts indexed by category (e.g.
+        ``{"gender": pd.Series({"男": 0.49, "女": 0.51}), "age_group": ...}``). Counts are
+        rescaled to the sample total (the sum of the base weights).
+    weight : None, False or str, default None
+        Base weights: None uses ``weight`` when present (else 1), False uses 1, a string names
+        a column.
+    max_iter : int, default 100
+        Maximum number of sweeps over the margins.
+    tol : float, default 1e-8
+        Convergence when every category's weighted share differs from its target share by at
+        most ``tol``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``responses`` with the raked weights in column ``weight``.
+
+    Raises
+    ------
+    ValueError
+        When a margin category has no respondent, a respondent's category has no margin, a
+        margin column has missing values, a target is not positive, or the fit does not
+        converge within ``max_iter`` sweeps (the message gives the largest discrepancy).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"gender": ["男", "男", "男", "女"]})
+    >>> out = rake_weights(r, {"gender": pd.Series({"男": 0.5, "女": 0.5})})
+    >>> out["weight"].tolist()  # 4 people: 2 per gender, i.e. 2/3 per man and 2 for the woman
+    [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 2.0]
+    """
+    _check_frame(responses, "responses")
+    if not isinstance(margins, Mapping) or not margins:
+        raise TypeError(
+            f"'margins' should be a non-empty dict {{column: Series of shares}}, got {margins!r}"
+        )
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"'max_iter' should be a positive integer, got {max_iter!r}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
+        raise ValueError(f"'tol' should be a positive number, got {tol!r}")
+    _check_columns(responses, "responses", list(margins))
+    w0 = _resolve_weights(responses, weight, "responses")
+    w = np.ones(len(responses)) if w0 is None else w0.copy()
+    if len(w) == 0:
+        raise ValueError("'responses' is empty: there is nothing to rake（问卷为空）")
+    total = float(w.sum())
+
+    prepared: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for column, target in margins.items():  # a handful of margin columns
+        if isinstance(target, Mapping):
+            target = pd.Series(target, dtype="float64")
+        if not isinstance(target, pd.Series):
+            raise TypeError(
+                f"margin {column!r} should be a Series of shares indexed by category, "
+                f"got {type(target).__name__}"
+            )
+        if not pd.api.types.is_numeric_dtype(target.dtype):
+            raise TypeError(f"margin {column!r} should hold numbers, got dtype {target.dtype}")
+        if target.index.has_duplicates:
+            dup = target.index[target.index.duplicated()].tolist()
+            raise ValueError(f"margin {column!r} lists categories twice: {dup}")
+        values = target.to_numpy(dtype="float64", na_value=np.nan)
+        bad = ~(np.isfinite(values) & (values > 0))
+        if bad.any():
+            raise ValueError(
+                f"margin {column!r} should be positive for every category; "
+                f"{target.index[bad].tolist()} are not（人口比例须为正数）"
+            )
+        series = responses[column]
+        if series.isna().any():
+            raise ValueError(
+                f"column {column!r} of 'responses' is missing in {int(series.isna().sum())} rows; "
+                f"raking needs every respondent's {column}（{column} 有缺失值，无法加权）"
+            )
+        codes, uniques = pd.factorize(series, sort=True)
+        not_in_sample = [c for c in target.index if c not in set(uniques)]
+        if not_in_sample:
+            raise ValueError(
+                f"margin {column!r} has categories with no respondent: {not_in_sample}; "
+                f"the sample has {list(uniques)}（样本中没有该类别：{not_in_sample}）"
+            )
+        not_in_margin = [c for c in uniques if c not in set(target.index)]
+        if not_in_margin:
+            raise ValueError(
+                f"column {column!r} has respondents in categories the margin does not list: "
+                f"{not_in_margin}; the margin has {target.index.tolist()}"
+                f"（人口结构中缺少类别：{not_in_margin}）"
+            )
+        t = target.reindex(uniques).to_numpy(dtype="float64")
+        prepared.append((column, codes, t / t.sum() * total))
+
+    discrepancy = np.inf
+    for _ in range(max_iter):  # sweeps of the fit, each vectorised over respondents
+        for _column, codes, t in prepared:
+            current = np.bincount(codes, weights=w, minlength=len(t))
+            w = w * (t / current)[codes]
+        discrepancy = max(
+            float(np.max(np.abs(np.bincount(codes, weights=w, minlength=len(t)) - t))) / total
+            for _column, codes, t in prepared
+        )
+        if discrepancy <= tol:
+            break
+    else:
+        raise ValueError(
+            f"raking did not converge in {max_iter} sweeps: a weighted share still differs from "
+            f"its target by {discrepancy:.3g}. The margins may be inconsistent with the sample "
+            f"(e.g. empty gender × age cells); merge categories or raise 'max_iter'"
+            f"（加权迭代未收敛，最大偏差 {discrepancy:.3g}）"
+        )
+    out = responses.copy()
+    out["weight"] = w
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# LQAS
+# --------------------------------------------------------------------------------------------
+
+
+class LQASRule(NamedTuple):
+    """An LQAS decision rule and its risks.
+
+    Attributes
+    ----------
+    n : int
+        Answers per supervision area (village).
+    target : float
+        Coverage target (upper threshold).
+    lower : float
+        Lower threshold; a village at this coverage should be flagged.
+    d : int or None
+        Decision rule: the village reaches the target when at least ``d`` answers are positive;
+        None when no rule exists (N/A in the published tables).
+    alpha : float
+        Provider risk P(X < d | p = target): a village at the target is wrongly flagged.
+    beta : float
+        Consumer risk P(X ≥ d | p = lower): a village at the lower threshold wrongly passes.
+    """
+
+    n: int
+    target: float
+    lower: float
+    d: int | None
+    alpha: float
+    beta: float
+
+
+def _check_n(n: object, name: str = "n") -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{name!r} should be a positive whole number of answers, got {n!r}")
+    return int(n)
+
+
+def lqas_decision_rule(
+    n: int, target: float, *, lower: float | None = None, alpha_max: float = 0.10
+) -> LQASRule:
+    """The LQAS decision rule for ``n`` answers and a coverage ``target``, with α and β.
+
+    Convention (Valadez; DESIGN.md "LQAS convention", ANCHORS.md §3): a village reaches the
+    target when at least ``d`` of ``n`` answers are positive; α = P(X < d | p = target),
+    β = P(X ≥ d | p = lower), lower = target − 0.30 by default. When lower ≤ 0, ``d`` is the
+    largest rule with α ≤ ``alpha_max`` (None if that is 0, i.e. no rule); otherwise ``d``
+    minimises α + β, ties going to the larger ``d``. This reproduces the published n = 12 table
+    and the n = 19, 80 % rule of 13 (``reference/lqas_published.csv``).
+
+    Parameters
+    ----------
+    n : int
+        Number of answers in a village.
+    target : float
+        Coverage target, strictly between 0 and 1.
+    lower : float, optional
+        Lower threshold; default ``target - 0.30``.
+    alpha_max : float, default 0.10
+        Largest acceptable α when the lower threshold is ≤ 0.
+
+    Returns
+    -------
+    LQASRule
+        ``(n, target, lower, d, alpha, beta)``; with ``d`` None, α and β are NaN. When
+        lower ≤ 0, β = 0 (no village can have negative coverage).
+
+    Raises
+    ------
+    ValueError
+        When ``n`` is not a positive integer, ``target`` or ``alpha_max`` is not in (0, 1), or
+        ``lower`` is not below ``target``.
+
+    Examples
+    --------
+    >>> rule = lqas_decision_rule(19, 0.80)
+    >>> rule.d, round(rule.alpha, 3), round(rule.beta, 3)
+    (13, 0.068, 0.084)
+    >>> lqas_decision_rule(12, 0.10).d is None
+    True
+    """
+    n = _check_n(n)
+    target = _check_probability(target, "target")
+    alpha_max = _check_probability(alpha_max, "alpha_max")
+    if lower is None:
+        lower = round(target - LQAS_LOWER_GAP, 12)  # 0.30 − 0.30 must be 0, not ±5e-17
+    elif isinstance(lower, bool) or not isinstance(lower, (int, float, np.floating)):
+        raise TypeError(f"'lower' should be a number below 'target', got {lower!r}")
+    lower = float(lower)
+    if not lower < target:
+        raise ValueError(f"'lower' should be below 'target' ({target}), got {lower}")
+    d = np.arange(0, n + 1)
+    alpha = stats.binom.cdf(d - 1, n, target)  # P(X < d) = P(X ≤ d − 1)
+    if lower <= 0:
+        ok = d[alpha <= alpha_max + 1e-12]
+        best = int(ok.max())
+        if best == 0:
+            return LQASRule(n, target, lower, None, float("nan"), float("nan"))
+        return LQASRule(n, target, lower, best, float(alpha[best]), 0.0)
+    beta = stats.binom.sf(d - 1, n, lower)  # P(X ≥ d)
+    total = (alpha + beta)[1:]
+    candidates = d[1:][total <= total.min() + 1e-12]
+    best = int(candidates.max())  # ties go to the larger d
+    return LQASRule(n, target, lower, best, float(alpha[best]), float(beta[best]))
+
+
+def lqas_classify(
+    rates: pd.DataFrame,
+    *,
+    target: float,
+    n: int = 19,
+    lower: float | None = None,
+    alpha_max: float = 0.10,
+) -> pd.DataFrame:
+    """Label each row (village × item) ``reaches``, ``below`` or ``too_few`` by LQAS.
+
+    A row with fewer answers than the plan's ``n`` is ``too_few``. Otherwise the rule for the
+    row's own number of answers is used (computed once per distinct n): ``reaches`` when
+    ``n_positive >= d``, else ``below``. Counts are the unweighted ``n`` and ``n_positive``.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        Output of :func:`awareness_rates` (needs ``n`` and ``n_positive``).
+    target : float
+        Coverage target, e.g. 0.9.
+    n : int, default 19
+        The plan's sample size per village.
+    lower : float, optional
+        Lower threshold; default ``target - 0.30``.
+    alpha_max : float, default 0.10
+        See :func:`lqas_decision_rule`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rates`` with ``lqas_d`` (Int64; NA for ``too_few``; 0 when no rule exists
+        at that n, so every village reaches) and ``lqas`` (str).
+
+    Raises
+    ------
+    ValueError
+        When a column is missing or an option is out of range.
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"village_id": ["A", "B", "C"], "n": [19, 19, 8],
+    ...                       "n_positive": [13, 12, 8]})
+    >>> out = lqas_classify(rates, target=0.8)
+    >>> out["lqas_d"].tolist(), out["lqas"].tolist()
+    ([13, 13, <NA>], ['reaches', 'below', 'too_few'])
+    """
+    _check_frame(rates, "rates")
+    _check_columns(rates, "rates", ["n", "n_positive"])
+    plan = lqas_decision_rule(n, target, lower=lower, alpha_max=alpha_max)  # checks options
+    counts = rates["n"].to_numpy(dtype="float64", na_value=np.nan)
+    positives = rates["n_positive"].to_numpy(dtype="float64", na_value=np.nan)
+    enough = np.isfinite(counts) & (counts >= plan.n)
+    d_row = np.full(len(rates), -1, dtype=np.int64)
+    if enough.any():
+        sizes = counts[enough].astype(np.int64)
+        distinct = np.unique(sizes)
+        rules = np.array(
+            [  # one rule per distinct sample size, not per row
+                lqas_decision_rule(int(m), target, lower=lower, alpha_max=alpha_max).d or 0
+                for m in distinct
+            ],
+            dtype=np.int64,
+        )
+        d_row[enough] = rules[np.searchsorted(distinct, sizes)]
+    label = np.where(~enough, "too_few", np.where(positives >= d_row, "reaches", "below"))
+    out = rates.copy()
+    lqas_d = pd.array(np.where(enough, d_row, 0), dtype="Int64")
+    lqas_d[~enough] = pd.NA
+    out["lqas_d"] = lqas_d
+    out["lqas"] = pd.array(label, dtype="str")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Beta-binomial empirical Bayes
+# --------------------------------------------------------------------------------------------
+
+_LOGIT_BOUND = 15.0  # prior mean between expit(−15) ≈ 3e−7 and 1 − 3e−7
+_LOG_S_BOUNDS = (np.log(1e-2), np.log(1e7))  # a + b between 0.01 and 10 million
+
+
+def _moments_prior(x: np.ndarray, m: np.ndarray) -> tuple[float, float]:
+    """Method-of-moments (mean, a + b) of a beta-binomial with unequal n (start / fallback)."""
+    p = float(x.sum() / m.sum())
+    k = len(x)
+    s_max = float(np.exp(_LOG_S_BOUNDS[1]))
+    if k < 2 or p <= 0 or p >= 1:
+        return p, s_max
+    r = x / m
+    spread = float((m * (r - p) ** 2).sum())
+    denom = float(m.sum() - (m**2).sum() / m.sum() - (k - 1))
+    if denom <= 0:
+        return p, s_max
+    rho = (spread / (p * (1 - p)) - (k - 1)) / denom  # intra-village correlation 1 / (a + b + 1)
+    rho = min(max(rho, 1.0 / (s_max + 1.0)), 0.99)
+    return p, 1.0 / rho - 1.0
+
+
+def _fit_prior(x: np.ndarray, m: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood Beta(a, b) prior of a beta-binomial, vectorised over villages.
+
+    The log-likelihood's (a, b) part, Σ [ln B(x + a, m − x + b) − ln B(a, b)], is that of
+    ``scipy.stats.betabinom`` for whole counts and extends it to the non-integer effective
+    counts of weighted surveys.
+    """
+    mu0, s0 = _moments_prior(x, m)
+    if mu0 <= 0 or mu0 >= 1:
+        mu0 = min(max(mu0, 1e-6), 1 - 1e-6)
+    k = float(len(x))
+    # Villages sharing (x, n) contribute identical terms: evaluate each distinct pair once,
+    # weighted by its count (unweighted surveys have few distinct pairs, even nationally).
+    pairs, count = np.unique(np.column_stack([x, m]), axis=0, return_counts=True)
+    x, m = pairs[:, 0], pairs[:, 1]
+    y = m - x
+
+    def negloglik(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        mu = special.expit(theta[0])
+        s = np.exp(theta[1])
+        a, b = mu * s, (1 - mu) * s
+        ll = count @ special.betaln(x + a, y + b) - k * special.betaln(a, b)
+        common = -(count @ special.digamma(m + s)) + k * special.digamma(s)
+        da = count @ special.digamma(x + a) - k * special.digamma(a) + common
+        db = count @ special.digamma(y + b) - k * special.digamma(b) + common
+        grad0 = (da - db) * s * mu * (1 - mu)
+        grad1 = da * a + db * b
+        return -float(ll), -np.array([grad0, grad1])
+
+    # Start inside the informative range: at a + b ≈ 1e7 the likelihood is flat to rounding.
+    start = np.array(
+        [special.logit(mu0), float(np.clip(np.log(s0), _LOG_S_BOUNDS[0], np.log(1e4)))],
+        dtype="float64",
+    )
+    bounds = [(-_LOGIT_BOUND, _LOGIT_BOUND), _LOG_S_BOUNDS]
+    with np.errstate(all="ignore"):
+        res = optimize.minimize(negloglik, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    f_start = negloglik(start)[0]
+    theta = res.x if np.all(np.isfinite(res.x)) and np.isfinite(res.fun) else None
+    if theta is None or res.fun > f_start + 1e-8 * max(1.0, abs(f_start)):
+        warnings.warn(
+            "beta-binomial maximum likelihood did not converge; using the method-of-moments "
+            "prior instead",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        theta = start
+    mu = float(special.expit(theta[0]))
+    s = float(np.exp(theta[1]))
+    return mu * s, (1 - mu) * s
+
+
+def shrink_rates(
+    rates: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = "item",
+    level: float = 0.95,
+    prior: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """Beta-binomial empirical Bayes rates: small villages move toward the pooled rate.
+
+    Within each group of ``by`` (default: each item, pooling the villages), a Beta(a, b) prior
+    is fitted by maximum likelihood to the villages' counts (method of moments as start and
+    fallback). Each row's posterior is Beta(x + a, n_eff − x + b) with x = rate · n_eff, so
+    survey weights enter through Kish's effective sample size (for an unweighted survey,
+    x = n_positive and n_eff = n). With no over-dispersion between villages the prior
+    concentrates (a + b large) and every village moves to the pooled rate.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        Output of :func:`awareness_rates` (needs ``rate`` and ``n_eff``, plus the ``by``
+        columns).
+    by : str, list of str or None, default "item"
+        Groups that get their own prior; None fits one prior to all rows.
+    level : float, default 0.95
+        Level of the equal-tailed credible interval.
+    prior : tuple of (a, b), optional
+        A fixed prior for every group instead of the fitted one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rates`` with ``rate_shrunk`` = (x + a) / (n_eff + a + b),
+        ``shrink_weight`` = n_eff / (n_eff + a + b) (the weight on the village's own rate),
+        ``cred_low``, ``cred_high`` (posterior quantiles), ``prior_a`` and ``prior_b``. Rows with
+        ``n_eff == 0`` get the prior mean, weight 0 and the prior's quantiles. A group with
+        fewer than two villages with answers cannot estimate a prior: its rows keep their rate
+        (weight 1), a Jeffreys interval and NaN prior.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, a rate is outside [0, 1] or ``prior`` is not positive.
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"item": ["q1", "q1", "q1"], "village_id": ["A", "B", "C"],
+    ...                       "rate": [0.5, 0.5, np.nan], "n_eff": [10.0, 90.0, 0.0]})
+    >>> out = shrink_rates(rates, prior=(2.0, 8.0))
+    >>> out["rate_shrunk"].round(3).tolist(), out["shrink_weight"].round(3).tolist()
+    ([0.35, 0.47, 0.2], [0.5, 0.9, 0.0])
+    """
+    _check_frame(rates, "rates")
+    by_cols = _by_columns(by)
+    _check_columns(rates, "rates", ["rate", "n_eff", *by_cols])
+    level = _check_level(level)
+    if prior is not None:
+        if (
+            not isinstance(prior, (tuple, list))
+            or len(prior) != 2
+            or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0
+                for v in prior
+            )
+        ):
+            raise ValueError(f"'prior' should be a pair (a, b) of positive numbers, got {prior!r}")
+    rate = _as_float_array(rates["rate"], "rate")
+    m = _as_float_array(rates["n_eff"], "n_eff")
+    bad = np.isfinite(rate) & ((rate < -1e-12) | (rate > 1 + 1e-12))
+    if bad.any():
+        raise ValueError(f"column 'rate' should lie in [0, 1]; {int(bad.sum())} values do not")
+    bad = ~np.isfinite(m) | (m < 0)
+    if bad.any():
+        raise ValueError(
+            f"column 'n_eff' should be a non-negative number; {int(bad.sum())} values are not"
+        )
+    informative = (m > 0) & np.isfinite(rate)
+    m = np.where(informative, m, 0.0)
+    x = np.where(informative, np.clip(np.nan_to_num(rate) * m, 0.0, m), 0.0)
+
+    a_row = np.full(len(rates), np.nan)
+    b_row = np.full(len(rates), np.nan)
+    if by_cols:
+        groups = rates.groupby(by_cols, sort=False, dropna=False).indices.values()
+    else:
+        groups = [np.arange(len(rates))]
+    for idx in groups:  # one prior per group (item), each fit vectorised over its villages
+        use = idx[informative[idx]]
+        if prior is not None:
+            a, b = float(prior[0]), float(prior[1])
+        elif len(use) < 2:
+            continue
+        else:
+            a, b = _fit_prior(x[use], m[use])
+        a_row[idx] = a
+        b_row[idx] = b
+
+    has_prior = np.isfinite(a_row)
+    # No prior (fewer than two villages): own rate, Jeffreys posterior Beta(x + ½, n − x + ½).
+    pa = np.where(has_prior, a_row, 0.5)
+    pb = np.where(has_prior, b_row, 0.5)
+    post_a = x + pa
+    post_b = m - x + pb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrunk = np.where(has_prior, post_a / (m + pa + pb), rate)
+        weight = np.where(has_prior, m / (m + pa + pb), np.where(informative, 1.0, np.nan))
+        tail = (1 - level) / 2
+        cred_low = stats.beta.ppf(tail, post_a, post_b)
+        cred_high = stats.beta.isf(tail, post_a, post_b)
+    no_info = ~has_prior & ~informative
+    cred_low[no_info] = np.nan
+    cred_high[no_info] = np.nan
+    out = rates.copy()
+    out["rate_shrunk"] = shrunk
+    out["shrink_weight"] = weight
+    out["cred_low"] = cred_low
+    out["cred_high"] = cred_high
+    out["prior_a"] = a_row
+    out["prior_b"] = b_row
+    return out
