@@ -1,0 +1,802 @@
+"""Per-village coverage of legal-education (普法) events, topic matrix, department summary.
+
+The department summary follows 谁执法谁普法 (each enforcing department publicises its field).
+
+Every function takes canonical frames (see :mod:`pufa_metrics.schema`) and returns a new frame;
+nothing is mutated. Internally villages, topics and dates become dense integer codes, so the work
+is a handful of ``np.bincount`` calls and one sort, with no Python loop over villages or events
+(PERF.md): the same code serves a town of 28 villages and a country of 490,000.
+
+Definitions (DESIGN.md "Coverage"):
+
+* the period is ``start <= date <= end`` at day resolution, both bounds included; ``start`` and
+  ``end`` default to the first and last event date in ``events`` (all events, town-wide ones too);
+* town-wide events (no ``village_id``) are **not attributed to villages**; :func:`town_events`
+  lists them;
+* ``longest_gap_days`` counts the gap from ``start`` to the first event, between successive
+  distinct event dates, and from the last event to ``end``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .schema import TOPICS, canonical_topic
+
+DateLike: TypeAlias = str | _dt.date | np.datetime64 | pd.Timestamp
+
+__all__ = ["organizer_summary", "topic_matrix", "town_events", "village_coverage"]
+
+#: Denominators a user can choose for the per-capita rates (DOMAIN.md §0.3).
+POPULATION_BASES: dict[str, str] = {
+    "population": "常住人口 (resident population)",
+    "registered_population": "户籍人口 (registered population)",
+}
+
+_NAT_DAY = np.iinfo(np.int64).min
+_NUMERIC_ID = "^[1-9][0-9]{0,17}$"  # ids that survive a round trip through int64
+
+
+# --------------------------------------------------------------------------------------------
+# Input checks and conversions shared with frequency.py
+# --------------------------------------------------------------------------------------------
+
+
+def _check_frame(obj: Any, name: str, required: Iterable[str] = ()) -> None:
+    """Raise TypeError unless ``obj`` is a DataFrame, ValueError when columns are missing."""
+    if not isinstance(obj, pd.DataFrame):
+        raise TypeError(
+            f"`{name}` should be a pandas DataFrame, got {type(obj).__name__}"
+            f"（{name} 应为 DataFrame 表格）"
+        )
+    missing = [c for c in required if c not in obj.columns]
+    if missing:
+        raise ValueError(
+            f"`{name}` lacks the column(s) {missing}; it has {list(obj.columns)}"
+            f"（{name} 缺少列：{'、'.join(missing)}）"
+        )
+
+
+def _check_labels(value: Any, name: str) -> list[str]:
+    """A list of text labels (e.g. topics); a bare string is refused, not split into characters."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"`{name}` should be a list of text values, got {type(value).__name__} {value!r}"
+            f"（{name} 应为文本列表）"
+        )
+    out = list(value)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        raise TypeError(
+            f"`{name}` should hold text values only, got {bad[:5]!r}（{name} 只能包含文本）"
+        )
+    return out
+
+
+def _day_numbers(dates: pd.Series, name: str) -> np.ndarray:
+    """Dates as int64 days since 1970-01-01 (time of day dropped); NaT becomes ``_NAT_DAY``."""
+    if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
+        raise TypeError(
+            f"`{name}` should hold dates (datetime64), got dtype {dates.dtype}; "
+            f"convert it with pd.to_datetime（{name} 应为日期类型）"
+        )
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    values = dates.to_numpy()
+    days = values.astype("datetime64[D]").astype(np.int64)
+    days[np.isnat(values)] = _NAT_DAY
+    return days
+
+
+def _to_day(value: Any, name: str) -> int:
+    """One date-like value as int64 days since 1970-01-01."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"`{name}` should be a date such as '2024-12-31', got {value!r}"
+            f"（{name} 应为日期，如 2024-12-31）"
+        ) from exc
+    if pd.isna(stamp):
+        raise ValueError(f"`{name}` should be a date, got a missing value {value!r}（{name} 为空）")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return int(np.datetime64(stamp.date(), "D").astype(np.int64))
+
+
+def _day_to_timestamp(day: int) -> pd.Timestamp:
+    return pd.Timestamp(np.datetime64(int(day), "D"))
+
+
+def _days_to_dates(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """int64 day numbers → datetime64[us], NaT where ``valid`` is False."""
+    out = np.where(valid, days, 0).astype("datetime64[D]").astype("datetime64[us]")
+    out[~valid] = np.datetime64("NaT")
+    return out
+
+
+def _resolve_period(days: np.ndarray, start: Any, end: Any) -> tuple[int, int]:
+    """``(start_day, end_day)``; None defaults to the first/last non-missing date in ``days``."""
+    known = days[days != _NAT_DAY]
+    if (start is None or end is None) and known.size == 0:
+        raise ValueError(
+            "`start` and `end` cannot default to the event dates because `events` has no dated "
+            "event; give both（活动台账没有日期，请指定 start 和 end）"
+        )
+    start_day = int(known.min()) if start is None else _to_day(start, "start")
+    end_day = int(known.max()) if end is None else _to_day(end, "end")
+    if start_day > end_day:
+        raise ValueError(
+            f"`start` ({_day_to_timestamp(start_day).date()}) is after `end` "
+            f"({_day_to_timestamp(end_day).date()})（开始日期晚于结束日期）"
+        )
+    return start_day, end_day
+
+
+def _register_ids(villages: pd.DataFrame) -> pd.Index:
+    """The register's village ids as an Index; missing or duplicated ids are refused."""
+    ids = pd.Index(villages["village_id"], name="village_id")
+    if ids.hasnans:
+        raise ValueError(
+            f"`villages['village_id']` has {int(ids.isna().sum())} missing id(s); every village "
+            "of the register needs one（村居名册中有村编码为空）"
+        )
+    if not ids.is_unique:
+        dup = ids[ids.duplicated()].unique()[:10].tolist()
+        raise ValueError(
+            f"`villages['village_id']` should be unique, got duplicates {dup}（村编码重复）"
+        )
+    return ids
+
+
+def _as_int64_ids(values: pd.Series | pd.Index) -> np.ndarray | None:
+    """Ids that are all canonical decimal numbers as int64 (null → -1), else None.
+
+    Parsing with Arrow and hashing integers is 5–10× faster than hashing strings (PERF.md).
+    """
+    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+        return None
+    try:
+        arr = pa.array(values.array, from_pandas=True)
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            return None
+        if arr.null_count == len(arr):
+            return np.full(len(arr), -1, dtype=np.int64)
+        if not pc.all(pc.match_substring_regex(arr, _NUMERIC_ID)).as_py():
+            return None
+        return np.asarray(pc.fill_null(pc.cast(arr, pa.int64()), -1), dtype=np.int64)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+
+
+def _village_codes(ids: pd.Series, register: pd.Index, name: str) -> np.ndarray:
+    """Dense codes (position in the register) for a column of village ids; -1 for missing ids.
+
+    Ids that are not in the register raise ValueError listing up to 10 of them.
+    """
+    fast_reg = _as_int64_ids(register)
+    fast_ids = _as_int64_ids(ids) if fast_reg is not None else None
+    if fast_ids is not None:
+        codes = pd.Index(fast_reg).get_indexer(fast_ids)
+        missing = fast_ids == -1
+    else:
+        codes = pd.Index(register).get_indexer(ids)
+        missing = ids.isna().to_numpy()
+    unknown = (codes < 0) & ~missing
+    if unknown.any():
+        bad = pd.unique(ids.to_numpy()[unknown])
+        raise ValueError(
+            f"`{name}` has {int(unknown.sum())} row(s) whose village_id is not in the register "
+            f"`villages`, e.g. {[str(b) for b in bad[:10]]}; match villages when reading the "
+            "ledgers（有记录的村编码不在村居名册中）"
+        )
+    return codes.astype(np.int64)
+
+
+def _order_labels(labels: Iterable[str], vocabulary: Mapping[str, str] = TOPICS) -> list[str]:
+    """Vocabulary order first, then any other labels sorted."""
+    labels = set(labels)
+    known = [v for v in vocabulary if v in labels]
+    return known + sorted(labels.difference(vocabulary))
+
+
+def _canonical_topics(values: Iterable[str], name: str) -> list[str]:
+    """Canonical names of user-given topics, duplicates dropped, order kept."""
+    out: list[str] = []
+    for value in _check_labels(values, name):
+        topic = canonical_topic(value)
+        if topic and topic not in out:
+            out.append(topic)
+    return out
+
+
+def _topic_codes(values: pd.Series, labels_out: dict[str, int]) -> np.ndarray:
+    """Codes of canonical topics for a column of topics as written (unseen ones added)."""
+    codes, uniques = pd.factorize(values)
+    lut = np.full(len(uniques) + 1, -1, dtype=np.int64)  # last slot: factorize's -1 (missing)
+    for i, value in enumerate(uniques):  # distinct topic texts: a handful
+        topic = canonical_topic(value)
+        if topic:
+            lut[i] = labels_out.setdefault(topic, len(labels_out))
+    return lut[codes]
+
+
+def _topic_pairs(
+    events: pd.DataFrame, keep: np.ndarray, event_topics: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Distinct (event position, topic code) pairs of the events where ``keep`` is True.
+
+    Topics come from ``events['topic']`` and, when given, every row of ``event_topics`` (so a
+    multi-topic event has one pair per topic). Topic texts are mapped to canonical names. Labels
+    are returned in vocabulary order and codes index into them.
+    """
+    seen: dict[str, int] = {}
+    positions: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    if "topic" in events.columns:
+        sel = np.flatnonzero(keep)
+        positions.append(sel)
+        codes.append(_topic_codes(events["topic"], seen)[sel])
+    if event_topics is not None:
+        index = pd.Index(events["event_id"])
+        pos = index.get_indexer(event_topics["event_id"])
+        ok = pos >= 0
+        ok[ok] = keep[pos[ok]]
+        positions.append(pos[ok])
+        codes.append(_topic_codes(event_topics["topic"], seen)[ok])
+    if not positions:
+        return np.empty(0, np.int64), np.empty(0, np.int64), []
+    pos = np.concatenate(positions)
+    code = np.concatenate(codes)
+    known = code >= 0
+    pos, code = pos[known], code[known]
+    labels = _order_labels(seen)
+    remap = np.empty(max(len(seen), 1), dtype=np.int64)
+    remap[[seen[t] for t in labels]] = np.arange(len(labels))
+    code = remap[code]
+    if event_topics is not None:  # an event's first topic is in both sources: keep one pair
+        n_topics = max(len(labels), 1)
+        key = _distinct(pos * n_topics + code)
+        pos, code = key // n_topics, key % n_topics
+    return pos, code, labels
+
+
+def _check_event_topics(event_topics: Any, events: pd.DataFrame) -> None:
+    if event_topics is None:
+        return
+    _check_frame(event_topics, "event_topics", ("event_id", "topic"))
+    _check_frame(events, "events", ("event_id",))
+    if not events["event_id"].is_unique:
+        dup = events.loc[events["event_id"].duplicated(), "event_id"].unique()[:10].tolist()
+        raise ValueError(
+            f"`events['event_id']` should be unique to join `event_topics`, got duplicates {dup}"
+            "（活动编号重复，无法对应活动主题）"
+        )
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int64 array (one sort; faster here than ``np.unique``)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
+
+
+def _tuples(mask: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """One tuple per row of a boolean matrix: the labels of its True columns, in column order.
+
+    Tuples are built once per distinct row pattern, not once per row.
+    """
+    out = np.empty(mask.shape[0], dtype=object)
+    if mask.shape[0] == 0:
+        return out
+    if mask.shape[1] == 0:
+        out.fill(())
+        return out
+    if mask.shape[1] <= 62:  # each row as the bits of one int64
+        bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+        codes = _distinct(bits)
+        inverse = np.searchsorted(codes, bits)
+        patterns = (codes[:, None] >> np.arange(mask.shape[1])) & 1 == 1
+    else:
+        patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
+    lut = np.empty(len(patterns), dtype=object)
+    for i, row in enumerate(patterns):  # distinct patterns only
+        lut[i] = tuple(label for label, hit in zip(labels, row) if hit)
+    return lut[inverse.reshape(-1)]
+
+
+def _last_and_longest(
+    codes: np.ndarray, offsets: np.ndarray, n_groups: int, span: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Last event offset (-1 if none) and longest gap per group, from one sort.
+
+    ``codes`` are group codes in ``[0, n_groups)`` and ``offsets`` the event days counted from
+    the period start, in ``[0, span]``. The composite key ``code << k | offset`` is sorted once
+    (PERF.md recommendation 3): each group's dates are then a run in date order. Two events on
+    one day give a gap of 0, which never changes the maximum, so no de-duplication is needed.
+    """
+    last = np.full(n_groups, -1, dtype=np.int64)
+    longest = np.full(n_groups, span, dtype=np.int64)
+    if codes.size == 0:
+        return last, longest
+    k = max(int(span).bit_length(), 1)
+    key = np.sort((codes.astype(np.int64) << k) | offsets.astype(np.int64))
+    group = key >> k
+    day = key & ((1 << k) - 1)
+    first = np.r_[True, group[1:] != group[:-1]]
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:] - 1, key.size - 1]
+    gap = day - np.where(first, 0, np.r_[0, day[:-1]])  # first run: day − start
+    inner = np.maximum.reduceat(gap, starts)
+    owners = group[starts]
+    last[owners] = day[ends]
+    longest[owners] = np.maximum(inner, span - day[ends])
+    return last, longest
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------------------------
+
+
+def village_coverage(
+    events: pd.DataFrame,
+    villages: pd.DataFrame,
+    *,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    as_of: DateLike | None = None,
+    event_topics: pd.DataFrame | None = None,
+    required_topics: Sequence[str] | None = None,
+    sites: pd.DataFrame | None = None,
+    population: str = "population",
+) -> pd.DataFrame:
+    """Per-village coverage of legal-education events in a period, zero-event villages included.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events: ``date`` (datetime64) and ``village_id`` (missing = town-wide event)
+        are required; ``attendees`` (Int64, NA = unknown) and ``topic`` are used when present;
+        ``event_id`` is needed with ``event_topics``.
+    villages : pandas.DataFrame
+        The village register: ``village_id``, ``village_name`` and the denominator column named
+        by ``population``; ``town`` when present.
+    start, end : date-like, optional
+        The period, both days included. Default: the first and last event date in ``events``.
+    as_of : date-like, optional
+        "Today" for ``days_since_last``; default ``end``. Must not be before ``end``.
+    event_topics : pandas.DataFrame, optional
+        ``[event_id, topic]``, every topic of every event; then ``n_topics`` and
+        ``missing_topics`` count all of an event's topics, not only its first.
+    required_topics : sequence of str, optional
+        Topics every village should hear about (e.g. ``Settings().required_topics``); mapped to
+        canonical names. None gives empty ``missing_topics`` tuples.
+    sites : pandas.DataFrame, optional
+        Canonical sites ``[village_id, level]``; adds ``has_site`` (a village-level site).
+    population : {"population", "registered_population"}
+        The denominator: 常住 (resident, default) or 户籍 (registered) population. Its values
+        fill the output's ``population`` column and ``population_basis`` names it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per village of the register, in register order, index ``village_id``; columns
+        ``village_name, town, population, population_basis, n_events, attendance,
+        attendance_unknown, attendance_per_100, events_per_1000, n_topics, missing_topics,
+        last_event, days_since_last, longest_gap_days, covered`` and ``has_site`` (only with
+        ``sites``). ``attrs`` holds ``start``, ``end``, ``as_of`` and ``population_basis``.
+
+    Notes
+    -----
+    * ``n_events``: the village's events with ``start <= date <= end`` (days, inclusive).
+    * ``attendance``: sum of known ``attendees`` (人次, person-times: intensity, not reach);
+      ``attendance_unknown``: events with no figure.
+    * ``attendance_per_100 = attendance / population × 100``, ``events_per_1000 = n_events /
+      population × 1000``; NaN when the population is 0 or missing.
+    * ``last_event``: latest event date (NaT if none); ``days_since_last = as_of − last_event``
+      in days (NaN if none).
+    * ``longest_gap_days``: with distinct event dates d1 < … < dk, the largest of ``d1 − start,
+      d2 − d1, …, end − dk``; ``end − start`` when the village has no event.
+    * Town-wide events are not attributed to any village: see :func:`town_events`.
+    * Events whose ``village_id`` is not in the register raise ValueError.
+
+    Examples
+    --------
+    >>> villages = pd.DataFrame({
+    ...     "village_id": ["V1", "V2", "V3"], "village_name": ["河尾村", "罗湖村", "公园社区"],
+    ...     "population": pd.array([1000, 500, 0], dtype="Int64")})
+    >>> events = pd.DataFrame({
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-03-01", "2024-12-31"]),
+    ...     "village_id": ["V1", "V1", None, "V3"],
+    ...     "topic": ["宪法", "禁毒", "民法典", "宪法"],
+    ...     "attendees": pd.array([40, None, 100, 30], dtype="Int64")})
+    >>> cov = village_coverage(events, villages, required_topics=["宪法", "禁毒"])
+    >>> cov[["n_events", "attendance", "attendance_unknown", "longest_gap_days"]]
+                n_events  attendance  attendance_unknown  longest_gap_days
+    village_id
+    V1                 2          40                   1               305
+    V2                 0           0                   0               365
+    V3                 1          30                   0               365
+    >>> cov["attendance_per_100"].round(1).tolist()  # 40 / 1000 × 100; population 0 → NaN
+    [4.0, 0.0, nan]
+    >>> cov["missing_topics"].tolist()
+    [(), ('宪法', '禁毒'), ('禁毒',)]
+    >>> cov["days_since_last"].tolist()
+    [305.0, nan, 0.0]
+    """
+    _check_frame(events, "events", ("date", "village_id"))
+    _check_frame(villages, "villages", ("village_id", "village_name"))
+    if population not in POPULATION_BASES:
+        raise ValueError(
+            f"`population` should be one of {list(POPULATION_BASES)}, got {population!r}"
+            "（population 应为 population（常住人口）或 registered_population（户籍人口））"
+        )
+    _check_frame(villages, "villages", (population,))
+    _check_event_topics(event_topics, events)
+    required = [] if required_topics is None else _canonical_topics(
+        required_topics, "required_topics"
+    )
+    if sites is not None:
+        _check_frame(sites, "sites", ("village_id", "level"))
+
+    days = _day_numbers(events["date"], "events['date']")
+    start_day, end_day = _resolve_period(days, start, end)
+    as_of_day = end_day if as_of is None else _to_day(as_of, "as_of")
+    if as_of_day < end_day:
+        raise ValueError(
+            f"`as_of` ({_day_to_timestamp(as_of_day).date()}) should not be before `end` "
+            f"({_day_to_timestamp(end_day).date()})（as_of 不能早于 end）"
+        )
+    register = _register_ids(villages)
+    n_villages = len(register)
+    code = _village_codes(events["village_id"], register, "events")
+    keep = (code >= 0) & (days >= start_day) & (days <= end_day)
+    vcode = code[keep]
+    span = end_day - start_day
+
+    n_events = np.bincount(vcode, minlength=n_villages)
+    if "attendees" in events.columns:
+        attendees = events["attendees"].to_numpy(dtype="float64", na_value=np.nan)[keep]
+    else:
+        attendees = np.full(vcode.size, np.nan)
+    known = ~np.isnan(attendees)
+    attendance = np.rint(
+        np.bincount(vcode[known], weights=attendees[known], minlength=n_villages)
+    ).astype(np.int64)
+    attendance_unknown = np.bincount(vcode[~known], minlength=n_villages)
+
+    pop = villages[population].to_numpy(dtype="float64", na_value=np.nan)
+    pop = np.where(pop > 0, pop, np.nan)  # 0 or missing → NaN rates, not inf
+
+    last_off, longest = _last_and_longest(vcode, days[keep] - start_day, n_villages, span)
+    has_event = last_off >= 0
+
+    pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+    pair_village = code[pos]
+    width = max(len(labels), 1)
+    distinct = _distinct(pair_village * width + tcode)
+    n_topics = np.bincount(distinct // width, minlength=n_villages)
+    covered_required = np.zeros((n_villages, len(required)), dtype=bool)
+    for j, topic in enumerate(required):  # a handful of required topics
+        if topic in labels:
+            hit = pair_village[tcode == labels.index(topic)]
+            covered_required[:, j] = np.bincount(hit, minlength=n_villages) > 0
+
+    town = (
+        villages["town"].array
+        if "town" in villages.columns
+        else pd.array(np.full(n_villages, np.nan, dtype=object), dtype="str")
+    )
+    out = pd.DataFrame(
+        {
+            "village_name": villages["village_name"].array,
+            "town": town,
+            "population": villages[population].array,
+            "population_basis": pd.array(np.full(n_villages, population, dtype=object), "str"),
+            "n_events": n_events.astype(np.int64),
+            "attendance": attendance,
+            "attendance_unknown": attendance_unknown.astype(np.int64),
+            "attendance_per_100": attendance / pop * 100.0,
+            "events_per_1000": n_events / pop * 1000.0,
+            "n_topics": n_topics.astype(np.int64),
+            "missing_topics": _tuples(~covered_required, required),
+            "last_event": _days_to_dates(start_day + last_off, has_event),
+            "days_since_last": np.where(has_event, as_of_day - start_day - last_off, np.nan),
+            "longest_gap_days": longest,
+            "covered": n_events >= 1,
+        },
+        index=register,
+    )
+    if sites is not None:
+        level = sites["level"].astype("str").str.strip().str.lower()
+        site_villages = sites.loc[(level == "village").to_numpy(), "village_id"]
+        where = register.get_indexer(site_villages.dropna())
+        out["has_site"] = np.bincount(where[where >= 0], minlength=n_villages) > 0
+    out.attrs.update(
+        start=_day_to_timestamp(start_day),
+        end=_day_to_timestamp(end_day),
+        as_of=_day_to_timestamp(as_of_day),
+        population_basis=population,
+    )
+    return out
+
+
+def town_events(
+    events: pd.DataFrame,
+    *,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    event_topics: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Town-wide events (no village) in the period: these are not attributed to any village.
+
+    :func:`village_coverage` counts only events held in a village; events whose ``village_id``
+    is empty (a town square stall, a county broadcast…) are left out of every village's figures
+    and reported here instead, so that nothing is lost.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events with ``date`` (datetime64) and ``village_id``.
+    start, end : date-like, optional
+        The period, both days included; default the first and last date in ``events`` (all
+        events), as in :func:`village_coverage`.
+    event_topics : pandas.DataFrame, optional
+        ``[event_id, topic]``; adds a ``topics`` column with every topic of each event (tuple,
+        in vocabulary order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows of ``events`` (all their columns), sorted by date (ties keep ledger
+        order), with a fresh 0..n-1 index.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({
+    ...     "event_id": ["e1", "e2", "e3", "e4"],
+    ...     "date": pd.to_datetime(["2024-05-20", "2024-03-01", "2024-12-04", "2025-01-02"]),
+    ...     "village_id": [None, "V1", None, None], "topic": ["民法典", "禁毒", "宪法", "禁毒"]})
+    >>> town_events(events, end="2024-12-31")[["event_id", "topic"]]
+      event_id topic
+    0       e1   民法典
+    1       e3    宪法
+    >>> et = pd.DataFrame({"event_id": ["e1", "e1"], "topic": ["民法典", "婚姻家庭"]})
+    >>> town_events(events, end="2024-12-31", event_topics=et)["topics"].tolist()
+    [('民法典', '婚姻家庭'), ('宪法',)]
+    """
+    _check_frame(events, "events", ("date", "village_id"))
+    _check_event_topics(event_topics, events)
+    days = _day_numbers(events["date"], "events['date']")
+    start_day, end_day = _resolve_period(days, start, end)
+    keep = events["village_id"].isna().to_numpy() & (days >= start_day) & (days <= end_day)
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(days[rows], kind="stable")]
+    out = events.iloc[rows].reset_index(drop=True)
+    if event_topics is not None:
+        pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+        rank = np.full(len(events), -1, dtype=np.int64)
+        rank[rows] = np.arange(rows.size)
+        mask = np.zeros((rows.size, len(labels)), dtype=bool)
+        mask[rank[pos], tcode] = True
+        out["topics"] = _tuples(mask, labels)
+    return out
+
+
+def topic_matrix(
+    events: pd.DataFrame,
+    villages: pd.DataFrame,
+    *,
+    event_topics: pd.DataFrame | None = None,
+    topics: Sequence[str] | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+) -> pd.DataFrame:
+    """Village × topic event counts in the period, zeros included.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events with ``date``, ``village_id``, ``topic`` (and ``event_id`` with
+        ``event_topics``). Town-wide events are not attributed to villages.
+    villages : pandas.DataFrame
+        The register (``village_id``); every village gets a row, in register order.
+    event_topics : pandas.DataFrame, optional
+        ``[event_id, topic]``; a multi-topic event then counts once under each of its topics.
+    topics : sequence of str, optional
+        The columns, in this order (mapped to canonical names). Default: every topic of the
+        counted events, in vocabulary order.
+    start, end : date-like, optional
+        The period, both days included; default the first and last event date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        int64 counts, index ``village_id``, columns named ``topic``.
+
+    Examples
+    --------
+    >>> villages = pd.DataFrame({"village_id": ["V1", "V2"]})
+    >>> events = pd.DataFrame({
+    ...     "event_id": ["e1", "e2", "e3"],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-02-01"]),
+    ...     "village_id": ["V1", "V1", None], "topic": ["禁毒", "反诈", "宪法"]})
+    >>> topic_matrix(events, villages, topics=["宪法", "禁毒", "反电信网络诈骗"])
+    topic       宪法  禁毒  反电信网络诈骗
+    village_id
+    V1           0   1        1
+    V2           0   0        0
+    """
+    _check_frame(events, "events", ("date", "village_id"))
+    _check_frame(villages, "villages", ("village_id",))
+    _check_event_topics(event_topics, events)
+    wanted = None if topics is None else _canonical_topics(topics, "topics")
+    days = _day_numbers(events["date"], "events['date']")
+    start_day, end_day = _resolve_period(days, start, end)
+    register = _register_ids(villages)
+    code = _village_codes(events["village_id"], register, "events")
+    keep = (code >= 0) & (days >= start_day) & (days <= end_day)
+    pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+    n_labels = max(len(labels), 1)
+    counts = np.bincount(code[pos] * n_labels + tcode, minlength=len(register) * n_labels)
+    counts = counts.reshape(len(register), n_labels)[:, : len(labels)]
+    columns = labels if wanted is None else wanted
+    # column j of the result: the seen topic's counts, or zeros for a topic never seen
+    source = np.array([labels.index(t) if t in labels else -1 for t in columns], dtype=np.int64)
+    padded = np.concatenate([counts, np.zeros((len(register), 1), dtype=counts.dtype)], axis=1)
+    matrix = padded[:, source].astype(np.int64)
+    return pd.DataFrame(
+        matrix, index=register, columns=pd.Index(columns, dtype="str", name="topic")
+    )
+
+
+def _responsibility_pairs(responsibilities: Any) -> list[tuple[str, list[str]]]:
+    """``{department: [topics]}`` or a frame ``[department, topic]`` → ordered list of pairs."""
+    if isinstance(responsibilities, pd.DataFrame):
+        _check_frame(responsibilities, "responsibilities", ("department", "topic"))
+        frame = responsibilities.dropna(subset=["department", "topic"])
+        grouped: dict[str, list[str]] = {}
+        for dept, topic in zip(frame["department"], frame["topic"]):  # a short list
+            grouped.setdefault(str(dept), []).append(str(topic))
+        items = grouped.items()
+    elif isinstance(responsibilities, Mapping):
+        items = responsibilities.items()
+    else:
+        raise TypeError(
+            "`responsibilities` should be a dict {department: [topics]} or a DataFrame "
+            f"[department, topic], got {type(responsibilities).__name__}"
+            "（责任清单应为字典或表格）"
+        )
+    out = []
+    for dept, fields in items:
+        if not isinstance(dept, str):
+            raise TypeError(
+                f"`responsibilities` keys should be department names (text), got {dept!r}"
+            )
+        out.append((dept, _canonical_topics(fields, f"responsibilities[{dept!r}]")))
+    return out
+
+
+def organizer_summary(
+    events: pd.DataFrame,
+    *,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    responsibilities: Mapping[str, Sequence[str]] | pd.DataFrame | None = None,
+    event_topics: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per-department summary under 谁执法谁普法 (each enforcing department publicises its field).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events with ``date``, ``organizer``, ``village_id`` and ``topic`` (and
+        ``event_id`` with ``event_topics``). Events with no organizer are not counted here.
+    start, end : date-like, optional
+        The period, both days included; default the first and last event date.
+    responsibilities : dict or pandas.DataFrame, optional
+        The responsibility list: ``{department: [topics of its fields]}`` or a frame
+        ``[department, topic]``. Topics are mapped to canonical names.
+    event_topics : pandas.DataFrame, optional
+        ``[event_id, topic]``, every topic of every event.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``organizer`` (organizers with events, sorted, then listed departments without
+        events, in list order); columns ``n_events``, ``n_villages`` (distinct villages reached;
+        town-wide events reach none), ``n_topics``, ``topics`` (tuple, vocabulary order). With
+        ``responsibilities`` also ``in_field_share`` (share of its events with at least one topic
+        in its own fields; NaN with no events or no fields listed) and
+        ``fields_never_covered`` (tuple of its fields with no event, in list order).
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({
+    ...     "date": pd.to_datetime(["2024-03-01", "2024-04-01", "2024-05-01", "2024-06-26"]),
+    ...     "village_id": ["V1", "V2", None, "V1"],
+    ...     "organizer": ["司法所", "司法所", "司法所", "派出所"],
+    ...     "topic": ["民法典", "宪法", "禁毒", "禁毒"]})
+    >>> fields = {"司法所": ["民法典", "宪法", "人民调解"], "派出所": ["禁毒", "反电信网络诈骗"],
+    ...           "市场监管所": ["消费者权益"]}
+    >>> s = organizer_summary(events, responsibilities=fields)
+    >>> s[["n_events", "n_villages", "n_topics", "in_field_share"]].round(3)
+           n_events  n_villages  n_topics  in_field_share
+    organizer
+    司法所           3           2         3           0.667
+    派出所           1           1         1           1.000
+    市场监管所         0           0         0             NaN
+    >>> s["fields_never_covered"].tolist()
+    [('人民调解',), ('反电信网络诈骗',), ('消费者权益',)]
+    """
+    _check_frame(events, "events", ("date", "organizer", "village_id"))
+    _check_event_topics(event_topics, events)
+    fields = None if responsibilities is None else _responsibility_pairs(responsibilities)
+    days = _day_numbers(events["date"], "events['date']")
+    start_day, end_day = _resolve_period(days, start, end)
+    in_period = (days >= start_day) & (days <= end_day)
+    org_code, org_names = pd.factorize(events["organizer"], sort=True)
+    names = [str(o) for o in org_names]
+    if fields is not None:
+        names += [d for d, _ in fields if d not in names]
+    n_org = len(names)
+    keep = in_period & (org_code >= 0)
+    oc = org_code[keep]
+    n_events = np.bincount(oc, minlength=n_org)
+
+    numeric = _as_int64_ids(events["village_id"])
+    if numeric is None:
+        vcode, _ = pd.factorize(events["village_id"])
+    else:
+        vcode = np.where(numeric >= 0, pd.factorize(numeric)[0], -1)
+    reached = vcode[keep] >= 0
+    width = int(vcode.max()) + 2 if vcode.size else 1
+    pairs = _distinct(oc[reached].astype(np.int64) * width + vcode[keep][reached])
+    n_villages = np.bincount(pairs // width, minlength=n_org)
+
+    pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+    n_labels = max(len(labels), 1)
+    seen = np.zeros((n_org, n_labels), dtype=bool)
+    seen[org_code[pos], tcode] = True
+    seen = seen[:, : len(labels)]
+    out = pd.DataFrame(
+        {
+            "n_events": n_events.astype(np.int64),
+            "n_villages": n_villages.astype(np.int64),
+            "n_topics": seen.sum(axis=1).astype(np.int64),
+            "topics": _tuples(seen, labels),
+        },
+        index=pd.Index(names, dtype="str", name="organizer"),
+    )
+    if fields is None:
+        return out
+
+    # own[o, t]: topic t is in organizer o's fields (topics unseen in events get extra columns)
+    extra = [t for _, topics in fields for t in topics if t not in labels]
+    all_labels = labels + list(dict.fromkeys(extra))
+    own = np.zeros((n_org, len(all_labels)), dtype=bool)
+    for dept, topics in fields:  # the responsibility list: a handful of departments
+        own[names.index(dept), [all_labels.index(t) for t in topics]] = True
+    event_in = np.zeros(len(events), dtype=bool)
+    event_in[pos[own[org_code[pos], tcode]]] = True
+    n_in = np.bincount(org_code[keep & event_in], minlength=n_org)
+    has_fields = own.any(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(has_fields & (n_events > 0), n_in / n_events, np.nan)
+    out["in_field_share"] = share
+    never = np.empty(n_org, dtype=object)
+    never.fill(())
+    covered = np.zeros_like(own)
+    covered[:, : len(labels)] = seen
+    for dept, topics in fields:
+        i = names.index(dept)
+        never[i] = tuple(t for t in topics if not covered[i, all_labels.index(t)])
+    out["fields_never_covered"] = never
+    return out
