@@ -218,7 +218,7 @@ CODEBOOK = TableSpec(
     name="codebook",
     label_zh="问卷编码表",
     columns={"item": "str", "text": "str", "domain": "str", "positive": "object",
-             "missing": "object", "correct": "str"},
+             "missing": "object", "correct": "str", "options": "object", "kind": "str"},
     required=("item", "text", "domain", "positive"),
     key=("item",),
     aliases={
@@ -228,6 +228,8 @@ CODEBOOK = TableSpec(
         "positive": ("肯定答案", "正向答案", "计为知晓的答案"),
         "missing": ("无效答案", "缺失答案"),
         "correct": ("正确答案",),
+        "options": ("选项",),
+        "kind": ("题型",),
     },
 )
 
@@ -374,6 +376,16 @@ PERSONAL_HEADERS: tuple[str, ...] = (
     "QQ",
     "name",
     "phone",
+    "微信昵称",
+    "昵称",
+    "openid",
+    "phonenumber",
+    "deviceid",
+    "simserial",
+    "subscriberid",
+    "username",
+    "SubmitterID",
+    "SubmitterName",
 )
 
 # --------------------------------------------------------------------------------------------

@@ -376,11 +376,6 @@ def _codebook_rules(codebook: pd.DataFrame) -> pd.DataFrame:
                 f"codebook item {item!r} lists {sorted(both)} both as positive and as missing"
                 "（同一答案既计为肯定又计为无效）"
             )
-        if not positive:
-            raise ValueError(
-                f"codebook item {item!r} has no positive answer (nor a correct answer); "
-                "without one every rate would be 0（未设置肯定答案）"
-            )
         domain = codebook["domain"].iat[pos]
         rows.append(
             {
@@ -558,6 +553,15 @@ def awareness_rates(
                 f"codebook items are {rules['item'].tolist()}（题号不在编码表中）"
             )
         rules = rules[rules["item"].isin(wanted)]
+    no_positive = rules["positive"].map(len) == 0
+    if items is not None and no_positive.any():
+        raise ValueError(
+            f"codebook items {rules.loc[no_positive, 'item'].tolist()} have no positive answer "
+            "(nor a correct answer); without one every rate would be 0（未设置肯定答案）"
+        )
+    # Free-text items and knowledge items whose correct answer is not filled in yet have no
+    # positive answer: they are not rates, so they are left out unless asked for by name.
+    rules = rules[~no_positive]
     if rules.empty:
         raise ValueError("no item to compute: the codebook selection is empty（没有可计算的题目）")
     absent = [i for i in rules["item"] if i not in responses.columns]

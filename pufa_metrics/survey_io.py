@@ -1,0 +1,1683 @@
+"""Read survey exports as they come: 问卷星 (wjx), KoboToolbox, ODK, or a plain table.
+
+Awareness and support surveys in Chinese towns are mostly run on 问卷星 and exported to Excel;
+some programmes use KoboToolbox or ODK. :func:`read_survey` turns any of these exports into
+
+- ``responses``: the canonical columns of ``schema.RESPONSES`` (``response_id, village_id,
+  village_name, date, gender, age, age_group, weight, source_file, source_row``), then one ``str``
+  column per survey item;
+- ``codebook``: one row per item ``[item, text, domain, positive, missing, correct, options,
+  kind]``, guessed from the wording and the answers, overridden item by item by a codebook file
+  the analyst corrects (:func:`write_codebook` / :func:`read_codebook`);
+- ``rejected``: rows that could not be loaded, with the reason (``schema.REJECTED`` columns).
+
+Items
+-----
+- 问卷星: a question header ``4、您是否知道《民法典》？`` becomes item ``q4`` (its text goes to the
+  codebook). Kobo / ODK: the field name without its group prefix (``grp/q1`` and ``grp-q1`` give
+  ``q1``); headers that are labels rather than names are numbered ``q1, q2, …``.
+- Single choice (``kind="single"``): the answer label. 问卷星 "按序号" exports give option numbers;
+  they become labels when the codebook file lists the options (选项), else they stay numbers and a
+  warning says so.
+- Multiple choice (``kind="multiple"``): one item per option, named ``<item>_<option>``
+  (``q7_网络``, ``q3_lecture``), valued :data:`SELECTED` (选中) or :data:`NOT_SELECTED` (未选中);
+  positive is ``("选中",)``, so each option's rate is the share that chose it, and the domain is
+  ``other`` unless the codebook file gives one. It is read from a ``A┋B`` (问卷星) or
+  space-separated (Kobo/ODK) cell, or from one 0/1 column per option (``7(网络)``, ``grp/q3/a``);
+  when both are present the 0/1 columns win and a disagreement is reported. Options are named by
+  label (not position) because a text export only shows the options someone chose.
+- Matrix (``kind="matrix"``): one item per row, ``q8_1, q8_2, …`` in column order.
+- Free text (填空, ``kind="text"``): kept as text, ``domain="other"`` and ``positive=()``: not a
+  rate item.
+- Demographic questions (您所在的村（社区）, 性别, 年龄/年龄段) fill the canonical columns, not
+  items; 性别 is written 男/女 (male/female too). Age groups written as text (``"18-29岁"``,
+  ``"60岁及以上"``) are kept as written, so that they match the population margins the analyst
+  rakes to; a numeric age fills ``age`` and ``age_group`` is derived from it as ``18-29``,
+  ``30-44``, ``45-59``, ``60+`` (``<18`` below).
+
+Privacy
+-------
+IP addresses, phone numbers, names, ID numbers, addresses, WeChat/QQ, device and GPS fields never
+leave the reader: such columns are dropped by header, and any text column where a value looks like
+a mobile number, an 18-digit ID number with a valid GB 11643 check digit, an IPv4 address or a GPS
+point is dropped too (see :func:`find_personal_data`). Text typed into an "其他〖…〗" box of a
+choice question is removed. The ``warnings`` table of :func:`_read_survey` names each dropped
+column and why, never the values.
+
+Assumptions not checked against a vendor document: 问卷星 writes ``(跳过)`` for a question skipped
+by logic and ``(空)`` for an empty answer; its "按序号" layout writes ``-3`` for skipped and ``-2``
+for empty; ODK ``SubmissionDate`` carries a time zone and is converted to China time (UTC+8).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+
+from .config import Settings
+from .schema import PERSONAL_HEADERS, coerce, empty_frame, match_header, normalize_header
+
+__all__ = [
+    "CODEBOOK_COLUMNS",
+    "DOMAINS",
+    "NOT_SELECTED",
+    "SELECTED",
+    "SurveyResult",
+    "find_personal_data",
+    "read_codebook",
+    "read_survey",
+    "score_knowledge",
+    "write_codebook",
+]
+
+#: Rate domains of a codebook; items that fit none get ``"other"`` and are not rate items.
+DOMAINS: tuple[str, ...] = ("awareness", "knowledge", "support", "satisfaction")
+OTHER = "other"
+#: Question kinds in the codebook.
+KINDS: tuple[str, ...] = ("single", "multiple", "matrix", "text")
+#: Values of a multiple-choice option item.
+SELECTED = "选中"
+NOT_SELECTED = "未选中"
+#: Columns of the codebook frame, in order.
+CODEBOOK_COLUMNS: tuple[str, ...] = (
+    "item", "text", "domain", "positive", "missing", "correct", "options", "kind",
+)
+#: Columns of the warnings table: those of ``schema.REJECTED`` (as io.py's warnings; ``value``
+#: always empty: a warning never carries a cell's value) plus a short ``code``.
+WARNING_COLUMNS: tuple[str, ...] = (
+    "table", "source_file", "source_row", "column", "value", "reason", "code",
+)
+FORMATS: tuple[str, ...] = ("auto", "wjx", "kobo", "odk", "plain")
+
+_SKIPPED = "(跳过)"
+_SKIP_MARKERS = ("(跳过)", "（跳过）", "-3")
+_BLANK_MARKERS = ("(空)", "（空）", "-2")
+_DONT_KNOW = ("不知道", "不清楚", "说不清")
+_CST = timezone(timedelta(hours=8))
+
+# --------------------------------------------------------------------------------------------
+# Personal data
+# --------------------------------------------------------------------------------------------
+
+_MOBILE = r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)"
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])"
+_ID18 = r"(?<!\d)(\d{17}[\dXx])(?![\dXx])"
+_GEOPOINT = r"^\s*-?\d{1,3}\.\d+\s+-?\d{1,3}\.\d+(?:\s+-?\d+(?:\.\d+)?){0,2}\s*$"
+#: GB 11643-1999 weights 2^(17-i) mod 11 for the 17 body digits of an ID number.
+_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+
+
+def _valid_id_numbers(candidates: pd.Series) -> np.ndarray:
+    """Which 18-character candidates have a valid birth date and GB 11643 check digit."""
+    if candidates.empty:
+        return np.zeros(0, dtype=bool)
+    raw = "".join(candidates.str.upper().tolist()).encode("ascii")
+    chars = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
+    digits = chars[:, :17].astype(np.int64) - 48
+    check = (12 - (digits @ _ID_WEIGHTS) % 11) % 11
+    expected = np.where(check == 10, ord("X"), check + 48)
+    year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
+    month = digits[:, 10] * 10 + digits[:, 11]
+    day = digits[:, 12] * 10 + digits[:, 13]
+    plausible = (year >= 1800) & (year <= 2099) & (month >= 1) & (month <= 12)
+    plausible &= (day >= 1) & (day <= 31)
+    return (chars[:, 17] == expected) & plausible
+
+
+def find_personal_data(series: pd.Series) -> str | None:
+    """The kind of personal data found in any value of ``series``, or None.
+
+    Values are folded to half-width first, and spaces or hyphens between digits are removed, so
+    ``"138-0013-8000"`` counts. Checked in this order:
+
+    - ``"id_number"``: an 18-digit resident ID number (GB 11643-1999) with a plausible birth date
+      and a valid check digit (ISO 7064 MOD 11-2; ``X`` for 10);
+    - ``"mobile"``: a mainland mobile number ``1[3-9]`` + 9 digits, optionally after ``+86``;
+    - ``"ipv4"``: a dotted IPv4 address such as ``113.96.1.23``;
+    - ``"geopoint"``: a GPS point written ``"lat lon [alt [accuracy]]"`` (ODK / Kobo geopoint).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Values of any dtype; missing values are ignored.
+
+    Returns
+    -------
+    str or None
+        ``"id_number"``, ``"mobile"``, ``"ipv4"``, ``"geopoint"`` or None.
+
+    Examples
+    --------
+    >>> find_personal_data(pd.Series(["知道", "电话 138-0013-8000"]))
+    'mobile'
+    >>> find_personal_data(pd.Series(["11010519491231002X"]))  # GB 11643-1999's example
+    'id_number'
+    >>> find_personal_data(pd.Series(["110105194912310021"])) is None  # wrong check digit
+    True
+    >>> find_personal_data(pd.Series(["113.96.1.23(广东-梅州)", None]))
+    'ipv4'
+    >>> find_personal_data(pd.Series(["18-29岁", "60岁及以上", "2025/11/03 10:21:33"])) is None
+    True
+    """
+    if not isinstance(series, pd.Series):
+        raise TypeError(f"'series' should be a pandas Series, got {type(series).__name__}")
+    values = series.dropna().astype("str").drop_duplicates()  # answers repeat: scan each once
+    masks = _personal_masks(values)
+    return next((kind for kind, mask in masks.items() if mask.any()), None)
+
+
+def _personal_masks(values: pd.Series) -> dict[str, pd.Series]:
+    """Per kind of personal data, which values contain it (same index as ``values``)."""
+    none = pd.Series(False, index=values.index)
+    values = values.dropna().astype("str")
+    values = values[values.str.contains(r"[0-9０-９]", regex=True)]  # all kinds need digits
+    if values.empty:
+        return {kind: none for kind in ("id_number", "mobile", "ipv4", "geopoint")}
+    text = values.str.normalize("NFKC")
+    joined = text.str.replace(r"(?<=\d)[\s\-]+(?=\d)", "", regex=True)
+    found = joined.str.extractall(_ID18)
+    valid = _valid_id_numbers(found[0].astype("str")) if len(found) else np.zeros(0, bool)
+    id_rows = found.index.get_level_values(0)[valid] if len(found) else []
+    masks = {
+        "id_number": pd.Series(values.index.isin(id_rows), index=values.index),
+        "mobile": joined.str.contains(_MOBILE, regex=True),
+        "ipv4": text.str.contains(_IPV4, regex=True),
+        "geopoint": text.str.contains(_GEOPOINT, regex=True),
+    }
+    return {kind: mask.reindex(none.index, fill_value=False) for kind, mask in masks.items()}
+
+
+_PERSONAL_EXACT = frozenset(normalize_header(h) for h in PERSONAL_HEADERS) | {
+    "ip", "来自ip", "ip地址", "微信昵称", "昵称", "微信", "openid", "qq号", "邮箱", "email",
+    "phonenumber", "simserial", "subscriberid", "deviceid", "imei", "username",
+    "_submitted_by", "submitterid", "submittername", "_geolocation",
+}
+_PERSONAL_WORDS = re.compile(
+    r"姓名|名字|联系人|联系电话|联系方式|电话号码|手机|电话|身份证|证件号|住址|地址|微信|qq|"
+    r"邮箱|e-?mail|昵称|^ip$|ip地址|来自ip"
+)
+#: A question asking *for* personal data ("您的联系电话", "姓名"), as opposed to one that only
+#: mentions a phone ("接到自称公检法的电话，应该怎么做？").
+_PERSONAL_QUESTION = re.compile(
+    r"联系电话|联系方式|电话号码|手机号|您的(?:电话|手机|姓名|名字|身份证|住址|地址|微信|qq|邮箱)"
+    r"|姓名|名字|身份证|证件号|住址|详细地址|通讯地址|微信号|qq号|邮箱|e-?mail|^(?:电话|手机|地址)$"
+)
+_GPS_PART = re.compile(r"(latitude|longitude|altitude|accuracy|precision)$")
+#: Wording of an opinion or awareness question: "您是否知道12348热线电话" is not a phone field.
+_OPINION_WORDS = re.compile(r"是否|知道|了解|听说|知晓|满意|支持|通过|有没有|吗")
+_VILLAGE_WORDS = re.compile(
+    r"(所在|居住|户籍|来自|属于|哪个)的?(村|社区|村居|村委会|居委会)"
+    r"|^(村|社区|村居|村\(社区\)|村\(居\)|村/社区|村/居)$|^village(_?name)?$|^cun$"
+)
+
+
+def _personal_header(text: str, *, question: bool) -> bool:
+    """Whether a header names personal data (questions: unless worded as an opinion)."""
+    norm = normalize_header(text).rstrip(":：?？")
+    if norm in _PERSONAL_EXACT or _GPS_PART.search(norm):
+        return True
+    if not (_PERSONAL_QUESTION if question else _PERSONAL_WORDS).search(norm):
+        return False
+    if question and _OPINION_WORDS.search(norm):
+        return False
+    if "地址" in norm and _VILLAGE_WORDS.search(norm):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Results and small helpers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyResult:
+    """Everything :func:`_read_survey` learnt from one export.
+
+    Attributes
+    ----------
+    responses, codebook, rejected : pandas.DataFrame
+        As returned by :func:`read_survey`.
+    warnings : pandas.DataFrame
+        Columns of ``schema.REJECTED`` plus ``code``: dropped personal-data columns, unmapped
+        option numbers, knowledge items without a correct answer, … One row per column
+        concerned; ``value`` and ``source_row`` stay empty (column names only, never values).
+    stats : dict
+        ``{table, source_file, sheet, data_rows, loaded, rejected, non_data}`` with
+        ``loaded + rejected + non_data == data_rows``.
+    format : str
+        The layout read: ``wjx``, ``kobo``, ``odk`` or ``plain``.
+    """
+
+    responses: pd.DataFrame
+    codebook: pd.DataFrame
+    rejected: pd.DataFrame
+    warnings: pd.DataFrame
+    stats: dict[str, Any]
+    format: str
+
+
+@dataclass
+class _Question:
+    """One question of an export, before its values are read."""
+
+    key: str  # item name (q4, q1, …)
+    text: str
+    kind: str = "auto"  # single / multiple / matrix / text / auto
+    column: str | None = None  # single/text column, or the multiple-choice summary column
+    options: list[tuple[str, str]] = field(default_factory=list)  # (label, 0/1 column)
+    rows: list[tuple[str, str]] = field(default_factory=list)  # matrix (row label, column)
+    sep: str = "┋"
+    role: str = "item"  # item / village / village_id / gender / age / weight
+
+
+@dataclass
+class _Plan:
+    """How the columns of an export are used."""
+
+    questions: list[_Question] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)  # response_id/date/review/validation
+    personal: list[str] = field(default_factory=list)  # dropped by header
+    ignored: list[str] = field(default_factory=list)  # unrecognised, reported
+
+
+class _Notes:
+    """Collects warnings (column names and reasons, never values)."""
+
+    def __init__(self, source_file: str) -> None:
+        self.source_file = source_file
+        self.rows: list[tuple[str, str, str]] = []
+
+    def add(self, column: str, code: str, message: str) -> None:
+        self.rows.append((column, message, code))
+
+    def frame(self) -> pd.DataFrame:
+        body = pd.DataFrame(self.rows, columns=["column", "reason", "code"], dtype="str")
+        out = coerce(body.assign(table="responses", source_file=self.source_file), "rejected")
+        return out[list(WARNING_COLUMNS)]
+
+
+def _clean(series: pd.Series) -> pd.Series:
+    """Strip text, turn blanks and 问卷星's (空) into NaN and unify the (跳过) marker."""
+    s = series.astype("str").str.strip()
+    s = s.mask(s.eq("") | s.isin(_BLANK_MARKERS[:2]))
+    return s.mask(s.eq("（跳过）"), _SKIPPED)
+
+
+def _drop_fill_in(series: pd.Series) -> tuple[pd.Series, bool]:
+    """Remove text typed into "其他〖…〗" boxes; say whether there was any."""
+    has = series.str.contains("〖", regex=False, na=False)
+    if not has.any():
+        return series, False
+    return series.str.replace(r"〖[^〗]*〗?", "", regex=True).str.strip(), True
+
+
+def _first_seen(values: pd.Series) -> list[str]:
+    """Distinct non-missing values in order of first appearance, skip markers left out."""
+    v = values.dropna()
+    v = v[~v.isin(_SKIP_MARKERS + _BLANK_MARKERS)]
+    return v.drop_duplicates().astype("str").tolist()
+
+
+def _is_identifier(name: str) -> bool:
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", name) is not None
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(label)))
+
+
+def _question_words(text: str) -> str:
+    """Header text folded for matching cues (NFKC, no spaces, no trailing colon)."""
+    return normalize_header(text).rstrip(":：")
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the file
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("the file is neither UTF-8 nor GBK/GB18030 text（文件编码无法识别）")
+
+
+def _read_raw(path: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """All cells as text (NaN when empty); index 0 is row/line 1 of the file."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        with pd.ExcelFile(path) as book:
+            sheets = [str(s) for s in book.sheet_names]
+            raw = pd.read_excel(book, sheet_name=book.sheet_names[0], header=None, dtype=str)
+        return raw, sheets[0], sheets[1:]
+    text = _decode(path.read_bytes())
+    if not text.strip():
+        raise ValueError(f"{path.name!r} is empty（文件为空）")
+    lines = pd.Series(text.splitlines(), dtype="str")
+    head = "\n".join(lines.iloc[:5])
+    sep = max((",", ";", "\t"), key=head.count)
+    width = int(lines.str.count(re.escape(sep)).max()) + 1  # a title line may have one cell
+    raw = pd.read_csv(
+        io.StringIO(text), header=None, names=range(width), dtype=str, sep=sep,
+        keep_default_na=False, na_values=[""], skip_blank_lines=False,
+    )
+    return raw, None, []
+
+
+def _table(raw: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """Header row → column names; data rows indexed by their row number in the file.
+
+    Returns the data (blank rows removed), the number of data rows below the header and the
+    number of blank ones.
+    """
+    filled = raw.notna() & raw.astype("str").apply(lambda c: c.str.strip().ne(""))
+    counts = filled.sum(axis=1).to_numpy()
+    if counts.max(initial=0) == 0:
+        return pd.DataFrame(), 0, 0
+    head = int(np.argmax(counts >= max(2, int(0.5 * counts.max())))) if counts.max() > 1 else 0
+    headers = raw.iloc[head].astype("str").str.strip().where(raw.iloc[head].notna(), "")
+    body = raw.iloc[head + 1 :]
+    keep = headers.ne("").to_numpy() | filled.iloc[head + 1 :].any(axis=0).to_numpy()
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(headers.tolist()):  # one pass over the columns
+        name = name or f"列{pos + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    data = body.loc[:, keep].copy()
+    data.columns = [n for n, k in zip(names, keep) if k]
+    data.index = pd.RangeIndex(head + 2, head + 2 + len(body), name="source_row")
+    blank = ~filled.iloc[head + 1 :].any(axis=1).to_numpy()
+    return data.loc[~blank], len(body), int(blank.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Layouts
+# --------------------------------------------------------------------------------------------
+
+_WJX_QUESTION = re.compile(r"^\s*(\d+)\s*[、.．]\s*(.*)$", re.S)
+_WJX_OPTION = re.compile(r"^\s*(\d+)\s*[(（](.*)[)）]\s*$", re.S)
+_WJX_ROW_SEP = re.compile(r"\s*(?:——|—|―|--)\s*")
+_WJX_META = {
+    "序号": "response_id",
+    "答卷编号": "response_id",
+    "提交答卷时间": "date",
+    "所用时间": "",
+    "来源": "",
+    "来源详情": "",
+    "总分": "",
+    "答题时间": "",
+}
+_KOBO_META = frozenset({
+    "start", "end", "today", "audit", "__version__", "_version_", "instanceid",
+    "deprecatedid", "_id", "_uuid", "_submission_time", "_validation_status", "_notes",
+    "_status", "_tags", "_index", "_parent_index", "_parent_table_name", "_xform_id_string",
+    "_attachments", "_media_all_received", "_total_media", "_media_count",
+})
+_ODK_META = frozenset({
+    "submissiondate", "key", "submitterid", "submittername", "attachmentspresent",
+    "attachmentsexpected", "status", "reviewstate", "deviceid", "edits", "formversion",
+    "meta-instanceid", "instanceid", "start", "end", "today", "parent_key",
+})
+_ZERO_ONE = frozenset({"0", "1"})
+
+
+def _detect_format(headers: list[str]) -> str:
+    norm = {normalize_header(h) for h in headers}
+    if norm & {"key", "submissiondate", "meta-instanceid"}:
+        return "odk"
+    if norm & {"_uuid", "_submission_time", "_index"}:
+        return "kobo"
+    wjx_q = sum(bool(_WJX_QUESTION.match(h) or _WJX_OPTION.match(h)) for h in headers)
+    if wjx_q >= 2 or (wjx_q and norm & {"序号", "提交答卷时间", "所用时间", "来自ip", "来源"}):
+        return "wjx"
+    grouped = sum("/" in h for h in headers)
+    if grouped >= max(2, 0.3 * len(headers)):
+        return "kobo"
+    return "plain"
+
+
+def _zero_one(data: pd.DataFrame, columns: list[str], *, need_zero: bool = True) -> bool:
+    """All answers in these columns are 0/1 (skip markers aside), with at least one 0."""
+    values = pd.concat([data[c] for c in columns]).dropna().astype("str").str.strip()
+    seen = set(values.unique()) - set(_SKIP_MARKERS) - set(_BLANK_MARKERS) - {""}
+    return bool(seen) and seen <= _ZERO_ONE and ("0" in seen or not need_zero)
+
+
+def _plan_wjx(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
+    plan = _Plan()
+    stems: dict[int, list[tuple[str, str]]] = {}
+    parens: dict[int, list[tuple[str, str]]] = {}
+    order: list[int] = []
+    for column in data.columns:  # one pass over the columns
+        norm = normalize_header(column)
+        role = _WJX_META.get(column.strip(), None)
+        if role is not None:
+            if role:
+                plan.meta.setdefault(role, column)
+            continue
+        if norm in ("weight", "权重"):
+            plan.questions.append(_Question("weight", column, column=column, role="weight"))
+            continue
+        match = _WJX_OPTION.match(column)
+        if match and ("〖" in column or "〗" in column):
+            plan.ignored.append(column)  # "其他" fill-in text box: never kept
+            continue
+        if match:
+            number = int(match.group(1))
+            parens.setdefault(number, []).append((match.group(2).strip(), column))
+        elif (match := _WJX_QUESTION.match(column)) is not None:
+            number = int(match.group(1))
+            stems.setdefault(number, []).append((match.group(2).strip(), column))
+        elif _personal_header(column, question=False):
+            plan.personal.append(column)
+            continue
+        else:
+            plan.ignored.append(column)
+            continue
+        if number not in order:
+            order.append(number)
+    for number in order:  # one pass over the questions
+        key = f"q{number}"
+        declared_kind = book.get(key, {}).get("kind")
+        stem_cols = stems.get(number, [])
+        paren_cols = parens.get(number, [])
+        if paren_cols:
+            text = stem_cols[0][0] if stem_cols else f"第{number}题"
+            columns = [c for _, c in paren_cols]
+            multiple = declared_kind == "multiple" or (
+                declared_kind != "matrix" and _zero_one(data, columns)
+            )
+            if multiple:
+                plan.questions.append(_Question(
+                    key, text, "multiple", column=stem_cols[0][1] if stem_cols else None,
+                    options=paren_cols,
+                ))
+            else:
+                plan.questions.append(_Question(key, text, "matrix", rows=paren_cols))
+        elif len(stem_cols) > 1:
+            rows = []
+            stem_text = ""
+            for text, column in stem_cols:
+                parts = _WJX_ROW_SEP.split(text)
+                stem_text = stem_text or (parts[0] if len(parts) > 1 else "")
+                rows.append((parts[-1], column))
+            plan.questions.append(_Question(key, stem_text or f"第{number}题", "matrix", rows=rows))
+        else:
+            text, column = stem_cols[0]
+            plan.questions.append(_Question(key, text, declared_kind or "auto", column=column))
+    return plan
+
+
+_PERSONAL_FIELD = re.compile(
+    r"(?:^|_)(?:name|phone|mobile|tel|telephone|idcard|id_card|id_number|address|wechat|email|qq)"
+    r"(?:$|_)"
+)
+_PLACE_FIELD = re.compile(r"village|town|county|cun|site|org|school|unit|dept")
+
+
+def _personal_name(column: str, sep: str, *, field: bool = True) -> bool:
+    """A Kobo/ODK field or metadata column that identifies a person or a place.
+
+    By exact name (``phonenumber``, ``deviceid``, ``SubmitterName`` …), a GPS part
+    (``-Latitude`` …) or an English field name such as ``resp_name`` or ``phone``
+    (``village_name`` is not personal; not checked when ``field`` is False).
+    """
+    norm = normalize_header(column)
+    last = norm.rsplit(sep, 1)[-1].rsplit("/", 1)[-1]
+    if norm in _PERSONAL_EXACT or last in _PERSONAL_EXACT or _GPS_PART.search(last):
+        return True
+    return field and bool(_PERSONAL_FIELD.search(last) and not _PLACE_FIELD.search(last))
+
+
+def _plan_fields(
+    data: pd.DataFrame, *, sep: str, meta_names: frozenset[str], id_order: tuple[str, ...],
+    date_order: tuple[str, ...], state: tuple[str, str],
+) -> _Plan:
+    """Kobo (``/`` groups) and ODK (``-`` groups): fields named by their last path segment."""
+    plan = _Plan()
+    headers = list(data.columns)
+    header_set = set(headers)
+    fields: list[str] = []
+    for column in headers:  # one pass over the columns
+        norm = normalize_header(column)
+        last = norm.rsplit(sep, 1)[-1]
+        option = "/" in column and (
+            column.rsplit("/", 1)[0] in header_set or _zero_one(data, [column], need_zero=False)
+        )  # a select_multiple 0/1 column: "wechat" is then a channel, not a WeChat id
+        if _personal_name(column, sep, field=not option):
+            plan.personal.append(column)
+        elif (
+            norm in meta_names or last in meta_names or last.startswith("_")
+            or norm.split(sep, 1)[0] in ("meta", "formhub")
+        ):
+            for role, names in (("response_id", id_order), ("date", date_order)):
+                if norm in names:
+                    current = plan.meta.get(role)
+                    rank = names.index(norm)
+                    if current is None or rank < names.index(normalize_header(current)):
+                        plan.meta[role] = column
+            if norm == state[0]:
+                plan.meta[state[1]] = column
+        else:
+            fields.append(column)
+    # select_multiple 0/1 columns: "<field>/<option>" next to the "<field>" summary column, or
+    # several 0/1 columns sharing a parent that is not itself a column.
+    parents: dict[str, list[str]] = {}
+    for column in fields:
+        if "/" in column:
+            parents.setdefault(column.rsplit("/", 1)[0], []).append(column)
+    option_of: dict[str, str] = {}
+    for parent, columns in parents.items():
+        if parent in header_set or (len(columns) > 1 and _zero_one(data, columns)):
+            option_of.update({c: parent for c in columns})
+    bases = [c for c in fields if c not in option_of]
+    bases += [p for p in dict.fromkeys(option_of.values()) if p not in header_set]
+    lasts = {c: c.rsplit(sep, 1)[-1] for c in bases}
+    labels = not all(_is_identifier(n) for n in lasts.values())
+    counts = pd.Series(list(lasts.values()), dtype="str").value_counts()
+    made: dict[str, _Question] = {}
+    for column in fields:  # one pass over the columns
+        base = option_of.get(column, column)
+        if base not in made:
+            key = f"q{len(made) + 1}" if labels else (
+                re.sub(r"[/\-]", "_", base) if counts.get(lasts[base], 0) > 1 else lasts[base]
+            )
+            made[base] = _Question(
+                key, lasts[base], "auto", column=base if base in header_set else None, sep=" ",
+            )
+            plan.questions.append(made[base])
+        if column in option_of:
+            made[base].kind = "multiple"
+            made[base].options.append((column.rsplit("/", 1)[-1], column))
+    return plan
+
+
+def _plan_kobo(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
+    return _plan_fields(
+        data, sep="/", meta_names=_KOBO_META,
+        id_order=("_uuid", "_id", "_index", "meta/instanceid", "instanceid"),
+        date_order=("_submission_time", "end", "today"),
+        state=("_validation_status", "validation"),
+    )
+
+
+def _plan_odk(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
+    return _plan_fields(
+        data, sep="-", meta_names=_ODK_META,
+        id_order=("key", "meta-instanceid", "instanceid"),
+        date_order=("submissiondate", "end", "today"),
+        state=("reviewstate", "review"),
+    )
+
+
+def _plan_plain(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
+    plan = _Plan()
+    for column in data.columns:  # one pass over the columns
+        canonical = match_header(column, "responses")
+        if normalize_header(column) in ("village", "村"):
+            canonical = "village_name"
+        if canonical in ("response_id", "date"):
+            plan.meta.setdefault(canonical, column)
+        elif canonical in ("source_file", "source_row"):
+            plan.ignored.append(column)
+        elif canonical is not None:
+            role = {"village_name": "village"}.get(canonical, canonical)
+            plan.questions.append(_Question(canonical, column, column=column, role=role))
+        elif _personal_header(column, question=True) or _personal_name(column, "/"):
+            plan.personal.append(column)
+        else:
+            plan.questions.append(
+                _Question(str(column).strip(), str(column).strip(), "auto", column=column)
+            )
+    return plan
+
+
+_PLANNERS = {"wjx": _plan_wjx, "kobo": _plan_kobo, "odk": _plan_odk, "plain": _plan_plain}
+
+# --------------------------------------------------------------------------------------------
+# Codebook: guessing and reading
+# --------------------------------------------------------------------------------------------
+
+_SCALES: dict[str, frozenset[str]] = {
+    "awareness": frozenset({
+        "知道", "听说过", "不知道", "了解", "比较了解", "非常了解", "一般了解", "不了解",
+        "不太了解", "完全不了解", "没听说过", "从未听说", "听说过但不了解",
+    }),
+    "support": frozenset({
+        "支持", "比较支持", "非常支持", "不太支持", "不支持", "非常不支持", "无所谓", "一般",
+    }),
+    "satisfaction": frozenset({
+        "满意", "比较满意", "非常满意", "基本满意", "一般", "不太满意", "不满意", "非常不满意",
+    }),
+}
+_KNOWLEDGE_WORDS = re.compile(
+    r"应该怎么做|应当怎么做|该怎么办|怎么办|正确的是|正确的做法|错误的是|下列|以下哪|哪一项|哪项"
+)
+_DOMAIN_WORDS = (
+    ("satisfaction", re.compile(r"满意")),
+    ("support", re.compile(r"支持|赞成|认同")),
+    ("awareness", re.compile(r"知道|听说|了解|知晓")),
+)
+_FREE_TEXT_WORDS = re.compile(r"建议|意见|请填写|请写出|请简述|请说明|填空|请输入|其他想法")
+_DEMOGRAPHIC = (
+    ("village_id", re.compile(r"^village_?id$|村编码|村居编码")),
+    ("village", _VILLAGE_WORDS),
+    ("gender", re.compile(r"性别|^gender$|^sex$")),
+    ("age", re.compile(r"年龄|^age(_?group)?$|^agegroup$")),
+    ("weight", re.compile(r"^weight$|^权重$")),
+)
+
+_DOMAIN_LABELS = {
+    "awareness": "知晓", "knowledge": "知识", "support": "支持", "satisfaction": "满意",
+    OTHER: "其他",
+}
+_DOMAIN_READ = {
+    **{v: k for k, v in _DOMAIN_LABELS.items()}, **{k: k for k in _DOMAIN_LABELS},
+    "知晓率": "awareness", "知晓度": "awareness", "知晓题": "awareness", "知识题": "knowledge",
+    "答题": "knowledge", "知识测试": "knowledge", "支持度": "support", "满意度": "satisfaction",
+    "满意率": "satisfaction",
+}
+_KIND_LABELS = {"single": "单选", "multiple": "多选", "matrix": "矩阵", "text": "填空"}
+_KIND_READ = {
+    **{v: k for k, v in _KIND_LABELS.items()}, **{k: k for k in _KIND_LABELS},
+    "单选题": "single", "多选题": "multiple", "矩阵题": "matrix", "矩阵单选": "matrix",
+    "填空题": "text", "文本": "text", "问答": "text",
+}
+_CODEBOOK_HEADERS = {
+    "item": ("item", "题号", "变量", "变量名", "题目编号"),
+    "text": ("text", "题目", "问题", "题干"),
+    "domain": ("domain", "类别", "维度"),
+    "positive": ("positive", "肯定答案", "正向答案", "计为知晓的答案"),
+    "missing": ("missing", "无效答案", "缺失答案"),
+    "correct": ("correct", "正确答案"),
+    "options": ("options", "选项"),
+    "kind": ("kind", "题型"),
+}
+_CODEBOOK_ZH = {
+    "item": "题号", "text": "题目", "domain": "类别", "positive": "肯定答案",
+    "missing": "无效答案", "correct": "正确答案", "options": "选项", "kind": "题型",
+}
+
+
+def _guess_domain(text: str, answers: list[str], missing: tuple[str, ...]) -> str:
+    """Guess the domain (awareness, support, satisfaction, knowledge or other).
+
+    Answers that all belong to one scale (知道/听说过/不知道, 支持…, 满意…) decide; when several
+    scales fit (only 一般 seen) the wording picks one. Otherwise knowledge wording (应该怎么做,
+    正确的是, 下列…) gives knowledge, then 满意 / 支持 / 知道·了解·听说 wording, else other.
+    """
+    words = _question_words(text)
+    seen = set(answers) - set(missing) - set(_SKIP_MARKERS)
+    fits = [d for d, scale in _SCALES.items() if seen and seen <= scale | {"不清楚", "说不清"}]
+    worded = [d for d, pattern in _DOMAIN_WORDS if pattern.search(words)]
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        return next((d for d in worded if d in fits), fits[0])
+    if _KNOWLEDGE_WORDS.search(words):
+        return "knowledge"
+    return worded[0] if worded else OTHER
+
+
+def _split_list(value: object) -> tuple[str, ...]:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ()
+    if isinstance(value, (tuple, list, np.ndarray)):
+        parts = [str(v) for v in value]
+    else:
+        text = str(value)
+        parts = re.split(r"[|｜]", text) if re.search(r"[|｜]", text) else text.split("、")
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def _norm_item(value: object) -> str | None:
+    """Codebook item name as the reader names items ("4", "第4题", "Q4" → "q4")."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    if (m := re.fullmatch(r"第?(\d+)题?", text)) is not None:
+        return f"q{int(m.group(1))}"
+    if (m := re.fullmatch(r"[Qq](\d+)(.*)", text)) is not None:
+        return f"q{int(m.group(1))}{m.group(2)}"
+    return text
+
+
+def _codebook_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS))
+    for column in ("item", "text", "domain", "correct", "kind"):
+        frame[column] = frame[column].astype("str")
+    for column in ("positive", "missing", "options"):
+        frame[column] = pd.Series(
+            [tuple(v) for v in frame[column]], index=frame.index, dtype="object"
+        )
+    return frame
+
+
+def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
+    r"""Read a codebook file (Excel or CSV) the analyst wrote or corrected.
+
+    Headers may be Chinese or English: 题号/item, 题目/text, 类别/domain, 肯定答案/positive,
+    无效答案/missing, 正确答案/correct, 选项/options, 题型/kind; only 题号 is required. Lists are
+    separated by ``、`` (or ``|`` when an answer itself contains ``、``). Domains may be written
+    知晓/知识/支持/满意/其他 or in English; kinds 单选/多选/矩阵/填空 or in English. Item names
+    ``4``, ``第4题`` and ``Q4`` all mean ``q4``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An ``.xlsx``/``.xls`` (first sheet, or the one named 编码表) or ``.csv`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CODEBOOK_COLUMNS`; lists as tuples, blank cells as NaN or ``()``.
+
+    Raises
+    ------
+    ValueError
+        When the file has no item column, repeats an item, or has an unknown domain or kind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "codebook.csv"
+    >>> _ = path.write_text("题号,类别,肯定答案\n4,知晓,知道、听说过\n", encoding="utf-8")
+    >>> book = read_codebook(path)
+    >>> book.loc[0, ["item", "domain", "positive"]].tolist()
+    ['q4', 'awareness', ('知道', '听说过')]
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"'path' {str(path)!r} does not exist（编码表文件不存在）")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        with pd.ExcelFile(path) as book:
+            sheet = "编码表" if "编码表" in book.sheet_names else book.sheet_names[0]
+            raw = pd.read_excel(book, sheet_name=sheet, dtype=str)
+    elif path.suffix.lower() in (".csv", ".txt"):
+        raw = pd.read_csv(io.StringIO(_decode(path.read_bytes())), dtype=str,
+                          keep_default_na=False, na_values=[""])
+    else:
+        raise ValueError(
+            f"'path' should be an .xlsx, .xls or .csv codebook, got {path.name!r}"
+            "（编码表应为 Excel 或 CSV 文件）"
+        )
+    lookup = {normalize_header(a): c for c, aliases in _CODEBOOK_HEADERS.items() for a in aliases}
+    found: dict[str, str] = {}
+    for header in raw.columns:  # one pass over the columns
+        column = lookup.get(normalize_header(header))
+        if column and column not in found:
+            found[column] = header
+    if "item" not in found:
+        raise ValueError(
+            f"codebook {path.name!r} has no 题号/item column; its headers are "
+            f"{[str(h) for h in raw.columns]}（编码表缺少“题号”列）"
+        )
+    frame = pd.DataFrame({c: raw[h] for c, h in found.items()})
+    items = frame["item"].map(_norm_item)
+    frame = frame.loc[items.notna()].assign(item=items[items.notna()]).reset_index(drop=True)
+    dup = frame["item"][frame["item"].duplicated()].tolist()
+    if dup:
+        raise ValueError(f"codebook {path.name!r} lists items more than once: {dup}（题号重复）")
+    out = pd.DataFrame({"item": frame["item"]})
+    for column in ("text", "domain", "correct", "kind"):
+        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+        out[column] = values.astype("str").str.strip().replace("", np.nan)
+    for column, mapping, allowed in (
+        ("domain", _DOMAIN_READ, _DOMAIN_LABELS), ("kind", _KIND_READ, _KIND_LABELS),
+    ):
+        given = out[column].str.lower()
+        mapped = given.map(mapping)
+        bad = given.notna() & mapped.isna()
+        if bad.any():
+            raise ValueError(
+                f"codebook {path.name!r}: {column} {sorted(set(out.loc[bad, column]))} of items "
+                f"{out.loc[bad, 'item'].tolist()} not understood; use one of "
+                f"{list(allowed)} or {list(allowed.values())}（类别/题型无法识别）"
+            )
+        out[column] = mapped.astype("str")
+    for column in ("positive", "missing", "options"):
+        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+        out[column] = pd.Series([_split_list(v) for v in values], index=out.index, dtype="object")
+    return _codebook_frame(out[list(CODEBOOK_COLUMNS)].to_dict("records"))
+
+
+def _as_codebook(codebook: object) -> pd.DataFrame | None:
+    if codebook is None:
+        return None
+    if isinstance(codebook, pd.DataFrame):
+        if "item" not in codebook.columns:
+            raise ValueError(
+                f"'codebook' frame needs an 'item' column; columns are {list(codebook.columns)}"
+            )
+        rows = codebook.copy()
+        rows["item"] = rows["item"].map(_norm_item)
+        for column in CODEBOOK_COLUMNS:
+            if column not in rows:
+                rows[column] = np.nan
+        for column, mapping in (("domain", _DOMAIN_READ), ("kind", _KIND_READ)):
+            given = rows[column].astype("str").str.strip()
+            rows[column] = given.str.lower().map(mapping).fillna(given)
+        for column in ("positive", "missing", "options"):
+            rows[column] = [_split_list(v) for v in rows[column]]
+        return _codebook_frame(rows.loc[rows["item"].notna(), list(CODEBOOK_COLUMNS)]
+                               .to_dict("records"))
+    if isinstance(codebook, (str, os.PathLike)):
+        return read_codebook(codebook)
+    raise TypeError(
+        f"'codebook' should be a path to a codebook file, a DataFrame or None, "
+        f"got {type(codebook).__name__}"
+    )
+
+
+def _declared(book: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """Item → the fields the codebook file fills (blank cells left out)."""
+    if book is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for row in book.to_dict("records"):  # one pass over the codebook's items
+        given = {
+            k: v for k, v in row.items()
+            if k != "item" and not (isinstance(v, float) and np.isnan(v)) and v != ()
+        }
+        out[row["item"]] = given
+    return out
+
+
+def write_codebook(codebook: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a codebook to an Excel file the analyst can correct and pass back.
+
+    Headers are Chinese (题号, 题目, 类别, 肯定答案, 无效答案, 正确答案, 选项, 题型), lists are
+    joined with ``、`` (``|`` when an answer contains ``、``), domains and kinds are written in
+    Chinese, the header row is frozen and column widths fit the text. A second sheet 说明 explains
+    each column. The file is written to a temporary name and then moved into place, so a crash
+    never leaves half a file. :func:`read_codebook` gives the same frame back.
+
+    Parameters
+    ----------
+    codebook : pandas.DataFrame
+        Columns ``item``, ``text``, ``domain``, ``positive`` and optionally ``missing``,
+        ``correct``, ``options``, ``kind``.
+    path : str or path-like
+        Where to write; must end in ``.xlsx``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> book = pd.DataFrame({"item": ["q4"], "text": ["您是否知道民法典？"],
+    ...                      "domain": ["awareness"], "positive": [("知道", "听说过")]})
+    >>> path = write_codebook(book, pathlib.Path(tempfile.mkdtemp()) / "编码表.xlsx")
+    >>> back = read_codebook(path)
+    >>> back.loc[0, ["item", "domain", "positive", "missing"]].tolist()
+    ['q4', 'awareness', ('知道', '听说过'), ()]
+    """
+    if not isinstance(codebook, pd.DataFrame):
+        raise TypeError(f"'codebook' should be a DataFrame, got {type(codebook).__name__}")
+    missing = [c for c in ("item", "text", "domain", "positive") if c not in codebook.columns]
+    if missing:
+        raise ValueError(
+            f"'codebook' has no column {missing}; columns are {list(codebook.columns)}"
+            "（编码表缺少必要列）"
+        )
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ValueError(f"'path' should end in .xlsx, got {path.name!r}（应保存为 .xlsx 文件）")
+    out = pd.DataFrame(index=codebook.index)
+    for column in CODEBOOK_COLUMNS:
+        values = codebook[column] if column in codebook else pd.Series(np.nan, index=out.index)
+        if column in ("positive", "missing", "options"):
+            lists = [_split_list(v) for v in values]
+            out[column] = [
+                ("|" if any("、" in p for p in parts) else "、").join(parts) for parts in lists
+            ]
+        elif column == "domain":
+            out[column] = values.map(lambda v: _DOMAIN_LABELS.get(v, v))
+        elif column == "kind":
+            out[column] = values.map(lambda v: _KIND_LABELS.get(v, v))
+        else:
+            out[column] = values
+    out = out.astype("str").rename(columns=_CODEBOOK_ZH)
+    notes = pd.DataFrame({
+        "列": list(_CODEBOOK_ZH.values()),
+        "说明": [
+            "题号，如 q4；矩阵题每行 q8_1、q8_2；多选题每个选项 q7_选项",
+            "题目原文",
+            "知晓 / 知识 / 支持 / 满意 / 其他（其他不计算比率）",
+            "计为肯定（知晓、支持、满意）的答案，用“、”分隔",
+            "视为未作答的答案，不计入分母",
+            "知识题的正确答案；填写后肯定答案即为正确答案",
+            "答案选项，按序号导出时第1个选项对应1，依此类推",
+            "单选 / 多选 / 矩阵 / 填空",
+        ],
+        "column": list(_CODEBOOK_ZH),
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".~", suffix=".xlsx")
+    os.close(handle)
+    try:
+        book = Workbook()
+        for title, frame in (("编码表", out), ("说明", notes)):
+            sheet = book.active if title == "编码表" else book.create_sheet(title)
+            sheet.title = title
+            cells = frame.astype("object").where(frame.notna() & frame.ne(""), None)
+            for row in [list(frame.columns), *cells.to_numpy().tolist()]:  # one row per item
+                sheet.append(row)
+            sheet.freeze_panes = "A2"
+            for pos, column in enumerate(frame.columns):  # a handful of columns
+                text = pd.concat([pd.Series([column], dtype="str"), frame[column].fillna("")])
+                width = (text.str.len() + text.str.count(r"[\u2e80-\uffff]")).max()
+                letter = sheet.cell(row=1, column=pos + 1).column_letter
+                sheet.column_dimensions[letter].width = float(min(max(width + 2, 8), 60))
+        book.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Reading answers
+# --------------------------------------------------------------------------------------------
+
+
+def _multiple_items(
+    q: _Question, data: pd.DataFrame, declared_options: tuple[str, ...], notes: _Notes,
+) -> tuple[dict[str, pd.Series], list[str]]:
+    """Option items (选中/未选中) of a multiple-choice question; also the option labels."""
+    index = data.index
+    from_summary = pd.DataFrame(index=index)
+    skipped = pd.Series(False, index=index)
+    answered = pd.Series(False, index=index)
+    labels: list[str] = list(declared_options)
+    if q.column is not None:
+        s, had_fill = _drop_fill_in(_clean(data[q.column]))
+        if had_fill:
+            notes.add(q.column, "fill_in_removed",
+                      "text typed in 其他〖…〗 was removed（已删除“其他”中填写的文字）")
+        skipped = s.eq(_SKIPPED) | s.eq("-3")
+        present = s.notna() & ~skipped
+        parts = (
+            s[present].str.replace(r"\s*┋\s*", "┋", regex=True)
+            if q.sep == "┋" else s[present].str.replace(r"\s+", " ", regex=True)
+        )
+        from_summary = parts.str.get_dummies(sep=q.sep).reindex(index, fill_value=0)
+        seen = parts.str.split(q.sep).explode().str.strip()
+        labels += [v for v in seen[seen.ne("")].drop_duplicates() if v not in labels]
+        answered = present
+    if q.options:
+        cols = pd.DataFrame({c: _clean(data[c]).str.lower() for _, c in q.options})
+        ones = cols.isin(["1", "true"])
+        zero_one = cols.isin(["0", "1", "true", "false"])
+        skipped_cols = cols.isin(_SKIP_MARKERS).any(axis=1)
+        labels += [label for label, _ in q.options if label not in labels]
+        if q.column is not None:
+            both = answered & zero_one.all(axis=1)
+            summary = from_summary.reindex(columns=[lab for lab, _ in q.options], fill_value=0)
+            differ = (summary[both].to_numpy() != ones[both].to_numpy()).any(axis=1).sum()
+            if differ:
+                notes.add(q.column or q.key, "multiple_mismatch",
+                          f"{int(differ)} rows: the summary column and the 0/1 option columns "
+                          "disagree; the 0/1 columns are used（多选汇总列与选项列不一致）")
+        answered = zero_one.any(axis=1)
+        skipped = skipped_cols & ~answered
+        from_summary = pd.DataFrame(
+            ones.to_numpy().astype(int), index=index, columns=[lab for lab, _ in q.options]
+        )
+    items: dict[str, pd.Series] = {}
+    for label in labels:  # a handful of options
+        chosen = from_summary[label] if label in from_summary else pd.Series(0, index=index)
+        value = np.where(chosen.to_numpy() == 1, SELECTED, NOT_SELECTED)
+        series = pd.Series(value, index=index, dtype="str").where(answered)
+        items[f"{q.key}_{_slug(label)}"] = series.mask(skipped, _SKIPPED)
+    return items, labels
+
+
+def _looks_multiple(s: pd.Series, sep: str, text: str) -> bool:
+    """A 问卷星 ``A┋B`` cell, or a Kobo/ODK space-separated list of choice names.
+
+    Kobo and ODK write a select_multiple answer as choice names separated by spaces; without
+    the form, a column counts as one when some answer has a space, every word is a choice name
+    (letters, digits, ``_ . -``) and there are at most 20 distinct words. A codebook file can say
+    otherwise (题型 单选/多选/填空).
+    """
+    values = s.dropna()
+    values = values[~values.isin(_SKIP_MARKERS)]
+    if values.empty:
+        return False
+    if sep == "┋":
+        return bool(values.str.contains("┋", regex=False).any() or "多选" in text)
+    if _FREE_TEXT_WORDS.search(_question_words(text)) or not values.str.contains(r"\s").any():
+        return False
+    words = values.str.split().explode()
+    return bool(words.str.fullmatch(r"[A-Za-z_][\w.\-]*").all() and words.nunique() <= 20)
+
+
+def _numbers_to_labels(
+    s: pd.Series, options: tuple[str, ...], column: str, notes: _Notes,
+) -> tuple[pd.Series, bool]:
+    """按序号 answers (1, 2, …) → option labels when the codebook lists the options.
+
+    Also says whether the answers stay option numbers (no options to map them with).
+    """
+    values = s.dropna()
+    values = values[~values.isin(_SKIP_MARKERS + _BLANK_MARKERS)]
+    if values.empty or not values.str.fullmatch(r"\d+").all() or values.isin(options).all():
+        return s, False
+    s = s.mask(s.eq("-3"), _SKIPPED).mask(s.eq("-2"))
+    if not options:
+        notes.add(column, "option_numbers",
+                  "answers are option numbers and the codebook lists no options; they are "
+                  "kept as numbers and no answer counts as positive（按序号导出但编码表未给出"
+                  "选项，保留序号）")
+        return s, True
+    lookup = pd.Series(list(options), index=[str(i + 1) for i in range(len(options))])
+    return s.map(lookup).fillna(s).astype("str"), False
+
+
+def _age_groups(age: pd.Series) -> pd.Series:
+    groups = pd.cut(
+        age.astype("float64"), bins=[-np.inf, 18, 30, 45, 60, np.inf], right=False,
+        labels=["<18", "18-29", "30-44", "45-59", "60+"],
+    )
+    return groups.astype("str").where(age.notna())
+
+
+def _gender(s: pd.Series) -> pd.Series:
+    t = s.str.normalize("NFKC").str.strip()
+    lookup = {"男": "男", "男性": "男", "male": "男", "m": "男", "女": "女", "女性": "女",
+              "female": "女", "f": "女"}
+    return t.str.lower().map(lookup).fillna(t).astype("str")
+
+
+def _dates(s: pd.Series, column: str, notes: _Notes) -> pd.Series:
+    text = s.str.strip()
+    aware = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    if aware.any():
+        stamp = pd.to_datetime(text[aware], utc=True, errors="coerce", format="ISO8601")
+        out[aware] = stamp.dt.tz_convert(_CST).dt.tz_localize(None).astype("datetime64[us]")
+    if (~aware).any():
+        out[~aware] = pd.to_datetime(text[~aware], errors="coerce", format="mixed")
+    bad = out.isna() & s.notna()
+    if bad.any():
+        notes.add(column, "bad_date",
+                  f"{int(bad.sum())} dates could not be read and were left empty（日期无法识别）")
+    return out.astype("datetime64[us]")
+
+
+# --------------------------------------------------------------------------------------------
+# Village matching (to be merged with the io helper)
+# --------------------------------------------------------------------------------------------
+
+_VILLAGE_SUFFIX = r"(?:村民委员会|居民委员会|村委会|居委会|委员会|社区|村|居)+$"
+
+
+def _village_full(s: pd.Series) -> pd.Series:
+    return s.astype("str").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+
+
+def _village_key(full: pd.Series) -> pd.Series:
+    key = full.str.replace(_VILLAGE_SUFFIX, "", regex=True)
+    return key.where(key.ne(""), full)
+
+
+def _match_villages(
+    names: pd.Series, register: pd.DataFrame,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Register id and name for each answer; the reason (NaN when matched)."""
+    ids = register["village_id"].astype("str")
+    reg_full = _village_full(register["village_name"])
+    reg_key = _village_key(reg_full)
+    ans_full = _village_full(names)
+    ans_key = _village_key(ans_full)
+    by_full = pd.Series(ids.to_numpy(), index=reg_full.to_numpy())
+    by_full = by_full[~by_full.index.duplicated(keep=False)]
+    key_counts = reg_key.value_counts()
+    by_key = pd.Series(ids.to_numpy(), index=reg_key.to_numpy())
+    by_key = by_key[~by_key.index.duplicated(keep="first")]
+    unique_key = by_key[by_key.index.map(key_counts).to_numpy() == 1]
+    by_id = pd.Series(ids.to_numpy(), index=ids.to_numpy())
+    by_id = by_id[~by_id.index.duplicated(keep="first")]
+    found = ans_full.map(by_full)
+    found = found.fillna(ans_full.map(by_id)).fillna(ans_key.map(unique_key))
+    town_free = _village_key(ans_full.str.replace(r"^.+?(?:镇|乡|街道)(?=.)", "", regex=True))
+    found = found.fillna(town_free.map(unique_key)).astype("str")
+    name_of = pd.Series(
+        register["village_name"].astype("str").to_numpy(), index=ids.to_numpy()
+    )
+    name_of = name_of[~name_of.index.duplicated(keep="first")]
+    matched_name = found.map(name_of).astype("str")
+    ambiguous = found.isna() & ans_key.isin(key_counts[key_counts > 1].index)
+    reason = pd.Series(np.nan, index=names.index, dtype="str")
+    reason = reason.mask(found.isna() & names.notna(),
+                         "unknown village 未知村（社区）")
+    reason = reason.mask(ambiguous & names.notna(),
+                         "ambiguous village name 村（社区）名称对应多个村")
+    return found, matched_name, reason
+
+
+def _check_register(villages: object) -> pd.DataFrame | None:
+    if villages is None:
+        return None
+    if not isinstance(villages, pd.DataFrame):
+        raise TypeError(
+            f"'villages' should be the village register (a DataFrame), "
+            f"got {type(villages).__name__}"
+        )
+    missing = [c for c in ("village_id", "village_name") if c not in villages.columns]
+    if missing:
+        raise ValueError(
+            f"'villages' has no column {missing}; columns are {list(villages.columns)}"
+            "（村居名册缺少 village_id / village_name 列）"
+        )
+    return villages
+
+
+# --------------------------------------------------------------------------------------------
+# The reader
+# --------------------------------------------------------------------------------------------
+
+
+def _reject(
+    source_file: str, rows: pd.Index, column: str, values: pd.Series | None, reason: str,
+) -> pd.DataFrame:
+    """Rejected rows, one per problem (``values`` None: the cell was empty)."""
+    return pd.DataFrame({
+        "table": "responses", "source_file": source_file, "source_row": rows.to_numpy(),
+        "column": column, "value": np.nan if values is None else values.to_numpy(),
+        "reason": reason,
+    })
+
+
+def _demographics(
+    plan: _Plan, data: pd.DataFrame, declared: dict[str, dict[str, Any]], notes: _Notes,
+) -> tuple[dict[str, pd.Series], list[_Question]]:
+    """Canonical columns from the demographic questions; the questions left are items.
+
+    Also drops questions that ask for personal data (您的联系电话, 姓名 …).
+    """
+    canon: dict[str, pd.Series] = {}
+    questions: list[_Question] = []
+    for q in plan.questions:  # one pass over the questions (a handful of columns)
+        words = _question_words(q.text)
+        role = q.role
+        if role == "item" and q.kind in ("auto", "single") and not _OPINION_WORDS.search(words):
+            role = next((name for name, pattern in _DEMOGRAPHIC if pattern.search(words)
+                         or pattern.search(normalize_header(q.key))), "item")
+        if role == "item":
+            if q.column is not None and not q.options and _personal_header(q.text, question=True):
+                plan.personal.append(q.column)
+                notes.add(q.column, "personal_data_column",
+                          "dropped: the question asks for personal data（已删除：个人信息题）")
+            else:
+                questions.append(q)
+            continue
+        s = _clean(data[q.column])
+        if declared.get(q.key, {}).get("options"):
+            s, _ = _numbers_to_labels(s, declared[q.key]["options"], q.column, notes)
+        masks = _personal_masks(s)
+        found = [kind for kind, mask in masks.items() if mask.any()]
+        if found:
+            s = s.mask(np.logical_or.reduce(list(masks.values())))
+            notes.add(q.column, "personal_data_values",
+                      f"cells that look like personal data ({', '.join(found)}) were emptied"
+                      "（疑似个人信息的单元格已清空）")
+        if role == "age":
+            number = s.str.extract(r"^(\d{1,3})(?:岁|周岁)?$")[0]
+            if s.notna().any() and number.notna().sum() == s.notna().sum():
+                age = pd.to_numeric(number).astype("Int64")
+                canon["age"] = age.where((age >= 0) & (age <= 120))
+                canon["age_group"] = _age_groups(canon["age"])
+            else:  # kept as written, to match the analyst's population margins
+                canon["age_group"] = s
+        elif role == "gender":
+            canon["gender"] = _gender(s)
+        elif role == "village":
+            canon["village_name"] = s
+            plan.meta["village"] = q.column
+        else:  # village_id, age_group, weight
+            canon[role] = s
+    return canon, questions
+
+
+def _kind_of(s: pd.Series, text: str) -> str:
+    """Single choice or free text (填空), when neither the layout nor the codebook says.
+
+    Free text when the wording asks for it (建议, 意见, 请填写 …), answers are long, or most
+    answers differ.
+    """
+    answered = s.dropna()
+    distinct = answered.nunique()
+    long_text = bool(len(answered)) and answered.str.len().mean() > 20
+    free = _FREE_TEXT_WORDS.search(_question_words(text)) or long_text or (
+        distinct > 10 and distinct > 0.5 * len(answered)
+    )
+    return "text" if free else "single"
+
+
+def _items(
+    questions: list[_Question], data: pd.DataFrame, declared: dict[str, dict[str, Any]],
+    notes: _Notes, missing_answers: tuple[str, ...],
+) -> tuple[dict[str, pd.Series], list[dict[str, Any]]]:
+    """Item columns and their guessed codebook rows, in question order."""
+    items: dict[str, pd.Series] = {}
+    rows: list[dict[str, Any]] = []
+    for q in questions:  # one pass over the questions (a handful of columns)
+        entry = declared.get(q.key, {})
+        stem = entry.get("text", q.text)
+        kind = entry.get("kind", q.kind)
+        if q.kind in ("multiple", "matrix") and kind not in ("multiple", "matrix"):
+            kind = q.kind  # the layout shows it; the codebook cannot undo it
+        if kind == "multiple" or (
+            kind == "auto" and q.column is not None
+            and _looks_multiple(_clean(data[q.column]), q.sep, q.text)
+        ):
+            found, labels = _multiple_items(q, data, entry.get("options", ()), notes)
+            for label, (name, series) in zip(labels, found.items()):
+                items[name] = series
+                rows.append({
+                    "item": name, "text": f"{stem} — {label}", "domain": OTHER,
+                    "positive": (SELECTED,), "missing": missing_answers, "correct": np.nan,
+                    "options": (SELECTED, NOT_SELECTED), "kind": "multiple", "_base": q.key,
+                    "_numbers": False,
+                })
+            continue
+        parts = [(f"{q.key}_{i + 1}", f"{stem} — {label}", column)
+                 for i, (label, column) in enumerate(q.rows)] or [(q.key, stem, q.column)]
+        for name, text, column in parts:  # one, or a handful of matrix rows
+            s = _clean(data[column])
+            s_kind = "matrix" if q.rows else (_kind_of(s, text) if kind == "auto" else kind)
+            if s_kind != "text":
+                s, had_fill = _drop_fill_in(s)
+                if had_fill:
+                    notes.add(column, "fill_in_removed",
+                              "text typed in 其他〖…〗 was removed（已删除“其他”中填写的文字）")
+            personal = find_personal_data(s)
+            if personal:
+                notes.add(column, "personal_data_values",
+                          f"dropped: answers look like personal data ({personal})"
+                          "（已删除：答案疑似个人信息）")
+                continue
+            own = declared.get(name, {})
+            base = entry if name != q.key else {}
+            options = own.get("options", base.get("options", ()))
+            s, unmapped = _numbers_to_labels(s, options, column, notes)
+            correct = own.get("correct", base.get("correct", np.nan))
+            if isinstance(correct, str) and correct.isdigit() and correct not in options and (
+                1 <= int(correct) <= len(options)
+            ):
+                correct = options[int(correct) - 1]  # 正确答案 given as an option number
+            items[name] = s.astype("str")
+            seen = _first_seen(s)
+            rows.append({
+                "item": name, "text": text,
+                "domain": OTHER if s_kind == "text" else _guess_domain(text, seen,
+                                                                        missing_answers),
+                "positive": (), "missing": missing_answers, "correct": correct,
+                "options": tuple(options) or (tuple(seen) if s_kind != "text" else ()),
+                "kind": s_kind, "_base": q.key if name != q.key else None,
+                "_numbers": unmapped,
+            })
+    return items, rows
+
+
+def _canonical(
+    data: pd.DataFrame, plan: _Plan, canon: dict[str, pd.Series],
+    register: pd.DataFrame | None, path: Path, notes: _Notes,
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The canonical columns of every row, and the rows to reject (one frame per problem)."""
+    index = data.index
+    source_file = path.name
+    rejected: list[pd.DataFrame] = []
+    made_ids = pd.Series(index.astype("str"), index=index, dtype="str").radd(f"{path.stem}-")
+    id_column = plan.meta.get("response_id")
+    response_id = made_ids
+    if id_column is not None:
+        response_id = _clean(data[id_column]).fillna(made_ids)
+        dup = response_id.duplicated(keep="first")
+        if dup.any():
+            rejected.append(_reject(source_file, index[dup], id_column, response_id[dup],
+                                    "duplicate response_id 答卷编号重复"))
+    for key, reason, pattern in (
+        ("review", "review state Rejected", r"^rejected$"),
+        ("validation", "validation status Not approved", r"not[_ ]?approved"),
+    ):
+        if key in plan.meta:
+            state = _clean(data[plan.meta[key]])
+            bad = state.str.lower().str.contains(pattern, regex=True, na=False)
+            if bad.any():
+                rejected.append(_reject(source_file, index[bad], plan.meta[key], state[bad],
+                                        reason))
+    date = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    if "date" in plan.meta:
+        date = _dates(_clean(data[plan.meta["date"]]), plan.meta["date"], notes)
+
+    nothing = pd.Series(np.nan, index=index, dtype="str")
+    village_name = canon.get("village_name", nothing)
+    village_id = canon.get("village_id", nothing)
+    if "village" in plan.meta:
+        column = plan.meta["village"]
+        blank = village_name.isna() & village_id.isna()
+        if blank.any():
+            rejected.append(_reject(source_file, index[blank], column, None,
+                                    "missing village 缺少村（社区）"))
+        if register is not None:
+            found, matched_name, reason = _match_villages(village_name, register)
+            for text in reason.dropna().unique():  # at most two reasons
+                bad = reason.eq(text)
+                rejected.append(_reject(source_file, index[bad], column, village_name[bad],
+                                        text))
+            village_id = village_id.fillna(found)
+            village_name = matched_name.fillna(village_name)
+    elif "village_id" not in canon:
+        notes.add("", "no_village_column",
+                  "the export has no village question; village_id is empty"
+                  "（问卷中没有村（社区）题）")
+    if register is not None and "village_id" in canon:
+        unknown = village_id.notna() & ~village_id.isin(register["village_id"].astype("str"))
+        if unknown.any():
+            rejected.append(_reject(source_file, index[unknown], "village_id",
+                                    village_id[unknown], "unknown village 未知村（社区）"))
+    weight = pd.Series(1.0, index=index)
+    if "weight" in canon:
+        weight = pd.to_numeric(canon["weight"], errors="coerce")
+        bad = ~(weight > 0) | ~np.isfinite(weight)
+        if bad.any():
+            rejected.append(_reject(source_file, index[bad], "weight", canon["weight"][bad],
+                                    "invalid weight 权重无效"))
+    responses = pd.DataFrame({
+        "response_id": response_id,
+        "village_id": village_id,
+        "village_name": village_name,
+        "date": date,
+        "gender": canon.get("gender", nothing),
+        "age": canon.get("age", pd.Series(pd.NA, index=index, dtype="Int64")),
+        "age_group": canon.get("age_group", nothing),
+        "weight": weight,
+        "source_file": source_file,
+        "source_row": index.to_numpy(),
+    }, index=index)
+    return coerce(responses, "responses"), rejected
+
+
+def _read_survey(
+    path: str | os.PathLike[str],
+    *,
+    codebook: str | os.PathLike[str] | pd.DataFrame | None = None,
+    format: str = "auto",
+    villages: pd.DataFrame | None = None,
+    settings: Settings | None = None,
+) -> SurveyResult:
+    """Read one survey export; like :func:`read_survey` but also warnings, stats and format.
+
+    See :func:`read_survey` for the arguments; ``settings`` defaults to ``Settings.load()``
+    (positive and missing answers come from its ``[survey]`` section).
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"'path' should be a file path, got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"'path' {str(path)!r} is not a file（问卷文件不存在）")
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv", ".txt"):
+        raise ValueError(
+            f"'path' should be an .xlsx, .xls or .csv export, got {path.name!r}"
+            "（问卷导出文件应为 Excel 或 CSV）"
+        )
+    if format not in FORMATS:
+        raise ValueError(f"'format' should be one of {list(FORMATS)}, got {format!r}")
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(f"'settings' should be a Settings, got {type(settings).__name__}")
+    settings = settings if settings is not None else Settings.load()
+    register = _check_register(villages)
+    book = _as_codebook(codebook)
+    declared = _declared(book)
+    source_file = path.name
+    notes = _Notes(source_file)
+
+    raw, sheet, other_sheets = _read_raw(path)
+    data, data_rows, non_data = _table(raw)
+    for name in other_sheets:
+        notes.add(name, "sheet_ignored",
+                  "only the first sheet is read; repeat groups are not loaded"
+                  "（仅读取第一个工作表）")
+    fmt = _detect_format(list(data.columns)) if format == "auto" else format
+    plan = _PLANNERS[fmt](data, declared)
+    for column in plan.personal:
+        notes.add(column, "personal_data_column",
+                  "dropped: the header names personal data（已删除：个人信息列）")
+    for column in plan.ignored:
+        notes.add(column, "column_ignored",
+                  "not a survey question; not loaded（非问卷题目，未导入）")
+
+    canon, questions = _demographics(plan, data, declared, notes)
+    items, rows = _items(questions, data, declared, notes, settings.missing_answers)
+    codebook_out = _finish_codebook(rows, declared, settings, notes)
+    known = set(codebook_out["item"]) | {q.key for q in plan.questions}
+    for item in declared:
+        if item not in known:
+            notes.add(item, "codebook_item_unknown",
+                      "the codebook lists an item the export does not have"
+                      "（编码表中的题号在问卷中不存在）")
+
+    responses, rejected_parts = _canonical(data, plan, canon, register, path, notes)
+    if items:
+        item_frame = pd.DataFrame(
+            {name: items[name].astype("str") for name in codebook_out["item"]}, index=data.index
+        )
+        responses = pd.concat([responses, item_frame], axis=1)
+    rejected = (
+        coerce(pd.concat(rejected_parts, ignore_index=True), "rejected")
+        if rejected_parts else empty_frame("rejected")
+    )
+    bad_rows = pd.Index(rejected["source_row"].dropna().astype("int64").unique())
+    responses = responses.loc[~responses.index.isin(bad_rows)].reset_index(drop=True)
+    rejected = rejected.sort_values(["source_row"], kind="stable").reset_index(drop=True)
+    stats = {
+        "table": "responses", "source_file": source_file, "sheet": sheet,
+        "data_rows": int(data_rows), "loaded": len(responses), "rejected": len(bad_rows),
+        "non_data": int(non_data),
+    }
+    return SurveyResult(responses, codebook_out, rejected, notes.frame(), stats, fmt)
+
+
+def _finish_codebook(
+    rows: list[dict[str, Any]], declared: dict[str, dict[str, Any]], settings: Settings,
+    notes: _Notes,
+) -> pd.DataFrame:
+    """Apply the codebook file item by item, then positives, missing and knowledge checks."""
+    out = []
+    for row in rows:  # one pass over the items
+        base = declared.get(row.pop("_base") or "", {})
+        numbers = row.pop("_numbers")
+        own = declared.get(row["item"], {})
+        shared = ("domain",) if row["kind"] == "multiple" else (
+            "domain", "positive", "missing", "correct", "options"
+        )
+        given = {**{k: v for k, v in base.items() if k in shared}, **own}
+        if row["kind"] == "multiple":
+            given.pop("options", None)
+        row.update({k: v for k, v in given.items() if k != "kind"})
+        domain = row["domain"]
+        correct = row["correct"]
+        has_correct = isinstance(correct, str) and correct != ""
+        if has_correct and "domain" not in given:
+            domain = row["domain"] = "knowledge"
+        if "positive" not in given:
+            if row["kind"] == "multiple":
+                row["positive"] = (SELECTED,)
+            elif domain == "knowledge":
+                row["positive"] = (correct,) if has_correct else ()
+            elif domain in ("awareness", "support", "satisfaction") and not numbers:
+                row["positive"] = settings.positive_answers(domain)
+            else:
+                row["positive"] = ()
+        if "missing" not in given and domain == "knowledge":
+            row["missing"] = tuple(m for m in row["missing"] if m not in _DONT_KNOW)
+        if domain == "knowledge" and not has_correct and "positive" not in given:
+            notes.add(row["item"], "knowledge_without_correct",
+                      "knowledge item without a correct answer: fill 正确答案 in the codebook"
+                      "（知识题未给出正确答案，请在编码表“正确答案”列填写）")
+        if has_correct and row["options"] and correct not in row["options"]:
+            notes.add(row["item"], "correct_not_an_option",
+                      "the correct answer is not among the answers seen or declared"
+                      "（正确答案不在选项中）")
+        if not has_correct:
+            row["correct"] = np.nan
+        out.append(row)
+    return _codebook_frame(out)
+
+
+def read_survey(
+    path: str | os.PathLike[str],
+    *,
+    codebook: str | os.PathLike[str] | pd.DataFrame | None = None,
+    format: str = "auto",
+    villages: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    r"""Read a survey export (问卷星, KoboToolbox, ODK or a plain table) into canonical frames.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The export: ``.xlsx``/``.xls`` (first sheet) or ``.csv`` (UTF-8 or GBK; ``,``, ``;`` or
+        tab separated).
+    codebook : str, path-like or DataFrame, optional
+        A codebook file (see :func:`read_codebook`) or frame. Each item it lists wins over the
+        guess, field by field (blank cells keep the guess); an entry for ``q8`` applies to every
+        row ``q8_1, q8_2, …`` of a matrix. Its options (选项) turn 按序号 option numbers into
+        labels; its correct answer (正确答案) makes an item a knowledge item.
+    format : {"auto", "wjx", "kobo", "odk", "plain"}
+        The layout. ``auto``: 问卷星 when headers look like ``N、…`` next to 问卷星 metadata
+        (序号, 提交答卷时间, 来自IP …); ODK when ``KEY``/``SubmissionDate``/``meta-instanceID`` is
+        a header; Kobo when ``_uuid``/``_submission_time``/``_index`` is, or headers are
+        ``/``-grouped; else a plain table (``response_id``, a village column, one column per
+        item).
+    villages : pandas.DataFrame, optional
+        The village register (``village_id``, ``village_name``). Answers to the village question
+        are matched to it tolerating 村/村委会/社区/居委会 suffixes, full-width characters and
+        spaces; an answer that matches no village is rejected. Without it ``village_id`` stays
+        empty and ``village_name`` is kept as written.
+
+    Returns
+    -------
+    responses : pandas.DataFrame
+        Canonical columns ``response_id, village_id, village_name, date, gender, age, age_group,
+        weight, source_file, source_row`` (dtypes of ``schema.RESPONSES``), then one ``str``
+        column per item in question order. ``weight`` is 1.0 unless the export has weights.
+    codebook : pandas.DataFrame
+        ``[item, text, domain, positive, missing, correct, options, kind]``: ``domain`` in
+        awareness/knowledge/support/satisfaction (``other`` when none fits: not a rate item);
+        ``positive``/``missing`` tuples from ``pufa.toml`` ``[survey]`` unless the codebook file
+        says otherwise; for a knowledge item ``positive = (correct,)`` and 不知道/不清楚 count as
+        answered and wrong.
+    rejected : pandas.DataFrame
+        ``schema.REJECTED`` columns, one row per problem: unknown or missing village, ODK
+        review state Rejected, Kobo validation Not approved, duplicate response id, bad weight.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` is not a file.
+    TypeError, ValueError
+        When an argument has the wrong type or value, or the codebook file is malformed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "问卷.csv"
+    >>> _ = path.write_text(
+    ...     "序号,提交答卷时间,来自IP,1、您所在的村（社区）：,2、您是否知道《民法典》？\n"
+    ...     "1,2025/11/03 10:21:33,113.96.1.23(广东-梅州),大岭村,知道\n"
+    ...     "2,2025/11/03 11:02:09,113.96.1.24(广东-梅州),罗湖,不知道\n", encoding="utf-8")
+    >>> villages = pd.DataFrame({"village_id": ["V1", "V2"], "village_name": ["大岭村", "罗湖村"]})
+    >>> responses, codebook, rejected = read_survey(path, villages=villages)
+    >>> responses[["response_id", "village_id", "village_name", "q2"]].values.tolist()
+    [['1', 'V1', '大岭村', '知道'], ['2', 'V2', '罗湖村', '不知道']]
+    >>> codebook.loc[0, ["item", "domain", "kind"]].tolist()
+    ['q2', 'awareness', 'single']
+    >>> "来自IP" in responses.columns, len(rejected)
+    (False, 0)
+    """
+    result = _read_survey(path, codebook=codebook, format=format, villages=villages)
+    return result.responses, result.codebook, result.rejected
+
+
+def score_knowledge(responses: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Score knowledge items as ``correct`` / ``incorrect`` / ``dont_know``.
+
+    Every codebook item of domain ``knowledge`` with a correct answer is scored: the correct
+    answer gives ``correct``, 不知道/不清楚/说不清 give ``dont_know`` (answered, not correct), an
+    answer listed in ``missing`` or empty gives NaN, anything else ``incorrect``.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        From :func:`read_survey`; needs ``response_id`` and the item columns.
+    codebook : pandas.DataFrame
+        Columns ``item``, ``domain``, ``correct`` and optionally ``missing``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``response_id`` and one ``str`` column per scored item, in codebook order.
+
+    Examples
+    --------
+    >>> responses = pd.DataFrame({"response_id": ["1", "2", "3", "4"],
+    ...                           "q10": ["拨打110", "转账", "不知道", None]})
+    >>> codebook = pd.DataFrame({"item": ["q10"], "domain": ["knowledge"],
+    ...                          "correct": ["拨打110"], "missing": [("未作答",)]})
+    >>> score_knowledge(responses, codebook)["q10"].tolist()
+    ['correct', 'incorrect', 'dont_know', nan]
+    """
+    for name, frame in (("responses", responses), ("codebook", codebook)):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{name!r} should be a DataFrame, got {type(frame).__name__}")
+    for column in ("item", "domain", "correct"):
+        if column not in codebook.columns:
+            raise ValueError(
+                f"'codebook' has no column {column!r}; columns are {list(codebook.columns)}"
+            )
+    if "response_id" not in responses.columns:
+        raise ValueError(
+            f"'responses' has no column 'response_id'; columns are {list(responses.columns)}"
+        )
+    rules = codebook[codebook["domain"].eq("knowledge") & codebook["correct"].notna()]
+    out = pd.DataFrame({"response_id": responses["response_id"]})
+    for row in rules.to_dict("records"):  # one pass over the knowledge items
+        item = row["item"]
+        if item not in responses.columns:
+            raise ValueError(f"codebook item {item!r} is not a column of 'responses'")
+        answer = responses[item].astype("str").str.strip()
+        missing = set(_split_list(row.get("missing", ()))) - set(_DONT_KNOW)
+        no_answer = answer.isna() | answer.eq("") | answer.isin(missing)
+        scored = np.select(
+            [answer.eq(str(row["correct"])).to_numpy(), answer.isin(_DONT_KNOW).to_numpy()],
+            ["correct", "dont_know"], "incorrect",
+        )
+        out[item] = pd.Series(scored, index=responses.index, dtype="str").mask(no_answer)
+    return out
