@@ -1,16 +1,95 @@
 """pufa_metrics: how well legal-education (普法) work reaches every village, and where it doesn't.
 
-The public API is re-exported here; see DESIGN.md for the contract.
+Data first, options keyword-only, new frames returned, nothing mutated. See the README for the
+workflow and DESIGN.md (the team's shared contract) for every table and definition.
+
+Examples
+--------
+>>> import pufa_metrics as pm
+>>> lo, hi = pm.proportion_ci(4, 20)
+>>> round(float(lo), 4), round(float(hi), 4)
+(0.0807, 0.416)
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .config import Settings
+from .coverage import organizer_summary, topic_matrix, town_events, village_coverage
+from .frequency import campaign_calendar, campaign_share, event_counts
+from .io import Dataset, LedgerError, load_dataset, read_ledger
+from .report import run_report
+from .sample import SAMPLE_TRUTH, make_sample, write_sample
 from .schema import TABLES, canonical_topic, split_topics
+from .survey import (
+    LQASRule,
+    awareness_rates,
+    kish_effective_n,
+    lqas_classify,
+    lqas_decision_rule,
+    proportion_ci,
+    rake_weights,
+    shrink_rates,
+)
+from .survey_io import read_codebook, read_survey, write_codebook
+from .training import collective_study, training_compliance
+from .workflow import (
+    Analysis,
+    Period,
+    analyse,
+    is_synthetic,
+    open_dataset,
+    resolve_period,
+    town_name,
+    village_rates,
+    write_data_quality,
+)
 
 try:
     __version__ = version("pufa_metrics")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["Settings", "TABLES", "canonical_topic", "split_topics", "__version__"]
+__all__ = [
+    "Analysis",
+    "Dataset",
+    "LQASRule",
+    "LedgerError",
+    "Period",
+    "SAMPLE_TRUTH",
+    "Settings",
+    "TABLES",
+    "__version__",
+    "analyse",
+    "awareness_rates",
+    "campaign_calendar",
+    "campaign_share",
+    "canonical_topic",
+    "collective_study",
+    "event_counts",
+    "is_synthetic",
+    "kish_effective_n",
+    "load_dataset",
+    "lqas_classify",
+    "lqas_decision_rule",
+    "make_sample",
+    "open_dataset",
+    "organizer_summary",
+    "proportion_ci",
+    "rake_weights",
+    "read_codebook",
+    "read_ledger",
+    "read_survey",
+    "resolve_period",
+    "run_report",
+    "shrink_rates",
+    "split_topics",
+    "topic_matrix",
+    "town_events",
+    "town_name",
+    "training_compliance",
+    "village_coverage",
+    "village_rates",
+    "write_codebook",
+    "write_data_quality",
+    "write_sample",
+]

@@ -1,0 +1,189 @@
+"""The ``pufa`` command: validate, build, report and sample.
+
+Bad input ends with a one-paragraph message in Chinese and English and a non-zero exit code,
+never a traceback (set ``PUFA_DEBUG=1`` to see the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import config
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class UserError(Exception):
+    """An error the user can fix; its message is printed as is (Chinese and English)."""
+
+
+def _print_table(frame, *, out=sys.stdout) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.max_colwidth", 60, "display.max_rows", 200):
+        print(frame.to_string(), file=out)
+
+
+def _load(path: Path, settings):
+    from .io import load_dataset
+
+    if not path.exists():
+        raise UserError(
+            f"找不到数据文件夹：{path}。请确认路径，或先运行 `pufa sample` 生成示例数据。\n"
+            f"No such folder: {path}. Check the path, or run `pufa sample` to write the "
+            "sample town."
+        )
+    return load_dataset(path, settings=settings)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Print each file's reconciliation and a summary of rejected rows."""
+    settings = config.Settings.load(args.config)
+    ds = _load(Path(args.dir), settings)
+    rec = ds.reconciliation()
+    print("每个文件的核对（读入 + 未导入 + 非数据行 = 数据行） / reconciliation per file "
+          "(loaded + rejected + non-data = data rows):")
+    _print_table(rec)
+    bad = rec[rec["loaded"] + rec["rejected"] + rec["non_data"] != rec["data_rows"]]
+    if len(ds.rejected):
+        print(f"\n未导入的行 / rejected rows: {ds.rejected['source_row'].notna().sum()} "
+              f"({len(ds.rejected)} problems)")
+        summary = (ds.rejected.groupby(["source_file", "reason"], sort=True).size()
+                   .rename("rows").reset_index())
+        _print_table(summary.head(100))
+    else:
+        print("\n没有未导入的行 / no rejected rows.")
+    if len(ds.warnings):
+        print(f"\n提示 / warnings: {len(ds.warnings)}")
+        _print_table(ds.warnings[["source_file", "source_row", "column", "reason"]].head(50))
+    if args.rejected:
+        out = Path(args.rejected)
+        ds.rejected.to_csv(out, index=False, encoding="utf-8-sig")
+        print(f"\n未导入的行已写入 / rejected rows written to {out}")
+    if len(bad):
+        print("\n核对不平衡 / reconciliation does not balance for:", list(bad["source_file"]))
+        return EXIT_INTERNAL
+    failed = rec[rec.get("status", "ok") != "ok"] if "status" in rec else rec.iloc[0:0]
+    return EXIT_BAD_INPUT if len(failed) else EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Read data/raw, validate, write data/processed as Parquet (atomically)."""
+    settings = config.Settings.load(args.config)
+    ds = _load(Path(args.dir), settings)
+    out = Path(args.out)
+    ds.to_parquet(out)
+    rec = ds.reconciliation()
+    print(f"已写入 / written: {out}  —  {len(rec)} files, "
+          f"{int(rec['loaded'].sum())} rows loaded, {int(rec['rejected'].sum())} rejected "
+          f"(see `pufa validate {args.dir}`).")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run every notebook with papermill and write reports/."""
+    from .report import run_report
+
+    run_report(
+        data_dir=Path(args.data),
+        out_dir=Path(args.out),
+        start=args.start,
+        end=args.end,
+        as_of=args.as_of,
+        lang=args.lang,
+        config_path=args.config,
+        notebooks=args.notebook or None,
+    )
+    return EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Write the synthetic sample town."""
+    from .sample import write_sample
+
+    paths = write_sample(Path(args.out), seed=args.seed)
+    print(f"示例数据已写入 / sample town written: {args.out} ({len(paths)} files)")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``pufa``."""
+    parser = argparse.ArgumentParser(
+        prog="pufa",
+        description="普法覆盖评估工具 / pufa_metrics: legal-education coverage and blind spots.",
+    )
+    parser.add_argument("--config", default=None, help="pufa.toml to use (default: the project's)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check the ledgers in a folder / 检查台账")
+    p.add_argument("dir", nargs="?", default=str(config.RAW_DIR))
+    p.add_argument("--rejected", help="also write the rejected rows to this CSV file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("build", help="data/raw -> data/processed (Parquet) / 生成处理后数据")
+    p.add_argument("dir", nargs="?", default=str(config.RAW_DIR))
+    p.add_argument("--out", default=str(config.PROCESSED_DIR))
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("report", help="run the notebooks, write reports/ / 生成报告")
+    p.add_argument("--data", default=str(config.PROCESSED_DIR),
+                   help="data/processed (Parquet) or a folder of raw ledgers")
+    p.add_argument("--out", default=str(config.REPORTS_DIR))
+    p.add_argument("--start", default=None, help="period start, YYYY-MM-DD")
+    p.add_argument("--end", default=None, help="period end, YYYY-MM-DD")
+    p.add_argument("--as-of", dest="as_of", default=None, help="reference date, YYYY-MM-DD")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--notebook", action="append", help="run only this notebook (repeatable)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("sample", help="write the synthetic sample town / 生成示例数据")
+    p.add_argument("--out", default=str(config.RAW_DIR))
+    p.add_argument("--seed", type=int, default=20210909)
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def _explain(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    if isinstance(exc, UserError):
+        return text
+    if isinstance(exc, (ValueError, TypeError, KeyError, OSError)):
+        return (
+            f"无法完成：{text}\n请按提示修改输入文件或参数后重试。\n"
+            f"Could not finish: {text}\nFix the input or the option named above and run again."
+        )
+    return (
+        f"程序内部错误：{exc.__class__.__name__}: {text}\n请将此信息反馈给维护者"
+        f"（设置 PUFA_DEBUG=1 可显示详细信息）。\n"
+        f"Internal error: {exc.__class__.__name__}: {text}\n"
+        f"Please report it (set PUFA_DEBUG=1 to see the traceback)."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pufa`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
+        if os.environ.get("PUFA_DEBUG"):
+            traceback.print_exc()
+        print(_explain(exc), file=sys.stderr)
+        internal = not isinstance(exc, (UserError, ValueError, TypeError, KeyError, OSError))
+        return EXIT_INTERNAL if internal else EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
