@@ -13,6 +13,7 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .blindspots import export_follow_up, find_blind_spots, group_gaps
 from .config import Settings
 from .coverage import organizer_summary, topic_matrix, town_events, village_coverage
 from .frequency import campaign_calendar, campaign_share, event_counts
@@ -20,6 +21,7 @@ from .io import Dataset, LedgerError, load_dataset, read_ledger
 from .report import run_report
 from .sample import SAMPLE_TRUTH, make_sample, write_sample
 from .schema import TABLES, canonical_topic, split_topics
+from .spatial import spatial_clusters, spatial_weights
 from .survey import (
     LQASRule,
     awareness_rates,
@@ -66,6 +68,9 @@ __all__ = [
     "canonical_topic",
     "collective_study",
     "event_counts",
+    "export_follow_up",
+    "find_blind_spots",
+    "group_gaps",
     "is_synthetic",
     "kish_effective_n",
     "load_dataset",
@@ -82,6 +87,8 @@ __all__ = [
     "resolve_period",
     "run_report",
     "shrink_rates",
+    "spatial_clusters",
+    "spatial_weights",
     "split_topics",
     "topic_matrix",
     "town_events",
