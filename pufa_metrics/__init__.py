@@ -13,7 +13,9 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import plots
 from .blindspots import export_follow_up, find_blind_spots, group_gaps
+from .brief import brief, headline_figures
 from .config import Settings
 from .coverage import organizer_summary, topic_matrix, town_events, village_coverage
 from .frequency import campaign_calendar, campaign_share, event_counts
@@ -63,6 +65,7 @@ __all__ = [
     "__version__",
     "analyse",
     "awareness_rates",
+    "brief",
     "campaign_calendar",
     "campaign_share",
     "canonical_topic",
@@ -71,6 +74,7 @@ __all__ = [
     "export_follow_up",
     "find_blind_spots",
     "group_gaps",
+    "headline_figures",
     "is_synthetic",
     "kish_effective_n",
     "load_dataset",
@@ -79,6 +83,7 @@ __all__ = [
     "make_sample",
     "open_dataset",
     "organizer_summary",
+    "plots",
     "proportion_ci",
     "rake_weights",
     "read_codebook",

@@ -155,6 +155,12 @@ def _explain(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     if isinstance(exc, UserError):
         return text
+    if exc.__class__.__name__ == "ReportError":
+        return (
+            f"{text}\n请打开上面指出的笔记本单元检查输入数据或参数（设置 PUFA_DEBUG=1 可显示详细信息）。\n"
+            "Open the notebook cell named above to see which input or option fails "
+            "(set PUFA_DEBUG=1 for the traceback)."
+        )
     if isinstance(exc, (ValueError, TypeError, KeyError, OSError)):
         return (
             f"无法完成：{text}\n请按提示修改输入文件或参数后重试。\n"

@@ -34,7 +34,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "knowledge": 0.90,
         "attendance_per_100": 10.0,
         "max_days_without_event": 365,
-        "max_gap_days": 270,
+        "max_gap_days": 365,
         "min_respondents": 10,
         "legal_literates_per_village": 3,
         "collective_study_per_year": 2,

@@ -23,7 +23,7 @@ from pufa_metrics.blindspots import (
 )
 from pufa_metrics.config import Settings
 
-S = Settings()  # the defaults: the same values as pufa.toml (365 / 270 / 10 / 0.90 / 10 / 5)
+S = Settings.from_dict({"targets": {"max_gap_days": 270}})  # limits 365 / 270 / 10 / 0.90 / 10 / 5
 
 
 def coverage(**overrides) -> pd.DataFrame:

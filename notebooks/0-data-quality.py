@@ -1,0 +1,65 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 0 数据质量：台账读入核对
+# **问题：** 每个台账文件读入了多少行、多少行未能导入、原因是什么？有没有数据被悄悄丢掉？
+#
+# # 0 Data quality: what was read and what was rejected
+# **Question:** for every ledger file, how many rows were loaded, how many were rejected and why?
+# Nothing may be lost silently: loaded + rejected + non-data rows = data rows, file by file.
+
+# %% tags=["parameters"]
+data_dir = "../data/processed"
+start = None
+end = None
+as_of = None
+out_dir = "../reports"
+lang = "zh"
+config_path = None
+
+# %%
+import pufa_metrics as pm
+
+# %%
+settings = pm.Settings.load(config_path)
+
+# %%
+ds = pm.open_dataset(data_dir, settings=settings)
+
+# %%
+period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
+
+# %%
+synthetic = pm.is_synthetic(ds)
+
+# %% [markdown]
+# 每个文件的核对表 / reconciliation per file
+
+# %%
+print(ds.summary())
+
+# %%
+ds.reconciliation()
+
+# %% [markdown]
+# 未导入的行：文件、Excel行号、列、值、原因 / rejected rows: file, Excel row, column, value, reason
+
+# %%
+ds.rejected
+
+# %% [markdown]
+# 提示（不丢行）：年份推断、近似数、未知主题等 / warnings (no row lost)
+
+# %%
+ds.warnings
+
+# %%
+pm.write_data_quality(ds, f"{out_dir}/data_quality.xlsx")

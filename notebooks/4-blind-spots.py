@@ -1,0 +1,59 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4 普法盲区死角排查与跟进清单
+# **问题：** 哪些村（社区）最需要跟进？原因是什么（长期无活动、必讲主题未覆盖、知晓率低、位于覆盖冷点……），建议采取什么措施？
+#
+# # 4 Blind spots and the follow-up list
+# **Question:** which villages need follow-up first, for what reasons (no recent event, required
+# topics never covered, confidently low awareness, a spatial cold spot …), and what should be done?
+
+# %% tags=["parameters"]
+data_dir = "../data/processed"
+start = None
+end = None
+as_of = None
+out_dir = "../reports"
+lang = "zh"
+config_path = None
+
+# %%
+import pufa_metrics as pm
+
+# %%
+settings = pm.Settings.load(config_path)
+
+# %%
+ds = pm.open_dataset(data_dir, settings=settings)
+
+# %%
+period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
+
+# %%
+synthetic = pm.is_synthetic(ds)
+
+# %%
+analysis = pm.analyse(ds, settings=settings, period=period)
+
+# %%
+analysis.follow_up
+
+# %%
+pm.spatial_clusters(analysis.coverage["events_per_1000"], ds.geometry, method="gi_star")
+
+# %%
+pm.export_follow_up(analysis.follow_up, f"{out_dir}/follow_up.xlsx", settings=settings, groups=analysis.groups)
+
+# %%
+fig = pm.plots.coverage_map(analysis.coverage, ds.geometry, blind_spots=analysis.follow_up.index, lang=lang, synthetic=synthetic, caption=pm.plots.source_caption("普法活动台账" if lang == "zh" else "event ledgers", start=period.start, end=period.end, lang=lang))
+
+# %%
+pm.plots.save(fig, f"{out_dir}/figures/4-blind-spot-map")
