@@ -46,6 +46,21 @@ analysis = pm.analyse(ds, settings=settings, period=period)
 # %%
 analysis.follow_up
 
+# %% [markdown]
+# 法律服务：法律明白人、村法律顾问、普法阵地更新 / legal services: 法律明白人, village advisers, site upkeep
+
+# %%
+analysis.services
+
+# %%
+fig = pm.plots.service_chart(analysis.services, settings=settings, names=analysis.coverage, lang=lang, synthetic=synthetic)
+
+# %%
+pm.plots.save(fig, f"{out_dir}/figures/4-service-coverage")
+
+# %% [markdown]
+# 空间冷点（Getis-Ord Gi*，二元邻接权重，置换检验）/ spatial cold spots (Gi*, binary contiguity, permutations)
+
 # %%
 pm.spatial_clusters(analysis.coverage["events_per_1000"], ds.geometry, method="gi_star")
 
@@ -53,7 +68,7 @@ pm.spatial_clusters(analysis.coverage["events_per_1000"], ds.geometry, method="g
 pm.export_follow_up(analysis.follow_up, f"{out_dir}/follow_up.xlsx", settings=settings, groups=analysis.groups)
 
 # %%
-fig = pm.plots.coverage_map(analysis.coverage, ds.geometry, blind_spots=analysis.follow_up.index, lang=lang, synthetic=synthetic, caption=pm.plots.source_caption("普法活动台账" if lang == "zh" else "event ledgers", start=period.start, end=period.end, lang=lang))
+fig = pm.plots.coverage_map(analysis.coverage, ds.geometry, blind_spots=analysis.follow_up.index[analysis.follow_up["score"] >= 8], lang=lang, synthetic=synthetic, caption=pm.plots.source_caption("普法活动台账" if lang == "zh" else "event ledgers", start=period.start, end=period.end, lang=lang))
 
 # %%
 pm.plots.save(fig, f"{out_dir}/figures/4-blind-spot-map")

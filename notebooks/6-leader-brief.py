@@ -44,4 +44,4 @@ synthetic = pm.is_synthetic(ds)
 analysis = pm.analyse(ds, settings=settings, period=period)
 
 # %%
-pm.brief(out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up, rates=analysis.rates, counts=analysis.counts, training=analysis.training, geometry=ds.geometry, calendar=analysis.calendar, events=ds.events, event_topics=ds.event_topics, settings=settings, period=(period.start, period.end), town=pm.town_name(ds), survey_kind="镇司法所组织的问卷调查" if lang == "zh" else "survey run by the town justice office", synthetic=synthetic, lang=lang)
+pm.brief(out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up, services=analysis.services, rates=analysis.rates, counts=analysis.counts, training=analysis.training, geometry=ds.geometry, calendar=analysis.calendar, events=ds.events, event_topics=ds.event_topics, settings=settings, period=(period.start, period.end), town=pm.town_name(ds), survey_kind="镇司法所组织的问卷调查" if lang == "zh" else "survey run by the town justice office", synthetic=synthetic, lang=lang)

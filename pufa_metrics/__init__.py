@@ -23,6 +23,7 @@ from .io import Dataset, LedgerError, load_dataset, read_ledger
 from .report import run_report
 from .sample import SAMPLE_TRUTH, make_sample, write_sample
 from .schema import TABLES, canonical_topic, split_topics
+from .services import service_coverage, service_window
 from .spatial import spatial_clusters, spatial_weights
 from .survey import (
     LQASRule,
@@ -86,6 +87,8 @@ __all__ = [
     "plots",
     "proportion_ci",
     "rake_weights",
+    "service_coverage",
+    "service_window",
     "read_codebook",
     "read_ledger",
     "read_survey",

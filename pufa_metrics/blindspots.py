@@ -1,16 +1,18 @@
 """Blind spots (普法盲区): rules → a ranked, explained follow-up list.
 
-:func:`find_blind_spots` turns the coverage table, survey rates and (optionally) the event ledger
-and village geometry into one row per village with the reasons it needs attention, in plain
-Chinese and English with the figures behind them, a suggested action per reason, a score and a
-priority. :func:`group_gaps` finds population groups (gender × age group) whose awareness is
-confidently below target; :func:`export_follow_up` writes the list as an Excel workbook the town
-can use as it is.
+:func:`find_blind_spots` turns the coverage table, survey rates and (optionally) the event ledger,
+the standing services (:func:`~pufa_metrics.services.service_coverage`: 法律明白人, the village
+legal adviser, site upkeep) and village geometry into one row per village with the reasons it
+needs attention, in plain Chinese and English with the figures behind them, a suggested action
+per reason, a score and a priority. :func:`group_gaps` finds population groups (gender × age
+group) whose awareness is confidently below target; :func:`export_follow_up` writes the list as
+an Excel workbook the town can use as it is.
 
 Every threshold comes from ``pufa.toml`` (:class:`~pufa_metrics.config.Settings`): targets
 ``awareness`` (or the domain's), ``attendance_per_100``, ``max_days_without_event``,
-``max_gap_days``, ``min_respondents``; ``[topics] required``; ``[audiences] required``;
-``[privacy] suppress_below``.
+``max_gap_days``, ``min_respondents``, ``legal_literates_per_village``; ``[services]
+max_days_without_adviser`` and ``site_stale_months``; ``[topics] required``; ``[audiences]
+required``; ``[privacy] suppress_below``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ REASON_CODES: tuple[str, ...] = (
     "missing_topics",
     "missing_audiences",
     "no_site",
+    "few_legal_literates",
+    "adviser_absent",
+    "stale_site",
     "low_awareness",
     "unknown_awareness",
     "cold_spot",
@@ -63,6 +68,9 @@ SEVERITY: dict[str, float] = {
     "missing_topics": 1.0,  # per topic
     "missing_audiences": 0.5,  # per audience group
     "no_site": 2.0,
+    "few_legal_literates": 1.0,  # + 0.5 per further person short of the target, at most + 1
+    "adviser_absent": 2.0,
+    "stale_site": 1.0,
     "low_awareness": 4.0,  # + 1 per further item below target, at most + 2
     "unknown_awareness": 1.0,
     "cold_spot": 2.0,
@@ -71,6 +79,8 @@ _STALE_PER_MONTH = 0.125
 _STALE_MAX_EXTRA = 1.5
 _LOW_AWARENESS_PER_ITEM = 1.0
 _LOW_AWARENESS_MAX_EXTRA = 2.0
+_LITERATES_PER_PERSON = 0.5
+_LITERATES_MAX_EXTRA = 1.0
 _DAYS_PER_MONTH = 30.44
 
 #: Short names and rules of every reason (zh, en, rule); thresholds are filled from settings.
@@ -116,6 +126,33 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "No village site",
         "rule_zh": "没有村级普法阵地",
         "rule_en": "no village-level publicity site",
+    },
+    "few_legal_literates": {
+        "zh": "法律明白人不足",
+        "en": "Too few legally literate persons",
+        "rule_zh": "已培训的法律明白人少于 {legal_literates_per_village} 名（行政村）",
+        "rule_en": (
+            "fewer than {legal_literates_per_village} trained legally literate persons "
+            "(法律明白人; administrative villages)"
+        ),
+    },
+    "adviser_absent": {
+        "zh": "法律顾问未到村",
+        "en": "Legal adviser absent",
+        "rule_zh": "村法律顾问超过 {max_days_without_adviser} 天未到村，或统计期内没有到村服务记录",
+        "rule_en": (
+            "the village legal adviser has not come for more than {max_days_without_adviser} "
+            "days, or never in the period"
+        ),
+    },
+    "stale_site": {
+        "zh": "阵地内容陈旧",
+        "en": "Site content out of date",
+        "rule_zh": "村级普法阵地内容超过 {site_stale_months} 个月未更新（或无更新记录）",
+        "rule_en": (
+            "a village-level publicity site not updated for more than {site_stale_months} months "
+            "(or no update recorded)"
+        ),
     },
     "low_awareness": {
         "zh": "知晓率低于目标",
@@ -194,6 +231,15 @@ _COVERAGE_REQUIRED = (
     "attendance_per_100",
 )
 _RATES_REQUIRED = ("village_id", "item", "n", "rate", "ci_high")
+_SERVICES_REQUIRED = (
+    "n_legal_literates",
+    "literates_target",
+    "literates_met",
+    "adviser_visits",
+    "last_adviser_visit",
+    "days_since_adviser",
+    "stale_sites",
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -434,14 +480,17 @@ def _audience_gaps(
     dates = pd.to_datetime(events["date"], errors="coerce")
     keep = events["village_id"].notna() & _in_period(dates, start, end)
     ev = events.loc[keep, ["village_id", "audience"]].reset_index(drop=True)
-    parts = ev["audience"].astype("str").str.split(_SPLIT, regex=True).explode().str.strip()
+    parts = ev["audience"].astype("str").str.split(_SPLIT, regex=True).explode()
+    parts = parts.astype("str").str.strip()  # all-NaN cells explode to float NaN
     parts = parts[parts.notna() & (parts != "")]
     uniq = pd.Series(parts.unique())
     canon = pd.Series(uniq.map(canonical_audience).to_numpy(), index=uniq.to_numpy())
-    seen = pd.DataFrame(
+    seen = pd.DataFrame(  # str dtype even when no event names an audience (empty columns)
         {
-            "village_id": ev.loc[parts.index, "village_id"].astype("str").to_numpy(),
-            "audience": parts.map(canon).to_numpy(),
+            "village_id": pd.Series(
+                ev.loc[parts.index, "village_id"].astype("str").to_numpy(), dtype="str"
+            ),
+            "audience": pd.Series(parts.map(canon).to_numpy(), dtype="str"),
         }
     ).drop_duplicates()
     req = [canonical_audience(a) for a in required]
@@ -617,6 +666,46 @@ def _awareness(
 
 
 # ------------------------------------------------------------------------------------------------
+# Standing services (法律明白人, legal adviser, sites)
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_services(services: Any, index: pd.Index) -> pd.DataFrame:
+    """The ``service_coverage`` frame on the coverage's villages (missing villages: NA)."""
+    if not isinstance(services, pd.DataFrame):
+        raise TypeError(
+            "'services' should be the DataFrame from service_coverage(), got "
+            f"{type(services).__name__}"
+        )
+    svc = services
+    if svc.index.name != "village_id":
+        if "village_id" not in svc.columns:
+            raise ValueError(
+                "'services' should be indexed by village_id (as service_coverage returns) or "
+                f"have a village_id column; index is {svc.index.name!r}, columns "
+                f"{list(svc.columns)}"
+            )
+        svc = svc.set_index("village_id")
+    _require(svc, "services", _SERVICES_REQUIRED)
+    ids = svc.index.astype("str")
+    if ids.has_duplicates:
+        dup = ids[ids.duplicated()].unique().tolist()[:10]
+        raise ValueError(f"'services' should have one row per village; repeated ids: {dup}")
+    svc = svc.set_axis(ids).reindex(index)
+    svc.index.name = "village_id"
+    return svc
+
+
+def _ymd_zh(dates: pd.Series) -> pd.Series:
+    """2025-06-27 → '2025年6月27日' (NaN for NaT)."""
+    return (
+        dates.dt.year.astype("Int64").astype("str") + "年"
+        + dates.dt.month.astype("Int64").astype("str") + "月"
+        + dates.dt.day.astype("Int64").astype("str") + "日"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # Spatial
 # ------------------------------------------------------------------------------------------------
 
@@ -682,6 +771,7 @@ def find_blind_spots(
     rates: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     event_topics: pd.DataFrame | None = None,
+    services: pd.DataFrame | None = None,
     settings: Settings | None = None,
     geometry: Any = None,
     domain: str = "awareness",
@@ -716,6 +806,10 @@ def find_blind_spots(
     event_topics : pandas.DataFrame, optional
         Every topic of every event; used with ``events`` to work out missing topics only when
         ``coverage`` has no ``missing_topics`` column.
+    services : pandas.DataFrame, optional
+        ``service_coverage(...)`` output (:mod:`pufa_metrics.services`), index ``village_id``:
+        adds ``few_legal_literates``, ``adviser_absent`` and ``stale_site``. Columns that are NA
+        (a roster, log or site register not given) raise no reason: not assessed.
     settings : Settings, optional
         Targets and thresholds; default ``Settings.load()`` (the project's ``pufa.toml``).
     geometry : GeoDataFrame, GeoSeries or DataFrame with lon/lat, optional
@@ -724,7 +818,8 @@ def find_blind_spots(
         Survey domain judged against its target (``[targets] awareness``, ``support`` …).
     as_of : date-like, optional
         "Today" for recency; default ``[period] as_of``. When given and ``coverage`` has
-        ``last_event``, ``days_since_last`` is recomputed from it. Also ends the audience period.
+        ``last_event``, ``days_since_last`` is recomputed from it (and ``days_since_adviser``
+        from ``services``' ``last_adviser_visit``). Also ends the audience period.
     codebook : pandas.DataFrame, optional
         Survey codebook (item, text, domain): names the law or question in messages, e.g.
         《反电信网络诈骗法》, instead of the item code.
@@ -751,8 +846,10 @@ def find_blind_spots(
         order), reasons_zh, actions_zh, reasons_en, actions_en, then the figures behind the
         reasons: n_events, days_since_last, longest_gap_days, attendance_per_100,
         missing_topics, missing_audiences (when ``events`` given), has_site (when in
-        ``coverage``), awareness_n, awareness_rate, awareness_ci_high, awareness_rate_shrunk,
-        lqas, awareness_item, awareness_low_items, cold_spot (boolean, NA when not assessed),
+        ``coverage``), n_legal_literates, literates_target, adviser_visits, last_adviser_visit,
+        days_since_adviser, stale_sites, stale_site_names (when ``services`` given),
+        awareness_n, awareness_rate, awareness_ci_high, awareness_rate_shrunk, lqas,
+        awareness_item, awareness_low_items, cold_spot (boolean, NA when not assessed),
         cold_spot_method, cold_spot_p. The awareness figures are those of the *decisive item*:
         the lowest 95 % upper bound among items with enough answers (else the best-answered
         item). ``attrs["thresholds"]`` records the thresholds used.
@@ -770,6 +867,14 @@ def find_blind_spots(
     - ``missing_topics`` / ``missing_audiences``: required topics never covered / required
       audience groups never targeted.
     - ``no_site``: ``has_site`` is False.
+    - ``few_legal_literates``: ``literates_met`` is False: fewer trained 法律明白人 than
+      ``[targets] legal_literates_per_village`` (3 per 行政村, DOMAIN.md §1.4), e.g.
+      "法律明白人仅2名（目标3名）".
+    - ``adviser_absent``: ``days_since_adviser`` > ``[services] max_days_without_adviser``, or
+      no visit of the village legal adviser at all in the period (``adviser_visits == 0``),
+      e.g. "法律顾问已187天未到村（最近一次2025年6月27日）".
+    - ``stale_site``: a village-level site whose content was not updated within
+      ``[services] site_stale_months`` (or has no update date), naming the site.
     - ``low_awareness``: some item of ``domain`` with at least ``min_respondents`` answers has
       its 95 % upper confidence bound below the target, or LQAS classifies it ``below``. A low
       point estimate alone is not enough. Each item is judged on its own evidence and named in
@@ -801,6 +906,11 @@ def find_blind_spots(
     missing_topics          1 per missing topic
     missing_audiences       0.5 per missing group
     no_site                 2
+    few_legal_literates     1, plus 0.5 per further person short of the target (at most +1:
+                            with a target of 3, one short = 1, two = 1.5, none trained = 2,
+                            as much as having no site)
+    adviser_absent          2 (a standing service not delivered, like a missing site)
+    stale_site              1 (content out of date: cheap to put right)
     low_awareness           4, plus 1 per further item below target (at most +2)
     unknown_awareness       1
     cold_spot               2
@@ -814,7 +924,9 @@ def find_blind_spots(
     *Worked example.* A village of 3,000 people whose last event was 548 days ago (limit 365:
     183 days ≈ 6.0 months over), with two required topics never covered and no site: points =
     (3 + 0.125 × 6.01) + 2 × 1 + 2 = 7.75; factor = 1 + log10(3) = 1.477; score = 11.45. A
-    village of 800 people with no event at all and nothing else recorded scores 5 × 1 = 5.
+    village of 800 people with no event at all and nothing else recorded scores 5 × 1 = 5. If
+    the same village of 800 also had only 1 trained 法律明白人 (two short of 3) and an adviser
+    last seen 187 days ago: 5 + (1 + 0.5) + 2 = 8.5.
 
     Examples
     --------
@@ -906,6 +1018,30 @@ def find_blind_spots(
     if "has_site" in cov.columns:
         flags["no_site"] = cov["has_site"].astype("boolean").eq(False).fillna(False).astype(bool)
 
+    svc = None
+    max_adviser = float(st.services["max_days_without_adviser"])
+    site_months = st.services["site_stale_months"]
+    lit_target_setting = st.targets["legal_literates_per_village"]
+    if services is not None:
+        svc = _check_services(services, idx)
+        site_months = services.attrs.get("thresholds", {}).get("site_stale_months", site_months)
+        n_lit = pd.to_numeric(svc["n_legal_literates"], errors="coerce").astype("float64")
+        lit_target = pd.to_numeric(svc["literates_target"], errors="coerce").astype("float64")
+        lit_short = (lit_target - n_lit).clip(lower=0)
+        flags["few_legal_literates"] = (
+            svc["literates_met"].astype("boolean").eq(False).fillna(False).astype(bool)
+        )
+        last_adviser = pd.to_datetime(svc["last_adviser_visit"], errors="coerce")
+        adv_days = pd.to_numeric(svc["days_since_adviser"], errors="coerce").astype("float64")
+        if as_of_ts is not None:
+            adv_days = (as_of_ts.normalize() - last_adviser.dt.normalize()).dt.days.astype(
+                "float64"
+            )
+        n_visits = pd.to_numeric(svc["adviser_visits"], errors="coerce").astype("float64")
+        flags["adviser_absent"] = n_visits.notna() & ((adv_days > max_adviser) | (n_visits == 0))
+        n_stale = pd.to_numeric(svc["stale_sites"], errors="coerce").astype("float64")
+        flags["stale_site"] = n_stale > 0
+
     aware = None
     if rates is not None:
         aware = _awareness(
@@ -940,6 +1076,15 @@ def find_blind_spots(
             "missing_audiences": SEVERITY["missing_audiences"]
             * (audiences.str.len() if audiences is not None else 0),
             "no_site": SEVERITY["no_site"] * flags["no_site"],
+            "few_legal_literates": flags["few_legal_literates"]
+            * (
+                SEVERITY["few_legal_literates"]
+                + (_LITERATES_PER_PERSON * (lit_short - 1)).clip(0, _LITERATES_MAX_EXTRA)
+                if svc is not None
+                else 0.0
+            ),
+            "adviser_absent": SEVERITY["adviser_absent"] * flags["adviser_absent"],
+            "stale_site": SEVERITY["stale_site"] * flags["stale_site"],
             "low_awareness": flags["low_awareness"]
             * (
                 SEVERITY["low_awareness"]
@@ -1029,6 +1174,51 @@ def find_blind_spots(
         "建设村级普法阵地（宣传栏/法治长廊）",
         "Set up a village publicity site (notice board / rule-of-law corridor)")
 
+    if svc is not None:
+        n_txt, t_txt = _int_text(n_lit), _int_text(lit_target)
+        none = n_lit.fillna(0) == 0
+        short_txt = _int_text(lit_short)
+        put(
+            "few_legal_literates",
+            ("法律明白人仅" + n_txt + "名（目标" + t_txt + "名）").where(
+                ~none, "尚无法律明白人（目标" + t_txt + "名）"),
+            ("Trained legally literate persons: only " + n_txt + " (target " + t_txt
+             + ")").where(~none, "No trained legally literate person (target " + t_txt + ")"),
+            "组织法律明白人培训（至少再培养" + short_txt + "名）",
+            "Train at least " + short_txt + " more legally literate person(s)",
+        )
+        days_txt = _int_text(adv_days)
+        known = adv_days.notna()
+        absent_zh = ("法律顾问已" + days_txt + "天未到村（最近一次" + _ymd_zh(last_adviser) + "）")
+        absent_en = ("Legal adviser has not come for " + days_txt + " days (last "
+                     + last_adviser.dt.strftime("%Y-%m-%d") + ")")
+        quiet = known & ~(adv_days > max_adviser)  # came recently, but not in the period
+        absent_zh = absent_zh.where(known, "无法律顾问到村服务记录").where(
+            ~quiet, "统计期内法律顾问未到村服务")
+        absent_en = absent_en.where(known, "No record of the legal adviser coming").where(
+            ~quiet, "The legal adviser did not come in the period")
+        put("adviser_absent", absent_zh, absent_en, "督促村法律顾问按月驻村服务",
+            "Ask the village legal adviser to serve on site every month")
+        months_txt = _fmt_number(float(site_months))
+        if "stale_site_names" in svc.columns:
+            names = svc["stale_site_names"].astype("str")
+            site_zh = ("（" + names + "）").fillna("")
+            site_en = (" (" + names.str.replace("、", ", ", regex=False) + ")").fillna("")
+        else:
+            site_zh = site_en = pd.Series("", index=idx, dtype="str")
+        many = n_stale > 1
+        count_txt = _int_text(n_stale)
+        put(
+            "stale_site",
+            pd.Series(np.where(many, count_txt + "处普法阵地", "普法阵地"), index=idx)
+            + "内容超过" + months_txt + "个月未更新" + site_zh,
+            pd.Series(np.where(many, count_txt + " publicity sites", "Publicity site"),
+                      index=idx)
+            + " not updated for over " + months_txt + " months" + site_en,
+            "更新宣传栏内容，并登记更新时间",
+            "Renew the site's content and record the date",
+        )
+
     word_zh, word_en = _DOMAIN_WORDS.get(domain, (domain, domain))
     if aware is not None:
         put("low_awareness", aware["_low_zh"], aware["_low_en"], aware["_low_act_zh"],
@@ -1075,6 +1265,15 @@ def find_blind_spots(
         out["missing_audiences"] = audiences
     if "has_site" in cov.columns:
         out["has_site"] = cov["has_site"].astype("boolean")
+    if svc is not None:
+        out["n_legal_literates"] = svc["n_legal_literates"].astype("Int64")
+        out["literates_target"] = svc["literates_target"]
+        out["adviser_visits"] = svc["adviser_visits"].astype("Int64")
+        out["last_adviser_visit"] = last_adviser
+        out["days_since_adviser"] = adv_days
+        out["stale_sites"] = svc["stale_sites"].astype("Int64")
+        if "stale_site_names" in svc.columns:
+            out["stale_site_names"] = svc["stale_site_names"].astype("str")
     aw_cols = {
         "awareness_n": pd.array([pd.NA] * len(idx), dtype="Int64"),
         "awareness_rate": np.nan,
@@ -1114,6 +1313,9 @@ def find_blind_spots(
             "suppress_below": suppress,
             "required_topics": list(st.required_topics),
             "required_audiences": list(st.required_audiences),
+            "legal_literates_per_village": lit_target_setting,
+            "max_days_without_adviser": max_adviser,
+            "site_stale_months": site_months,
             "cold_spot_metric": cold_spot_metric,
             "spatial_method": spatial_method,
             "cold_spot_alpha": cold_spot_alpha,
@@ -1260,6 +1462,13 @@ _HEADERS: dict[str, str] = {
     "missing_topics": "未覆盖主题",
     "missing_audiences": "未覆盖人群",
     "has_site": "有村级阵地",
+    "n_legal_literates": "法律明白人（名）",
+    "literates_target": "法律明白人目标",
+    "adviser_visits": "法律顾问服务次数",
+    "last_adviser_visit": "法律顾问最近到村",
+    "days_since_adviser": "距法律顾问上次到村天数",
+    "stale_sites": "未更新阵地数",
+    "stale_site_names": "未更新阵地",
     "awareness_item": "判定题目",
     "awareness_n": "问卷样本数",
     "awareness_rate": "知晓率",
@@ -1307,6 +1516,8 @@ def _shown(column: str, value: Any) -> str:
     """Roughly what Excel shows in the cell (for column widths)."""
     if isinstance(value, float):
         return f"{value:.1%}" if column in _PERCENT else f"{value:.2f}"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d}"
     return str(value)
 
 
@@ -1465,6 +1676,8 @@ def export_follow_up(
                     cell.number_format = "0.0%"
                 elif col in ("score", "attendance_per_100"):
                     cell.number_format = "0.00" if col == "score" else "0.0"
+                elif col == "last_adviser_visit" and value is not None:
+                    cell.number_format = "yyyy-mm-dd"
                 if col in _WIDE:
                     cell.alignment = wrap
                 if fill is not None and col in ("priority", "tier", "village_name"):
@@ -1533,6 +1746,9 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
         "required_topics": list(st.required_topics),
         "required_audiences": list(st.required_audiences),
         "suppress_below": st.suppress_below,
+        "legal_literates_per_village": tg["legal_literates_per_village"],
+        "max_days_without_adviser": st.services["max_days_without_adviser"],
+        "site_stale_months": st.services["site_stale_months"],
         "spatial_method": "gi_star",
         "cold_spot_alpha": 0.10,
         "spatial_permutations": 9999,
@@ -1541,7 +1757,8 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
     values = {
         key: _fmt_number(float(used[key]))
         for key in ("max_days_without_event", "max_gap_days", "attendance_per_100",
-                    "min_respondents")
+                    "min_respondents", "legal_literates_per_village",
+                    "max_days_without_adviser", "site_stale_months")
     }
     values["target"] = f"{float(used['target']):.0%}"
     values["required_topics"] = "、".join(used["required_topics"])
@@ -1560,6 +1777,7 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
         "stale": "3 + 每超1个月0.125（最多+1.5）",
         "missing_topics": "每个主题 1",
         "missing_audiences": "每类人群 0.5",
+        "few_legal_literates": "1 + 每多缺1名0.5（最多+1）",
         "low_awareness": "4 + 每多一题1（最多+2）",
     }
     for code in REASON_CODES:
@@ -1588,6 +1806,9 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
     for key in ("attendance_per_100", "max_days_without_event", "max_gap_days",
                 "min_respondents"):
         rows.append([f"targets.{key}", used[key]])
+    rows.append(["targets.legal_literates_per_village", used["legal_literates_per_village"]])
+    for key in ("max_days_without_adviser", "site_stale_months"):
+        rows.append([f"services.{key}", used[key]])
     rows.append(["topics.required", values["required_topics"]])
     rows.append(["audiences.required", values["required_audiences"]])
     rows.append(["privacy.suppress_below", st.suppress_below])

@@ -66,6 +66,9 @@ _EN: dict[str, str] = {
     "每月活动统计（未绘制月历图）": "monthly event counts (no calendar chart)",
     "活动台账（未绘制趋势图）": "event ledger (no trend chart)",
     "学法用法统计（未绘制部门图）": "cadre law-study figures (no department chart)",
+    "法律服务台账（未绘制法律服务图）": (
+        "legal-service records: roster, adviser log (no services chart)"
+    ),
     "重点关注村（社区）名单（前{n}位）": "Follow-up list (top {n})",
     "优先级": "Priority",
     "村（社区）": "Village",
@@ -78,6 +81,10 @@ _EN: dict[str, str] = {
     "无每月活动统计，未绘制月历图。": "No monthly event counts were provided: no calendar chart.",
     "无活动台账，未绘制趋势图。": "No event ledger was provided: no trend chart.",
     "无学法用法统计，未绘制部门图。": "No cadre law-study figures were provided: no chart.",
+    "无法律明白人名册、法律顾问台账，未绘制法律服务图。": (
+        "No roster of legally literate persons or adviser log was provided: no services chart."
+    ),
+    "法律服务情况": "Standing legal services",
     "各村（社区）参与人次": "Attendance by village",
     "每月活动月历": "Events per village and month",
     "知晓率": "Awareness",
@@ -584,6 +591,7 @@ def brief(
     rates: pd.DataFrame | None = None,
     counts: pd.DataFrame | None = None,
     training: pd.DataFrame | None = None,
+    services: pd.DataFrame | None = None,
     geometry: Any = None,
     calendar: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
@@ -601,8 +609,9 @@ def brief(
     The PDF is A4 portrait with Type 3 fonts: page 1 the headline figures against targets
     (:func:`headline_figures`), page 2 the map, then the top ``top_n`` of the follow-up list as
     a table (priority, village, reasons, actions, long text wrapped), then the charts: attendance
-    by village, the monthly calendar, awareness by village, required topics, events per month,
-    cadre law study. The HTML is one self-contained file with the same content: the charts are
+    by village, the monthly calendar, awareness by village, required topics, standing legal
+    services (法律明白人, the village legal adviser, site upkeep), events per month, cadre law
+    study. The HTML is one self-contained file with the same content: the charts are
     PNGs embedded as base64 data URIs and every text is escaped. A missing input (no survey, no
     village boundaries, no counts, no events, no training figures) is said on its page or
     section instead of failing.
@@ -616,9 +625,10 @@ def brief(
     follow_up : pandas.DataFrame
         ``find_blind_spots`` output: ``priority, village_name, reasons_zh, actions_zh`` (and
         ``reasons_en, actions_en`` for ``lang="en"``).
-    rates, counts, training, geometry, calendar, events, event_topics : optional
+    rates, counts, training, services, geometry, calendar, events, event_topics : optional
         Inputs of the charts in :mod:`pufa_metrics.plots` (``counts`` is ``event_counts``
-        output, ``geometry`` a GeoDataFrame of village polygons).
+        output, ``services`` is ``service_coverage`` output, ``geometry`` a GeoDataFrame of
+        village polygons).
     settings : Settings, optional
         Targets and thresholds; defaults to ``pufa.toml``.
     period : (start, end), optional
@@ -692,6 +702,8 @@ def brief(
     cap_events = plots.source_caption(ledger, start=start, end=end, lang=lang)
     cap_survey = plots.source_caption(survey, start=start, end=end, lang=lang)
     cap_training = plots.source_caption(_b("学法用法台账", lang), lang=lang)
+    cap_services = plots.source_caption(
+        _t("法律明白人名册、村法律顾问服务台账、普法阵地台账", lang), lang=lang)
     has_rates = rates is not None and len(rates) > 0
     n_villages = len(coverage)
 
@@ -703,6 +715,7 @@ def brief(
         (counts is not None, "每月活动统计（未绘制月历图）"),
         (events is not None, "活动台账（未绘制趋势图）"),
         (training is not None, "学法用法统计（未绘制部门图）"),
+        (services is not None, "法律服务台账（未绘制法律服务图）"),
     ) if not given]
     notes = []
     if has_rates:
@@ -742,6 +755,11 @@ def brief(
          lambda ax: plots.topic_matrix(coverage, settings=settings, ax=ax, caption=cap_events,
                                        **common),
          plots._rows_height(n_villages, base=2.4) + 0.4, ""),
+        ("services", "法律服务情况", services is not None,
+         lambda ax: plots.service_chart(services, settings=settings, names=coverage, ax=ax,
+                                        caption=cap_services, **common),
+         plots._rows_height(len(services) if services is not None else 0, base=2.8) + 0.9,
+         "无法律明白人名册、法律顾问台账，未绘制法律服务图。"),
         ("trend", "活动趋势", events is not None,
          lambda ax: plots.trend(events, event_topics=event_topics, calendar=calendar,
                                 start=start, end=end, ax=ax, caption=cap_events, **common),
@@ -761,7 +779,7 @@ def brief(
     with house_style():
         pages.append(_headline_page(h, heading=heading, period_text=period_text, notes=notes,
                                     synthetic=synthetic, lang=lang, page_header=page_header))
-        for i, (key, name, present, draw, height, note) in enumerate(charts):  # seven charts
+        for i, (key, name, present, draw, height, note) in enumerate(charts):  # eight charts
             if i == 1:  # the follow-up list comes right after the map
                 pages += _table_pages(table, heading=table_heading, page_header=page_header,
                                       first_page=len(pages) + 1, lang=lang)

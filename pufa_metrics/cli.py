@@ -157,7 +157,8 @@ def _explain(exc: BaseException) -> str:
         return text
     if exc.__class__.__name__ == "ReportError":
         return (
-            f"{text}\n请打开上面指出的笔记本单元检查输入数据或参数（设置 PUFA_DEBUG=1 可显示详细信息）。\n"
+            f"{text}\n请打开上面指出的笔记本单元检查输入数据或参数"
+            "（设置 PUFA_DEBUG=1 可显示详细信息）。\n"
             "Open the notebook cell named above to see which input or option fails "
             "(set PUFA_DEBUG=1 for the traceback)."
         )

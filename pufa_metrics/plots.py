@@ -57,6 +57,7 @@ __all__ = [
     "coverage_map",
     "house_style",
     "save",
+    "service_chart",
     "source_caption",
     "topic_matrix",
     "training_chart",
@@ -258,6 +259,30 @@ _EN: dict[str, str] = {
     "（n={n}）": " (n={n})",
     "人数少于{n}人、不公布比例的部门：{names}": (
         "Departments with fewer than {n} staff, rates not published: {names}"
+    ),
+    # services
+    "各村（社区）法律服务情况": "Standing legal services by village",
+    "法律明白人": "Legally literate persons",
+    "法律顾问到村天数": "Adviser days on site",
+    "法律顾问讲座": "Adviser lectures",
+    "距法律顾问上次到村": "Days since the adviser came",
+    "普法阵地更新": "Site content updated",
+    "法律明白人名册、村法律顾问服务台账、普法阵地台账": (
+        "roster of legally literate persons, legal adviser log, publicity sites"
+    ),
+    "达到标准": "Meets the norm",
+    "未达到标准": "Short of the norm",
+    "不适用或无记录": "Not applicable / not recorded",
+    "{n}天": "{n} d",
+    "未到村": "never",
+    "{n}处过期": "{n} stale",
+    "已更新": "current",
+    "法律顾问服务统计期间：{start}至{end}": "Adviser service period: {start} to {end}",
+    "标准：每村法律明白人不少于{lit}名；法律顾问每月驻村{days}天、每季度讲座{lec}次、"
+    "间隔不超过{gap}天；阵地内容{months}个月内更新。": (
+        "Norms: at least {lit} legally literate persons per village; the adviser on site {days} "
+        "days a month, {lec} lecture(s) a quarter, never more than {gap} days away; site "
+        "content updated within {months} months."
     ),
 }
 
@@ -1421,6 +1446,181 @@ def topic_matrix(
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.12, 1.0))
         return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
                        lang=lang, extra_axes=[right])
+
+
+# --------------------------------------------------------------------------------------------
+# service_chart
+# --------------------------------------------------------------------------------------------
+
+_SERVICE_HEADS = ("法律明白人", "法律顾问到村天数", "法律顾问讲座", "距法律顾问上次到村",
+                  "普法阵地更新")
+_SERVICE_FILLS = ("#E5E5E5", "#FBE3D6", "#D6EAF8")  # not assessed, short, met
+
+
+def _service_status(services: pd.DataFrame, max_days: float) -> tuple[np.ndarray, dict]:
+    """Status per village and indicator (1 met, 0 short, -1 not applicable / not recorded)."""
+    n = len(services)
+
+    def num(col: str) -> np.ndarray:
+        if col not in services.columns:
+            return np.full(n, np.nan)
+        return pd.to_numeric(services[col], errors="coerce").astype("float64").to_numpy()
+
+    def met(col: str) -> np.ndarray:
+        if col not in services.columns:
+            return np.full(n, -1)
+        m = services[col].astype("boolean")
+        return np.where(m.isna(), -1, m.fillna(False).astype(int)).astype(int)
+
+    v = {c: num(c) for c in ("n_legal_literates", "literates_target", "adviser_days",
+                             "expected_days", "lectures", "expected_lectures",
+                             "days_since_adviser", "adviser_visits", "stale_sites", "n_sites")}
+    came = (v["days_since_adviser"] <= max_days) & (v["adviser_visits"] > 0)
+    status = np.column_stack([
+        met("literates_met"),
+        met("days_met"),
+        met("lectures_met"),
+        np.where(np.isnan(v["adviser_visits"]), -1, came.astype(int)),
+        np.where(np.isnan(v["stale_sites"]) | (v["n_sites"] == 0), -1,
+                 (v["stale_sites"] == 0).astype(int)),
+    ])
+    return status, v
+
+
+def service_chart(
+    services: pd.DataFrame,
+    *,
+    settings: Settings | None = None,
+    names: object = None,
+    ax: Axes | None = None,
+    lang: str = "zh",
+    title: str | None = None,
+    caption: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Standing legal services per village: five indicators against their norms.
+
+    One row per village, one column per indicator: trained 法律明白人 against the target, the
+    legal adviser's on-site days and lectures against the norm for the period, the days since
+    the adviser last came, and whether every village-level site is up to date. A cell is blue
+    when the norm is met, vermillion when not, grey when it does not apply or nothing was
+    recorded, and shows the figure ("2/3", "14/24", "187天", "1处过期"). Villages short on a
+    blind-spot indicator (法律明白人, the adviser's absence, site upkeep) come first, then those
+    short of the adviser's days or lectures, then the register order.
+
+    Parameters
+    ----------
+    services : pandas.DataFrame
+        ``service_coverage`` output (index ``village_id``); its ``attrs`` period goes in the
+        caption.
+    settings : Settings, optional
+        ``[services] max_days_without_adviser`` and the norms named in the caption; defaults to
+        ``pufa.toml``.
+    names : DataFrame, Series or mapping, optional
+        Village names; taken from ``services`` when it has ``village_name``.
+    ax, lang, title, caption, synthetic
+        As in :func:`coverage_bar`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> svc = pd.DataFrame({"village_name": ["乙村", "甲村"],
+    ...     "n_legal_literates": [4, 2], "literates_target": [3, 3],
+    ...     "literates_met": pd.array([True, False], dtype="boolean"),
+    ...     "adviser_visits": [30, 5], "adviser_days": [26, 5], "expected_days": [24.0, 24.0],
+    ...     "lectures": [4, 1], "expected_lectures": [4.0, 4.0],
+    ...     "lectures_met": pd.array([True, False], dtype="boolean"),
+    ...     "days_met": pd.array([True, False], dtype="boolean"),
+    ...     "days_since_adviser": [3.0, 187.0], "n_sites": [1, 1], "stale_sites": [0, 1]},
+    ...     index=pd.Index(["B", "A"], name="village_id"))
+    >>> ax = service_chart(svc, settings=Settings()).axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # shortfalls first
+    ['甲村', '乙村']
+    >>> ax.images[0].get_array().tolist()
+    [[0, 0, 0, 0, 0], [1, 1, 1, 1, 1]]
+    >>> [t.get_text() for t in ax.texts[:5]]
+    ['2/3', '5/24', '1/4', '187天', '1处过期']
+    """
+    _check_lang(lang)
+    _check_frame(services, "services", ("n_legal_literates", "days_since_adviser"))
+    _check_unique_index(services, "services")
+    st = _settings(settings)
+    sv = st.services
+    max_days = float(sv["max_days_without_adviser"])
+    status, v = _service_status(services, max_days)
+    if names is None and "village_name" in services.columns:
+        names = services
+    labels = _village_labels(services.index, names)
+    severe = (status[:, [0, 3, 4]] == 0).sum(axis=1)
+    mild = (status[:, [1, 2]] == 0).sum(axis=1)
+    order = np.lexsort((np.arange(len(services)), -mild, -severe))
+    status, labels = status[order], labels[order]
+    v = {k: a[order] for k, a in v.items()}
+
+    def text(a: np.ndarray) -> np.ndarray:
+        return _fmt_number(a).astype(str)
+
+    def ratio(a: str, b: str) -> np.ndarray:
+        return np.where(np.isnan(v[b]), text(v[a]),
+                        np.char.add(np.char.add(text(v[a]), "/"), text(v[b])))
+
+    def fill(template: str, a: np.ndarray) -> np.ndarray:
+        return np.char.replace(np.full(len(a), _t(template, lang)), "{n}", text(a))
+
+    cells = np.column_stack([
+        ratio("n_legal_literates", "literates_target"),
+        ratio("adviser_days", "expected_days"),
+        ratio("lectures", "expected_lectures"),
+        np.where(np.isnan(v["days_since_adviser"]), _t("未到村", lang),
+                 fill("{n}天", v["days_since_adviser"])),
+        np.where(v["stale_sites"] > 0, fill("{n}处过期", v["stale_sites"]), _t("已更新", lang)),
+    ])
+    unknown = np.column_stack([np.isnan(v["n_legal_literates"]), np.isnan(v["adviser_days"]),
+                               np.isnan(v["lectures"]), np.isnan(v["adviser_visits"]),
+                               np.isnan(v["stale_sites"]) | (v["n_sites"] == 0)])
+    cells = np.where(unknown, "", cells)  # nothing recorded: an empty grey cell
+    n_rows, n_cols = status.shape
+
+    with house_style():
+        ax = _axes(ax, (7.6, _rows_height(n_rows, base=2.8)))
+        default_title = _t("各村（社区）法律服务情况", lang)
+        lines = [caption or _default_source("法律明白人名册、村法律顾问服务台账、普法阵地台账",
+                                            lang)]
+        period = services.attrs
+        if period.get("start") and period.get("end"):
+            lines.append(_t("法律顾问服务统计期间：{start}至{end}", lang).format(
+                start=period["start"], end=period["end"]))
+        lines.append(_t("标准：每村法律明白人不少于{lit}名；法律顾问每月驻村{days}天、每季度"
+                        "讲座{lec}次、间隔不超过{gap}天；阵地内容{months}个月内更新。",
+                        lang).format(
+            lit=_fmt_one(st.targets["legal_literates_per_village"]),
+            days=_fmt_one(sv["adviser_days_per_month"]),
+            lec=_fmt_one(sv["adviser_lectures_per_quarter"]),
+            gap=_fmt_one(max_days), months=_fmt_one(sv["site_stale_months"])))
+        if n_rows == 0:
+            _message(ax, _t("无数据", lang))
+            return _finish(ax, title=title or default_title, caption=lines,
+                           synthetic=synthetic, lang=lang)
+        ax.imshow(status, cmap=ListedColormap(list(_SERVICE_FILLS)), vmin=-1, vmax=1,
+                  aspect="auto", interpolation="nearest")
+        for (i, j), cell in np.ndenumerate(cells):  # the chart's cells (villages × 5)
+            if cell:
+                ax.text(j, i, cell, ha="center", va="center", fontsize=8.5, color=INK)
+        _cell_grid(ax, n_rows, n_cols, linewidth=1.5)
+        ax.tick_params(which="both", length=0)
+        ax.xaxis.tick_top()
+        ax.set_xticks(np.arange(n_cols), labels=[_wrap(_t(h, lang), 6 if lang == "zh" else 8)
+                                                 for h in _SERVICE_HEADS])
+        ax.set_yticks(np.arange(n_rows), labels=list(labels))
+        handles = [Patch(color=_SERVICE_FILLS[2], label=_t("达到标准", lang)),
+                   Patch(color=_SERVICE_FILLS[1], label=_t("未达到标准", lang)),
+                   Patch(color=_SERVICE_FILLS[0], label=_t("不适用或无记录", lang))]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
+                       lang=lang)
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ The sample town lets every part of the toolkit run on realistic input without re
 It is built in two steps:
 
 1. :func:`make_sample` builds the clean *truth*: canonical frames (villages, events, event_topics,
-   sites, responses, codebook, cadres, geometry) exactly as a correct reader should load them.
+   sites, responses, codebook, cadres, legal_literates, adviser_visits, geometry) exactly as a
+   correct reader should load them.
 2. :func:`write_sample` dresses the truth up as the ledgers offices really keep (a title row
    above the header, merged two-level headers, dates as ``2021年9月9日`` / ``2021.9.9`` /
    ``9月9日`` / Excel serials, counts such as ``约50`` / ``300余人`` / ``1.2万`` / full-width
@@ -115,6 +116,8 @@ F_PCS = "普法活动台账_派出所.xlsx"
 F_ZZB = "普法活动台账_综治办.csv"
 F_FL = "普法活动台账_妇联.xlsx"
 F_ZF = "普法活动台账_镇政府.xlsx"
+F_LITERATES = "法律明白人名册.xlsx"
+F_ADVISER = "村法律顾问服务台账.xlsx"
 _CADRE_YEARS = tuple(range(2020, 2026))
 F_README = "README.md"
 
@@ -130,6 +133,8 @@ SAMPLE_FILES: tuple[str, ...] = (
     F_ZF,
     F_SURVEY,
     F_CODEBOOK,
+    F_LITERATES,
+    F_ADVISER,
     *(f"学法用法台账_{y}.xlsx" for y in _CADRE_YEARS),
     F_README,
     ".synthetic",
@@ -162,6 +167,14 @@ SAMPLE_TRUTH: dict[str, Any] = {
     "cold_spot": ["坝心村", "澄湖村", "大湖村", "七都村", "莲洞村"],
     # village-level sites not updated for more than 12 months before 2025-12-31
     "stale_sites": ["善坑村法治宣传栏", "榕树村法治长廊", "七都村法治宣传栏", "莲洞村法治长廊"],
+    # trained 法律明白人 (培训学时 > 0) of the villages short of the 3 per 行政村 (pufa.toml
+    # [targets] legal_literates_per_village); every other unit has at least 3. 上坝村's roster
+    # also lists a nominee with 0 training hours, who does not count
+    "few_legal_literates": {"中洞村": 2, "上坝村": 1, "黄井村": 2},
+    # the village legal adviser's last visit was long before 2025-12-31 (187 days > 90); every
+    # other village saw its adviser at least once a month in 2024–2025
+    "adviser_absent": ["大沙村"],
+    "adviser_absent_last_visit": "2025-06-27",
     "calibration": {
         "drug_fraud_events": 24,
         "other_events": 55,
@@ -482,6 +495,8 @@ class _Built:
     event_rows: pd.DataFrame  # every written event row, bad rows and the duplicate included
     survey: pd.DataFrame  # responses as written (with the PII columns)
     cadres: pd.DataFrame  # cadre rows as written (with names)
+    literates: pd.DataFrame  # 法律明白人 roster rows as written (with names)
+    adviser: pd.DataFrame  # legal adviser log rows as written
 
 
 def _check_seed(seed: object) -> int:
@@ -1231,9 +1246,194 @@ def _cadres(rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     return schema.coerce(truth, "cadres"), rows
 
 
+# --------------------------------------------------------------------------------------------
+# Standing services: the 法律明白人 roster and the village legal adviser's log
+# --------------------------------------------------------------------------------------------
+
+#: The 10 priority groups (schema.LEGAL_LITERATE_GROUPS) as a roster writes them, and their
+#: shares; a few cells name two groups, and 村两委干部 is an alias the reader keeps as written.
+_LITERATE_GROUPS: tuple[tuple[str, float], ...] = (
+    ("村干部", 0.22), ("党员", 0.14), ("人民调解员", 0.12), ("网格员", 0.12),
+    ("村民小组长", 0.12), ("妇联执委", 0.06), ("五老", 0.07), ("驻村辅警", 0.03),
+    ("其他", 0.04), ("儿童主任", 0.02), ("妇联执委、儿童主任", 0.03), ("村两委干部", 0.03),
+)
+_ADVISERS = ("钟律师", "陈律师", "李律师", "曾律师", "古律师", "温律师")
+_ADVISER_START = pd.Timestamp("2024-01-01")
+
+
+def _names(n: int, rng) -> pd.Series:
+    """``n`` synthetic names (two or three characters)."""
+    surname = pd.Series(_pick(np.array(_SURNAMES), None, n, rng)).astype("str")
+    given = pd.Series(_pick(np.array(_GIVEN), None, n, rng)).astype("str")
+    second = np.where(rng.random(n) < 0.6, _pick(np.array(_GIVEN), None, n, rng), "")
+    return surname + given + pd.Series(second).astype("str")
+
+
+def _legal_literates(villages: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 法律明白人 roster (truth) and the same with names, as written."""
+    names = villages["village_name"].to_numpy()
+    is_village = (villages["kind"] == "village").to_numpy()
+    few = SAMPLE_TRUTH["few_legal_literates"]
+    size = 3 + np.minimum(rng.poisson(1.4, len(villages)), 4)
+    trained_few = pd.Series(names).map(few)
+    size = np.where(trained_few.notna(), trained_few.fillna(0).astype(int), size)
+    untrained = names == "上坝村"  # one nominee not yet trained (0 hours)
+    size = size + untrained
+    people = pd.DataFrame({
+        "village_id": np.repeat(villages["village_id"].to_numpy(), size),
+        "village_name": np.repeat(names, size),
+        "is_village": np.repeat(is_village, size),
+        "groups": np.repeat(villages["villager_groups"].fillna(0).to_numpy(dtype=int), size),
+    })
+    m = len(people)
+    people["k"] = people.groupby("village_id").cumcount()
+    # names unique within a village (the reader hashes village + name into person_id)
+    cand = pd.DataFrame({"village_id": np.repeat(people["village_id"].to_numpy(), 3),
+                         "name": _names(3 * m, rng).to_numpy()}).drop_duplicates()
+    cand["k"] = cand.groupby("village_id").cumcount()
+    people = people.merge(cand, on=["village_id", "k"], how="left", validate="1:1")
+    if people["name"].isna().any():  # pragma: no cover - 3 candidates per person is plenty
+        raise AssertionError("ran out of synthetic names")
+    labels = np.array([g for g, _ in _LITERATE_GROUPS], dtype=object)
+    shares = np.array([p for _, p in _LITERATE_GROUPS])
+    group = _pick(labels, shares / shares.sum(), m, rng)
+    # every village's first person is a village cadre (the usual first nominee)
+    group = np.where(people["k"].to_numpy() == 0, "村干部", group)
+    female = np.isin(group, ["妇联执委", "儿童主任", "妇联执委、儿童主任"]) | (rng.random(m) < 0.3)
+    hours = np.clip(np.round(rng.normal(24, 8, m) * 2) / 2, 8, 48)
+    last = people.groupby("village_id")["k"].transform("max").to_numpy() == people["k"].to_numpy()
+    nominee = np.repeat(untrained, size) & last
+    hours = np.where(nominee, 0.0, hours)
+    year = np.where(nominee, 2025, rng.choice([2021, 2022, 2023, 2024, 2025], m,
+                                              p=[0.15, 0.25, 0.25, 0.2, 0.15]))
+    team = np.floor(rng.random(m) * np.maximum(people["groups"].to_numpy(), 1)).astype(int) + 1
+    villager_group = pd.Series(pd.Series(team).astype("str") + "组").where(
+        people["is_village"].to_numpy()
+    )
+    people = people.assign(gender=np.where(female, "女", "男"), group=group, hours=hours,
+                           year=year, villager_group=villager_group.to_numpy())
+    people["row"] = np.arange(m) + 3  # title row, header row
+    truth = pd.DataFrame({
+        "person_id": _person_id(people["village_id"], people["name"]),
+        "village_id": people["village_id"],
+        "village_name": people["village_name"],
+        "villager_group": people["villager_group"],
+        "gender": people["gender"],
+        "group": people["group"],
+        "trained_hours": people["hours"],
+        "year": people["year"],
+        "source_file": F_LITERATES,
+        "source_row": people["row"],
+    })
+    return schema.coerce(truth, "legal_literates"), people
+
+
+def _adviser_visits(villages: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The village legal advisers' service log 2024–2025 (truth) and the same as written.
+
+    Every village sees its adviser 1–3 days a month (the planted absent village: none after
+    its last visit); a visit is one row listing what was done (咨询, 讲座, 调解, 法律意见), and
+    now and then a mediation gets a row of its own on the same day.
+    """
+    v = len(villages)
+    ids = villages["village_id"].to_numpy()
+    names = villages["village_name"].to_numpy()
+    absent = np.isin(names, SAMPLE_TRUTH["adviser_absent"])
+    last_absent = pd.Timestamp(SAMPLE_TRUTH["adviser_absent_last_visit"])
+    adviser = np.array(_ADVISERS, dtype=object)[rng.permutation(np.arange(v) % len(_ADVISERS))]
+    months = pd.date_range(_ADVISER_START, _END, freq="MS")
+    p_day = rng.uniform(0.3, 0.8, v)  # chance of each of two extra days a month
+    p_lecture = rng.uniform(0.10, 0.30, v)  # a lecture on a visit day
+    cell_v = np.repeat(np.arange(v), len(months))
+    cell_m = np.tile(np.arange(len(months)), v)
+    k = 1 + rng.binomial(2, p_day[cell_v])
+    month_start = months.to_numpy()[cell_m]
+    k = np.where(absent[cell_v] & (month_start >= last_absent.to_period("M").start_time.to_numpy()),
+                 0, k)
+    rep_v = np.repeat(cell_v, k)
+    rep_start = pd.Series(np.repeat(month_start, k))
+    length = rep_start.dt.days_in_month.to_numpy()
+    day = np.floor(rng.random(len(rep_v)) * length).astype(int)
+    dates = (rep_start + pd.to_timedelta(day, unit="D")).astype("datetime64[us]")
+    visits = pd.DataFrame({"v": rep_v, "date": dates}).drop_duplicates()
+    # the absent village: the last visit on the planted day
+    last_row = pd.DataFrame({"v": np.flatnonzero(absent),
+                             "date": pd.Series([last_absent] * int(absent.sum()),
+                                               dtype="datetime64[us]")})
+    visits = pd.concat([visits, last_row], ignore_index=True).drop_duplicates()
+    visits = visits.sort_values(["date", "v"], kind="stable").reset_index(drop=True)
+    n = len(visits)
+    vi = visits["v"].to_numpy()
+    lecture = rng.random(n) < p_lecture[vi]
+    consult = rng.poisson(4, n) + np.where(lecture, 0, 1)
+    mediation = rng.random(n) < 0.12
+    own_row = mediation & (rng.random(n) < 0.4)  # the mediation written on a row of its own
+    opinion = rng.random(n) < 0.05
+    parts = pd.DataFrame({
+        "a": np.where(consult > 0, "法律咨询", None),
+        "b": np.where(lecture, "法治讲座", None),
+        "c": np.where(mediation & ~own_row, "矛盾纠纷调解", None),
+        "d": np.where(opinion, "出具法律意见", None),
+    })
+    service = parts["a"].fillna("")
+    for col in ("b", "c", "d"):  # four columns
+        service = service.str.cat(parts[col], sep="、", na_rep="").str.strip("、")
+    service = service.str.replace("、、", "、", regex=False)
+    main = pd.DataFrame({
+        "v": vi, "date": visits["date"], "service": service,
+        "consultations": np.where(consult > 0, consult, -1),
+        "lectures": np.where(lecture, 1, -1),
+        "mediations": np.where(mediation & ~own_row, rng.integers(1, 3, n), -1),
+        "opinions": np.where(opinion, 1, -1),
+    })
+    extra = pd.DataFrame({
+        "v": vi[own_row], "date": visits["date"][own_row].to_numpy(),
+        "service": "矛盾纠纷调解", "consultations": -1, "lectures": -1,
+        "mediations": rng.integers(1, 3, int(own_row.sum())), "opinions": -1,
+    })
+    rows = pd.concat([main, extra], ignore_index=True)
+    rows = rows.sort_values(["date", "v"], kind="stable").reset_index(drop=True)
+    m = len(rows)
+    # a lecture now and then written without its 讲座场次 (the service column names it)
+    blank_lecture = (rows["lectures"] == 1).to_numpy() & (rng.random(m) < 0.15)
+    rows.loc[blank_lecture, "lectures"] = -1
+    rows["village_id"] = ids[rows["v"]]
+    rows["village_name"] = names[rows["v"]]
+    rows["adviser"] = adviser[rows["v"]]
+    u = rng.random(m)
+    bare = rows["village_name"].str.replace(r"(村|社区)$", "", regex=True)
+    suffix = np.where(rows["village_name"].str.endswith("社区"), "居委会", "村委会")
+    rows["village_cell"] = np.where(u < 0.8, rows["village_name"], bare + suffix)
+    text = rng.random(m) < 0.2
+    d = rows["date"]
+    rows["date_cell"] = pd.Series(d.dt.date, dtype=object).where(
+        ~text, d.dt.year.astype("str") + "年" + d.dt.month.astype("str") + "月"
+        + d.dt.day.astype("str") + "日")
+    rows["row"] = np.arange(m) + 3  # title row, header row
+    counts = {}
+    for col in ("consultations", "lectures", "mediations", "opinions"):  # four columns
+        arr = pd.array(rows[col].to_numpy(dtype=np.int64), dtype="Int64")
+        arr[rows[col].to_numpy() < 0] = pd.NA
+        counts[col] = arr
+        rows[col] = pd.Series(arr, index=rows.index)
+    truth = pd.DataFrame({
+        "date": rows["date"],
+        "village_id": rows["village_id"],
+        "village_name": rows["village_name"],
+        "adviser": rows["adviser"],
+        "service": rows["service"],
+        **counts,
+        "source_file": F_ADVISER,
+        "source_row": rows["row"],
+    })
+    return schema.coerce(truth, "adviser_visits"), rows
+
+
 def _build(seed: int) -> _Built:
     """Build the truth frames and the written rows from one seed."""
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    # streams 7 and 8 were added later; spawn() children depend only on their index, so the
+    # first seven (and everything drawn from them) are unchanged
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
     villages = _villages(streams[0])
     geometry, lon, lat = _geometry(villages, streams[1])
     villages["lon"], villages["lat"] = lon, lat
@@ -1248,6 +1448,8 @@ def _build(seed: int) -> _Built:
     sites = _sites(villages, streams[3])
     responses, survey_written = _survey(villages, streams[4])
     cadres, cadre_rows = _cadres(streams[5])
+    literates, literate_rows = _legal_literates(villages, streams[7])
+    adviser, adviser_rows = _adviser_visits(villages, streams[8])
     truth = {
         "villages": villages,
         "events": events,
@@ -1256,9 +1458,12 @@ def _build(seed: int) -> _Built:
         "responses": responses,
         "codebook": _codebook(),
         "cadres": cadres,
+        "legal_literates": literates,
+        "adviser_visits": adviser,
         "geometry": geometry,
     }
-    return _Built(truth=truth, event_rows=rows, survey=survey_written, cadres=cadre_rows)
+    return _Built(truth=truth, event_rows=rows, survey=survey_written, cadres=cadre_rows,
+                  literates=literate_rows, adviser=adviser_rows)
 
 
 def make_sample(*, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
@@ -1278,7 +1483,9 @@ def make_sample(*, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     dict of str to pandas.DataFrame
         ``villages``, ``events``, ``event_topics``, ``sites``, ``responses`` (with item columns
         ``q4`` … ``q10``), ``codebook``, ``cadres`` (``person_id`` as the reader derives it
-        with its default salt) and ``geometry`` (a GeoDataFrame, EPSG:4326).
+        with its default salt), ``legal_literates`` (the 法律明白人 roster, ``person_id`` the
+        same way from village and name), ``adviser_visits`` (the village legal advisers'
+        service log 2024–2025) and ``geometry`` (a GeoDataFrame, EPSG:4326).
 
     Raises
     ------
@@ -1591,6 +1798,50 @@ def _write_cadres(built: _Built, year: int, path: Path) -> None:
     _save(wb, path)
 
 
+def _write_literates(built: _Built, path: Path) -> None:
+    r = built.literates
+    body = pd.DataFrame({
+        "序号": np.arange(1, len(r) + 1),
+        "姓名": r["name"],
+        "性别": r["gender"],
+        "所属村": r["village_name"],
+        "村民小组": r["villager_group"],
+        "身份类别": r["group"],
+        "培训学时": r["hours"],
+        "年度": r["year"],
+    })
+    wb = _workbook()
+    ws = _sheet(wb, "法律明白人", [["水寨镇乡村“法律明白人”名册"], list(body.columns),
+                                 *_cells(body)], widths={"D": 12, "F": 20})
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(body.columns))
+    # 0 training hours is written as 0, not left blank
+    for i, hours in enumerate(r["hours"].to_numpy(), start=3):
+        if hours == 0:  # the one nominee
+            ws.cell(row=i, column=7, value=0)
+    _save(wb, path)
+
+
+def _write_adviser(built: _Built, path: Path) -> None:
+    r = built.adviser
+    body = pd.DataFrame({
+        "序号": np.arange(1, len(r) + 1),
+        "日期": r["date_cell"],
+        "村（社区）": r["village_cell"],
+        "法律顾问": r["adviser"],
+        "服务事项": r["service"],
+        "咨询人次": r["consultations"],
+        "讲座场次": r["lectures"],
+        "调解件数": r["mediations"],
+        "法律意见书件数": r["opinions"],
+    })
+    wb = _workbook()
+    ws = _sheet(wb, "服务台账", [["水寨镇村（社区）法律顾问服务台账（2024—2025年）"],
+                               list(body.columns), *_cells(body)],
+                widths={"B": 14, "C": 12, "E": 30})
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(body.columns))
+    _save(wb, path)
+
+
 #: README file table: file, what it holds, what it exercises in the reader.
 _FILE_NOTES: tuple[tuple[str, str, str], ...] = (
     (F_VILLAGES, "28个村（社区）登记表 / register", "标题行、合计行、村居编码、户籍/常住人口"),
@@ -1609,6 +1860,10 @@ _FILE_NOTES: tuple[tuple[str, str, str], ...] = (
     (F_SURVEY, "问卷星“按选项文本”导出 / 问卷星 export",
      "元数据列、题号“N、”、村名写法、电话与 IP（须丢弃）"),
     (F_CODEBOOK, "问卷编码表 / codebook", "肯定答案、无效答案、正确答案"),
+    (F_LITERATES, "法律明白人名册 / roster of legally literate persons",
+     "标题行、姓名（须哈希后丢弃）、一格两个身份类别、别名“村两委干部”、培训学时为0的待培训人员"),
+    (F_ADVISER, "村（社区）法律顾问服务台账 2024–2025 / village legal advisers' log",
+     "Excel 日期与“2025年3月2日”、“大沙村委会”、服务事项多项、讲座场次空白但服务事项含讲座"),
     ("学法用法台账_2020.xlsx … _2025.xlsx", "干部学法用法 / cadre law study",
      "姓名（须哈希后丢弃）、是/否、合格/不合格、执法证号"),
 )
@@ -1678,6 +1933,10 @@ def _readme() -> str:
         f"- 问卷样本不足（< 10 份）/ fewer than 10 answers: {zh(t['few_answers'])}",
         f"- 东北角相连的覆盖冷点 / contiguous cold spot (north-east): {zh(t['cold_spot'])}",
         f"- 超过12个月未更新的阵地 / sites not updated for 12 months: {zh(t['stale_sites'])}",
+        "- 法律明白人不足3名（已培训）/ fewer than 3 trained legally literate persons: "
+        + "；".join(f"{v}：{k}名" for v, k in t["few_legal_literates"].items()),
+        f"- 法律顾问半年未到村 / legal adviser absent for half a year: {zh(t['adviser_absent'])}"
+        f"（最近一次 last visit {t['adviser_absent_last_visit']}）",
         "",
         "问卷样本中女性和60岁以上者偏多（总体边际见 `SAMPLE_TRUTH[\"margins\"]`），",
         "加权（raking）会改变估计。",
@@ -1742,7 +2001,7 @@ def write_sample(path: str | os.PathLike = config.RAW_DIR, *,
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     paths = write_sample(tmp)
     ...     [p.name for p in paths][:3], len(paths)
-    (['村居基本信息.xlsx', '村界.geojson', '普法阵地.xlsx'], 18)
+    (['村居基本信息.xlsx', '村界.geojson', '普法阵地.xlsx'], 20)
     """
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"path should be a folder path (str or Path), got {type(path).__name__}")
@@ -1766,6 +2025,8 @@ def write_sample(path: str | os.PathLike = config.RAW_DIR, *,
             F_ZF: lambda p: _write_zf(rows, p),
             F_SURVEY: lambda p: _write_survey(built, p),
             F_CODEBOOK: lambda p: _write_codebook(built, p),
+            F_LITERATES: lambda p: _write_literates(built, p),
+            F_ADVISER: lambda p: _write_adviser(built, p),
             **{f"学法用法台账_{y}.xlsx": (lambda p, y=y: _write_cadres(built, y, p))
                for y in _CADRE_YEARS},
             F_README: lambda p: p.write_text(_readme(), encoding="utf-8"),

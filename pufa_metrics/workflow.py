@@ -176,12 +176,19 @@ class Analysis:
     groups: pd.DataFrame | None
     training: pd.DataFrame | None
     follow_up: pd.DataFrame
+    #: :func:`~pufa_metrics.services.service_coverage` over the last 12 months of the period
+    #: (:func:`~pufa_metrics.services.service_window`); None without roster, log or sites.
+    services: pd.DataFrame | None = None
     synthetic: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def analyse(ds: Any, *, settings: Settings | None = None, period: Period | None = None) -> Analysis:
-    """Compute coverage, frequency, survey rates, training and the follow-up list for a dataset.
+    """Compute coverage, frequency, survey rates, training, services and the follow-up list.
+
+    Standing services (法律明白人, the village legal adviser, site upkeep) are judged on the last
+    12 months of the period (:func:`~pufa_metrics.services.service_window`): their norms are
+    yearly, and an adviser log rarely reaches back as far as the event ledgers.
 
     Parameters
     ----------
@@ -194,6 +201,7 @@ def analyse(ds: Any, *, settings: Settings | None = None, period: Period | None 
     from .blindspots import find_blind_spots, group_gaps
     from .coverage import organizer_summary, topic_matrix, village_coverage
     from .frequency import campaign_calendar, campaign_share, event_counts
+    from .services import service_coverage, service_window
     from .training import training_compliance
 
     settings = Settings.load() if settings is None else settings
@@ -218,14 +226,25 @@ def analyse(ds: Any, *, settings: Settings | None = None, period: Period | None 
     training = None
     if len(ds.cadres):
         training = training_compliance(ds.cadres, year=period.end.year, settings=settings)
+    literates = getattr(ds, "legal_literates", None)
+    visits = getattr(ds, "adviser_visits", None)
+    sites = ds.sites if len(ds.sites) else None
+    services = None
+    if literates is not None or visits is not None or sites is not None:
+        w_start, w_end = service_window(period.end, start=period.start)
+        services = service_coverage(
+            ds.villages, legal_literates=literates, adviser_visits=visits, sites=sites,
+            start=w_start, end=w_end, as_of=period.as_of, settings=settings,
+        )
     follow_up = find_blind_spots(
         coverage, rates=rates, events=ds.events, event_topics=ds.event_topics,
-        settings=settings, geometry=ds.geometry, as_of=period.as_of, codebook=ds.codebook,
+        services=services, settings=settings, geometry=ds.geometry, as_of=period.as_of,
+        codebook=ds.codebook,
     )
     return Analysis(settings=settings, period=period, coverage=coverage, topics=topics,
                     counts=counts, calendar=calendar, campaign=campaign, organizers=organizers,
                     rates=rates, groups=groups, training=training, follow_up=follow_up,
-                    synthetic=is_synthetic(ds))
+                    services=services, synthetic=is_synthetic(ds))
 
 
 def town_name(ds: Any) -> str | None:

@@ -597,3 +597,147 @@ def test_export_with_group_gaps_sheet_and_checks(tmp_path, follow_up):
         export_follow_up(follow_up, tmp_path / "x.csv", settings=S)
     with pytest.raises(TypeError, match="'follow_up' should be the DataFrame"):
         export_follow_up([1], tmp_path / "y.xlsx", settings=S)
+
+
+# ---- standing services: 法律明白人, legal adviser, sites -----------------------------------------
+
+
+def clean_coverage() -> pd.DataFrame:
+    """Five villages with no event-based reason (so only service reasons score)."""
+    return pd.DataFrame(
+        {
+            "village_name": ["子村", "丑村", "寅村", "卯社区", "辰村"],
+            "town": "水寨镇",
+            "population": pd.array([1000, 800, 10000, 5000, 1000], dtype="Int64"),
+            "n_events": [6, 6, 6, 6, 6],
+            "days_since_last": [10.0] * 5,
+            "longest_gap_days": [100.0] * 5,
+            "attendance_per_100": [20.0] * 5,
+            "missing_topics": [()] * 5,
+            "has_site": [True] * 5,
+        },
+        index=pd.Index(["V1", "V2", "V3", "V4", "V5"], name="village_id"),
+    )
+
+
+def services_frame() -> pd.DataFrame:
+    """A service_coverage-shaped frame, as of 2025-12-31."""
+    return pd.DataFrame(
+        {
+            "n_legal_literates": pd.array([2, 0, 5, 1, pd.NA], dtype="Int64"),
+            "literates_target": pd.array([3, 3, 3, pd.NA, pd.NA], dtype="Int64"),
+            "literates_met": pd.array([False, False, True, pd.NA, pd.NA], dtype="boolean"),
+            "adviser_visits": pd.array([12, 3, 0, 9, pd.NA], dtype="Int64"),
+            "last_adviser_visit": pd.to_datetime(
+                ["2025-12-01", "2025-06-27", None, "2025-10-02", None]
+            ).astype("datetime64[us]"),
+            "days_since_adviser": [30.0, 187.0, np.nan, 90.0, np.nan],
+            "stale_sites": pd.array([0, 0, 2, 0, pd.NA], dtype="Int64"),
+            "stale_site_names": pd.Series([None, None, "寅村宣传栏、寅村长廊", None, None],
+                                          dtype="str").to_numpy(),
+        },
+        index=pd.Index(["V1", "V2", "V3", "V4", "V5"], name="village_id"),
+    )
+
+
+def test_service_reasons_follow_the_rules():
+    out = find_blind_spots(clean_coverage(), services=services_frame(), settings=S,
+                           include_all=True)
+    # V1: 2 < 3 trained; adviser 30 days ago (≤ 90)
+    assert out.loc["V1", "reasons"] == ("few_legal_literates",)
+    # V2: none trained; adviser 187 > 90 days
+    assert out.loc["V2", "reasons"] == ("few_legal_literates", "adviser_absent")
+    # V3: target met; no adviser visit at all in the period; 2 stale sites
+    assert out.loc["V3", "reasons"] == ("adviser_absent", "stale_site")
+    # V4: a community (no target); exactly 90 days is not more than 90 → nothing
+    # V5: nothing assessed (NA) → nothing
+    assert out.loc["V4", "reasons"] == () and out.loc["V5", "reasons"] == ()
+
+
+def test_service_scores_by_hand():
+    out = find_blind_spots(clean_coverage(), services=services_frame(), settings=S,
+                           include_all=True)
+    # V1: one short → 1; population 1,000 → factor 1 → 1.00
+    # V2: three short → 1 + 0.5 × 2 = 2, adviser absent 2 → 4; 800 people → factor 1 → 4.00
+    # V3: adviser absent 2 + stale site 1 = 3; 10,000 people → factor 1 + log10(10) = 2 → 6.00
+    assert out["score"].to_dict() == {"V3": 6.0, "V2": 4.0, "V1": 1.0, "V4": 0.0, "V5": 0.0}
+    assert out["priority"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_service_messages_in_chinese_and_english():
+    out = find_blind_spots(clean_coverage(), services=services_frame(), settings=S)
+    assert out.loc["V1", "reasons_zh"] == "法律明白人仅2名（目标3名）"
+    assert out.loc["V1", "actions_zh"] == "组织法律明白人培训（至少再培养1名）"
+    assert out.loc["V2", "reasons_zh"] == (
+        "尚无法律明白人（目标3名）；法律顾问已187天未到村（最近一次2025年6月27日）"
+    )
+    assert out.loc["V2", "actions_zh"] == (
+        "组织法律明白人培训（至少再培养3名）；督促村法律顾问按月驻村服务"
+    )
+    assert out.loc["V3", "reasons_zh"] == (
+        "无法律顾问到村服务记录；2处普法阵地内容超过12个月未更新（寅村宣传栏、寅村长廊）"
+    )
+    assert out.loc["V3", "actions_zh"].endswith("更新宣传栏内容，并登记更新时间")
+    assert out.loc["V2", "reasons_en"] == (
+        "No trained legally literate person (target 3); Legal adviser has not come for 187 "
+        "days (last 2025-06-27)"
+    )
+    assert "2 publicity sites not updated for over 12 months" in out.loc["V3", "reasons_en"]
+    # figures behind the reasons
+    assert out.loc["V2", "n_legal_literates"] == 0 and out.loc["V2", "days_since_adviser"] == 187
+    assert out.loc["V3", "stale_site_names"] == "寅村宣传栏、寅村长廊"
+
+
+def test_service_thresholds_and_as_of():
+    strict = Settings.from_dict({"services": {"max_days_without_adviser": 29}})
+    out = find_blind_spots(clean_coverage(), services=services_frame(), settings=strict)
+    assert "adviser_absent" in out.loc["V1", "reasons"]  # 30 > 29
+    # as_of recomputes the days from last_adviser_visit: 2025-12-01 → 2026-03-31 is 120 days
+    out = find_blind_spots(clean_coverage(), services=services_frame(), settings=S,
+                           as_of="2026-03-31")
+    assert out.loc["V1", "days_since_adviser"] == 120.0
+    assert "法律顾问已120天未到村" in out.loc["V1", "reasons_zh"]
+
+
+def test_services_input_checks():
+    with pytest.raises(TypeError, match="'services' should be the DataFrame"):
+        find_blind_spots(clean_coverage(), services=[1], settings=S)
+    with pytest.raises(ValueError, match="'services' is missing column"):
+        find_blind_spots(clean_coverage(), services=services_frame().drop(
+            columns="stale_sites"), settings=S)
+    flat = find_blind_spots(clean_coverage(), services=services_frame().reset_index(),
+                            settings=S)
+    pd.testing.assert_frame_equal(
+        flat, find_blind_spots(clean_coverage(), services=services_frame(), settings=S))
+    # a village missing from services is simply not assessed
+    part = find_blind_spots(clean_coverage(), services=services_frame().drop(index="V2"),
+                            settings=S, include_all=True)
+    assert part.loc["V2", "reasons"] == ()
+
+
+def test_export_shows_service_figures_and_rules(tmp_path):
+    out = find_blind_spots(clean_coverage(), services=services_frame(), settings=S)
+    path = export_follow_up(out, tmp_path / "s.xlsx", settings=S)
+    wb = openpyxl.load_workbook(path)
+    head = headers(wb["水寨镇"])
+    for name in ("法律明白人（名）", "距法律顾问上次到村天数", "未更新阵地数", "未更新阵地"):
+        assert name in head, name
+    rows = {r[head.index("村（社区）")]: r for r in wb["水寨镇"].iter_rows(min_row=2,
+                                                                         values_only=True)}
+    assert rows["寅村"][head.index("未更新阵地")] == "寅村宣传栏、寅村长廊"
+    notes = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row
+                      if c.value is not None)
+    assert "已培训的法律明白人少于 3 名" in notes
+    assert "超过 90 天未到村" in notes
+    assert "超过 12 个月未更新" in notes
+
+
+def test_audience_gaps_when_no_event_names_an_audience():
+    # a ledger with an empty 参加对象 column (all NaN, read as float): every required group is a gap
+    from pufa_metrics.blindspots import _audience_gaps
+
+    ev = pd.DataFrame({"village_id": ["A", "B"],
+                       "date": pd.to_datetime(["2021-01-01", "2021-02-01"]),
+                       "audience": [float("nan"), float("nan")]})
+    out = _audience_gaps(ev, pd.Index(["A", "B"]), ("老年人", "妇女"), None, None)
+    assert out.to_dict() == {"A": ("老年人", "妇女"), "B": ("老年人", "妇女")}

@@ -13,6 +13,7 @@ from pufa_metrics.blindspots import export_follow_up, find_blind_spots
 from pufa_metrics.config import RAW_DIR, Settings
 from pufa_metrics.coverage import village_coverage
 from pufa_metrics.sample import SAMPLE_TRUTH, make_sample
+from pufa_metrics.services import service_coverage, service_window
 from pufa_metrics.survey import awareness_rates, lqas_classify, shrink_rates
 
 
@@ -22,7 +23,7 @@ def _tables(source: str) -> dict:
 
         ds = load_dataset(RAW_DIR)
         names = ("villages", "events", "event_topics", "sites", "responses", "codebook",
-                 "geometry")
+                 "legal_literates", "adviser_visits", "geometry")
         return {name: getattr(ds, name) for name in names}
     return make_sample()
 
@@ -38,9 +39,16 @@ def town(request):
     )
     rates = awareness_rates(t["responses"], t["codebook"], domain="awareness")
     rates = lqas_classify(shrink_rates(rates), target=settings.targets["awareness"])
+    # standing services judged on the last 12 months of the period (2025), as analyse() does
+    start, end = service_window(settings.end, start=settings.start)
+    services = service_coverage(
+        t["villages"], legal_literates=t["legal_literates"], adviser_visits=t["adviser_visits"],
+        sites=t["sites"], start=start, end=end, as_of=settings.as_of, settings=settings,
+    )
     follow_up = find_blind_spots(
         cov, rates=rates, events=t["events"], event_topics=t["event_topics"],
-        settings=settings, geometry=t["geometry"], codebook=t["codebook"], include_all=True,
+        services=services, settings=settings, geometry=t["geometry"], codebook=t["codebook"],
+        include_all=True,
     )
     ids = dict(zip(follow_up["village_name"], follow_up.index, strict=True))
     return follow_up, ids, t
@@ -108,6 +116,38 @@ def test_the_cold_spot_cluster_is_found_by_name(town):
     for name in planted:
         assert "gi_star:n_events" in follow_up.loc[ids[name], "cold_spot_method"]
         assert "冷点区域" in follow_up.loc[ids[name], "reasons_zh"]
+
+
+def test_villages_short_of_legal_literates_are_found_by_name(town):
+    follow_up, ids, _ = town
+    planted = SAMPLE_TRUTH["few_legal_literates"]
+    assert _with(follow_up, "few_legal_literates") == set(planted)
+    for name, trained in planted.items():
+        row = follow_up.loc[ids[name]]
+        assert row["n_legal_literates"] == trained
+        assert f"法律明白人仅{trained}名（目标3名）" in row["reasons_zh"]
+        assert f"组织法律明白人培训（至少再培养{3 - trained}名）" in row["actions_zh"]
+
+
+def test_the_absent_adviser_is_found_by_name(town):
+    follow_up, ids, _ = town
+    assert _with(follow_up, "adviser_absent") == set(SAMPLE_TRUTH["adviser_absent"])
+    row = follow_up.loc[ids[SAMPLE_TRUTH["adviser_absent"][0]]]
+    # last visit 2025-06-27, as of 2025-12-31: 187 days
+    assert row["days_since_adviser"] == 187
+    assert "法律顾问已187天未到村（最近一次2025年6月27日）" in row["reasons_zh"]
+    assert "督促村法律顾问按月驻村服务" in row["actions_zh"]
+
+
+def test_stale_sites_are_found_by_name(town):
+    follow_up, ids, _ = town
+    sites = SAMPLE_TRUTH["stale_sites"]
+    villages = {site.split("村")[0] + "村" for site in sites}  # 善坑村法治宣传栏 → 善坑村
+    assert _with(follow_up, "stale_site") == villages
+    for site in sites:
+        row = follow_up.loc[ids[site.split("村")[0] + "村"]]
+        assert row["stale_site_names"] == site
+        assert f"普法阵地内容超过12个月未更新（{site}）" in row["reasons_zh"]
 
 
 def test_the_sample_follow_up_exports(town, tmp_path):

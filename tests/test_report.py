@@ -25,7 +25,8 @@ WRITES = {
                    "figures/1-topic-matrix.png"],
     "2-event-frequency": ["figures/2-calendar-heatmap.png", "figures/2-trend.png"],
     "3-awareness-survey": ["figures/3-awareness-dotplot.png"],
-    "4-blind-spots": ["follow_up.xlsx", "figures/4-blind-spot-map.png"],
+    "4-blind-spots": ["follow_up.xlsx", "figures/4-blind-spot-map.png",
+                      "figures/4-service-coverage.png"],
     "5-cadre-training": ["figures/5-training.png"],
     "6-leader-brief": ["brief.pdf", "brief.html"],
 }

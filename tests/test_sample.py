@@ -120,7 +120,8 @@ def test_write_sample_is_atomic(tmp_path, monkeypatch):
 
 
 def test_truth_frames_have_canonical_columns(truth):
-    for name in ("villages", "events", "event_topics", "sites", "codebook", "cadres"):
+    for name in ("villages", "events", "event_topics", "sites", "codebook", "cadres",
+                 "legal_literates", "adviser_visits"):
         assert list(truth[name].columns) == list(schema.TABLES[name].columns), name
     items = [f"q{i}" for i in range(4, 11)]
     assert list(truth["responses"].columns) == [*schema.RESPONSES.columns, *items]
@@ -255,6 +256,50 @@ def test_survey_sample_is_skewed_so_raking_has_work(truth):
     assert by_age["60岁及以上"] < by_age["18-29岁"] - 0.05
 
 
+def test_few_legal_literates_hold_exactly(truth):
+    lit, names = truth["legal_literates"], _village_names(truth["villages"])
+    assert lit["person_id"].is_unique
+    # trained = more than 0 training hours; counted per village with plain pandas
+    trained = lit[lit["trained_hours"] > 0].groupby("village_id")["person_id"].nunique()
+    trained = trained.reindex(list(names), fill_value=0).rename(index=names)
+    short = trained[trained < 3].to_dict()
+    assert short == SAMPLE_TRUTH["few_legal_literates"]
+    # 上坝村 lists one more person, a nominee with 0 hours
+    listed = lit.groupby("village_name").size()
+    assert listed["上坝村"] == SAMPLE_TRUTH["few_legal_literates"]["上坝村"] + 1
+    assert (lit["trained_hours"] == 0).sum() == 1
+    # groups: the 10 priority groups (several per cell, 、), or the alias 村两委干部
+    groups = lit["group"].str.split("、").explode()
+    assert set(groups) <= set(schema.LEGAL_LITERATE_GROUPS) | {"村两委干部"}
+    assert lit["year"].between(2021, 2025).all()
+    # villager groups only in villages (communities have none)
+    community = lit["village_name"].str.endswith("社区")
+    assert lit.loc[community, "villager_group"].isna().all()
+    assert lit.loc[~community, "villager_group"].str.fullmatch(r"\d+组").all()
+
+
+def test_the_absent_adviser_and_monthly_visits_elsewhere(truth):
+    log, names = truth["adviser_visits"], _village_names(truth["villages"])
+    assert log["date"].min() >= pd.Timestamp("2024-01-01") and log["date"].max() <= AS_OF
+    last = log.groupby("village_id")["date"].max().rename(index=names)
+    days = (AS_OF - last).dt.days
+    absent = SAMPLE_TRUTH["adviser_absent"]
+    assert sorted(days.index[days > 90]) == sorted(absent)
+    # 2025-06-27 → 2025-12-31: 3 + 31 + 31 + 30 + 31 + 30 + 31 = 187 days (≥ half a year)
+    assert days[absent[0]] == 187
+    assert last[absent[0]] == pd.Timestamp(SAMPLE_TRUTH["adviser_absent_last_visit"])
+    # every other village: a visit in each of the 24 months of 2024–2025
+    months = log.assign(m=log["date"].dt.to_period("M")).groupby("village_id")["m"].nunique()
+    months = months.rename(index=names).drop(absent)
+    assert (months == 24).all() and len(months) == 27
+    # one row per visit and a few extra mediation rows; every row says what was done
+    assert log["service"].notna().all()
+    assert (log.groupby(["village_id", "date"]).size() <= 2).all()
+    # some lectures are written without 讲座场次 (the service column names them)
+    no_count = log["service"].str.contains("讲座") & log["lectures"].isna()
+    assert 0 < no_count.sum() < (log["lectures"] == 1).sum()
+
+
 def _edge_graph(geoms: np.ndarray) -> np.ndarray:
     """Adjacency of polygons that share an edge (a boundary of positive length)."""
     inter = shapely.intersection(geoms[:, None], geoms[None, :])
@@ -352,7 +397,10 @@ def test_committed_files_equal_what_write_sample_writes_now(tmp_path):
 def test_readme_says_synthetic_and_names_the_calibration():
     text = (RAW / "README.md").read_text(encoding="utf-8")
     for phrase in ("合成", "synthetic", "not real", sample.PLACEHOLDER_VILLAGE, "| 24 |", "| 55 |",
-                   "| 41 |", "| 49 |", "2 / 28", "167,046", *SAMPLE_TRUTH["cold_spot"]):
+                   "| 41 |", "| 49 |", "2 / 28", "167,046", *SAMPLE_TRUTH["cold_spot"],
+                   *SAMPLE_TRUTH["few_legal_literates"], *SAMPLE_TRUTH["adviser_absent"],
+                   SAMPLE_TRUTH["adviser_absent_last_visit"], sample.F_LITERATES,
+                   sample.F_ADVISER):
         assert phrase in text, phrase
 
 
@@ -435,6 +483,11 @@ def test_load_dataset_reproduces_the_calibration(dataset):
     ds = dataset
     assert _window_counts(ds.events, ds.event_topics) == (24, 55)
     assert ds.sites["level"].value_counts().to_dict() == {"village": 28, "town": 2}
+    lit = ds.legal_literates[ds.legal_literates["trained_hours"] > 0]
+    per_village = lit.groupby("village_name")["person_id"].nunique()
+    assert per_village[per_village < 3].to_dict() == SAMPLE_TRUTH["few_legal_literates"]
+    assert ds.adviser_visits.groupby("village_name")["date"].max().min() == pd.Timestamp(
+        SAMPLE_TRUTH["adviser_absent_last_visit"])
     c = ds.cadres
     assert c.loc[c["year"].isin([2020, 2021]) & c["exam_taken"], "person_id"].nunique() == 41
     assert c.loc[(c["year"] == 2021) & c["enforcement_cert"], "person_id"].nunique() == 49
@@ -467,6 +520,8 @@ def test_load_dataset_gives_back_the_truth(dataset, truth):
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     pairs = {tuple(p) for p in dataset.event_topics[["event_id", "topic"]].to_numpy()}
     assert pairs == {tuple(p) for p in truth["event_topics"][["event_id", "topic"]].to_numpy()}
+    for name in ("legal_literates", "adviser_visits"):  # read back exactly, names hashed away
+        pd.testing.assert_frame_equal(getattr(dataset, name), truth[name], obj=name)
     for name, key in (("villages", ["village_id"]), ("sites", ["site_id"]),
                       ("cadres", ["person_id", "year"]), ("responses", ["response_id"])):
         got = getattr(dataset, name)
