@@ -45,6 +45,7 @@ from .workflow import (
     open_dataset,
     resolve_period,
     town_name,
+    town_report_figures,
     village_rates,
     write_data_quality,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "topic_matrix",
     "town_events",
     "town_name",
+    "town_report_figures",
     "training_compliance",
     "village_coverage",
     "village_rates",

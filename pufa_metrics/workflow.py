@@ -289,3 +289,63 @@ def write_data_quality(ds: Any, path: str | Path) -> Path:
         path,
         headers=_DQ_HEADERS,
     )
+
+
+def town_report_figures(
+    ds: Any,
+    *,
+    start: Any,
+    end: Any,
+    topics: tuple[str, ...] = ("禁毒", "反电信网络诈骗"),
+    settings: Settings | None = None,
+) -> pd.Series:
+    """The figures a town's annual 普法 report states, computed from the ledgers.
+
+    The 2021-09-09 水寨镇 report (DOMAIN.md) gives, since 2020: events on anti-drug / anti-fraud
+    topics, other events, town- and village-level sites, cadres examined and enforcement
+    certificate holders. Events count once each (an event with several topics counts in
+    ``topic_events`` when any of its topics is in ``topics``); cadres are distinct people
+    (:func:`~pufa_metrics.training.training_compliance` over the years of the period), and
+    certificates are those held in the period's last year.
+
+    Examples
+    --------
+    >>> from pufa_metrics.io import Dataset
+    >>> ev = pd.DataFrame({"event_id": ["1", "2", "3"], "topic": ["禁毒", "民法典", "宪法"],
+    ...                    "date": pd.to_datetime(["2020-03-01", "2020-05-01", "2022-01-01"])})
+    >>> et = pd.DataFrame({"event_id": ["1", "2", "2", "3"],
+    ...                    "topic": ["禁毒", "民法典", "反电信网络诈骗", "宪法"]})
+    >>> town_report_figures(Dataset(events=ev, event_topics=et), start="2020-01-01",
+    ...                     end="2021-09-09")[["topic_events", "other_events"]].tolist()
+    [2, 0]
+    """
+    from .training import training_compliance
+
+    s, e = _date(start, "start"), _date(end, "end")
+    if s is None or e is None:
+        raise ValueError("'start' and 'end' are required, e.g. start='2020-01-01'")
+    events = ds.events
+    days = pd.to_datetime(events["date"]).dt.normalize()
+    in_period = events.loc[(days >= s) & (days <= e), "event_id"]
+    pairs = ds.event_topics if len(ds.event_topics) else events[["event_id", "topic"]]
+    hit = set(pairs.loc[pairs["topic"].isin(topics), "event_id"])
+    n_topic = int(in_period.isin(hit).sum())
+    sites = ds.sites["level"].value_counts() if len(ds.sites) else pd.Series(dtype="int64")
+    examined = certs = pd.NA
+    if len(ds.cadres):
+        years = list(range(s.year, e.year + 1))
+        all_years = training_compliance(ds.cadres, year=years, by=None, settings=settings)
+        last = training_compliance(ds.cadres, year=e.year, by=None, settings=settings)
+        examined = int(all_years["n_examined"].iloc[0])
+        certs = int(last["cert_holders"].iloc[0])
+    return pd.Series(
+        {
+            "topic_events": n_topic,
+            "other_events": int(len(in_period) - n_topic),
+            "town_sites": int(sites.get("town", 0)),
+            "village_sites": int(sites.get("village", 0)),
+            "examined_cadres": examined,
+            "cert_holders": certs,
+        },
+        dtype="object",
+    )
