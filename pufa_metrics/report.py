@@ -165,35 +165,57 @@ def run_report(
             "lang": lang,
             "config_path": str(config_path) if config_path else None,
         }
+        # The kernels' own start-up log ("running over TCP without encryption") is noise for an
+        # analyst: a throw-away IPython profile sets their log level to errors only.
+        profile = work / "ipython" / "profile_default"
+        profile.mkdir(parents=True)
+        (profile / "ipython_kernel_config.py").write_text(
+            'c.IPKernelApp.log_level = "ERROR"\n', encoding="utf-8"
+        )
+        saved_ipythondir = os.environ.get("IPYTHONDIR")
+        os.environ["IPYTHONDIR"] = str(work / "ipython")
         bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
-        for path in bar:
-            bar.set_postfix_str(path.stem)
-            source = _to_ipynb(path, work / f"{path.stem}.ipynb")
-            executed = tmp / "notebooks" / f"{path.stem}.ipynb"
-            try:
-                pm.execute_notebook(
-                    str(source),
-                    str(executed),
-                    parameters=parameters,
-                    kernel_name="python3",
-                    language="python",
-                    cwd=str(tmp),
-                    progress_bar=False,
-                    execution_timeout=timeout,
-                )
-            except pm.PapermillExecutionError as exc:
-                cell = _cell_number(executed, exc.cell_index)
-                code = (exc.source or "").strip().splitlines()
-                raise ReportError(
-                    f"笔记本 {path.name} 第 {cell} 个单元出错 / notebook {path.name}, "
-                    f"cell {cell} ({code[0][:80] if code else ''}): {exc.ename}: {exc.evalue}\n"
-                    f"上一次的报告保持不变 / the previous report in {out_dir} is unchanged."
-                ) from None
-            _to_html(executed, tmp / "notebooks" / f"{path.stem}.html")
-            executed.unlink()
+        try:
+            _run_all(bar, pm, work, tmp, parameters, out_dir, timeout)
+        finally:
+            if saved_ipythondir is None:
+                os.environ.pop("IPYTHONDIR", None)
+            else:
+                os.environ["IPYTHONDIR"] = saved_ipythondir
         shutil.rmtree(work)
         _swap_into_place(tmp, out_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
+
+
+def _run_all(
+    bar, pm, work: Path, tmp: Path, parameters: dict, out_dir: Path, timeout: int
+) -> None:
+    """Execute each notebook into ``tmp/notebooks`` and export it as HTML."""
+    for path in bar:
+        bar.set_postfix_str(path.stem)
+        source = _to_ipynb(path, work / f"{path.stem}.ipynb")
+        executed = tmp / "notebooks" / f"{path.stem}.ipynb"
+        try:
+            pm.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=parameters,
+                kernel_name="python3",
+                language="python",
+                cwd=str(tmp),
+                progress_bar=False,
+                execution_timeout=timeout,
+            )
+        except pm.PapermillExecutionError as exc:
+            cell = _cell_number(executed, exc.cell_index)
+            code = (exc.source or "").strip().splitlines()
+            raise ReportError(
+                f"笔记本 {path.name} 第 {cell} 个单元出错 / notebook {path.name}, "
+                f"cell {cell} ({code[0][:80] if code else ''}): {exc.ename}: {exc.evalue}\n"
+                f"上一次的报告保持不变 / the previous report in {out_dir} is unchanged."
+            ) from None
+        _to_html(executed, tmp / "notebooks" / f"{path.stem}.html")
+        executed.unlink()
