@@ -47,8 +47,11 @@ ds.codebook
 # %%
 rates = pm.village_rates(ds.responses, ds.codebook, settings=settings)
 
+# %% [markdown]
+# 答卷少于5份的村不公布知晓率（小样本保护）/ villages with fewer than 5 answers are suppressed
+
 # %%
-rates
+pm.suppress_small(rates, settings=settings, secondary_by="item")
 
 # %%
 pm.awareness_rates(ds.responses, ds.codebook, by=None)

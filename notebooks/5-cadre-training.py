@@ -43,8 +43,11 @@ synthetic = pm.is_synthetic(ds)
 # %%
 training = pm.training_compliance(ds.cadres, year=period.end.year, settings=settings)
 
+# %% [markdown]
+# 人数少于5人的单位不公布比率（小样本保护）/ rates of departments with fewer than 5 staff are suppressed
+
 # %%
-training
+pm.suppress_small(training, n="n_staff", settings=settings)
 
 # %%
 pm.training_compliance(ds.cadres, year=list(range(period.start.year, period.end.year + 1)), by=None, settings=settings)

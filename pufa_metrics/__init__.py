@@ -13,13 +13,14 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import plots
+from . import plots, privacy
 from .blindspots import export_follow_up, find_blind_spots, group_gaps
 from .brief import brief, headline_figures
 from .config import Settings
 from .coverage import organizer_summary, topic_matrix, town_events, village_coverage
 from .frequency import campaign_calendar, campaign_share, event_counts
 from .io import Dataset, LedgerError, load_dataset, read_ledger
+from .privacy import suppress_small
 from .report import run_report
 from .sample import SAMPLE_TRUTH, make_sample, write_sample
 from .schema import TABLES, canonical_topic, split_topics
@@ -86,6 +87,7 @@ __all__ = [
     "open_dataset",
     "organizer_summary",
     "plots",
+    "privacy",
     "proportion_ci",
     "rake_weights",
     "service_coverage",
@@ -99,6 +101,7 @@ __all__ = [
     "spatial_clusters",
     "spatial_weights",
     "split_topics",
+    "suppress_small",
     "topic_matrix",
     "town_events",
     "town_name",

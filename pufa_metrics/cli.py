@@ -24,9 +24,10 @@ class UserError(Exception):
     """An error the user can fix; its message is printed as is (Chinese and English)."""
 
 
-def _print_table(frame, *, out=sys.stdout) -> None:
+def _print_table(frame, *, out=None) -> None:
     import pandas as pd
 
+    out = sys.stdout if out is None else out
     with pd.option_context("display.width", 200, "display.max_columns", 20,
                            "display.max_colwidth", 60, "display.max_rows", 200):
         print(frame.to_string(), file=out)
@@ -64,9 +65,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if len(ds.warnings):
         print(f"\n提示 / warnings: {len(ds.warnings)}")
         _print_table(ds.warnings[["source_file", "source_row", "column", "reason"]].head(50))
+    removed = ds.removed_personal_data()
+    if len(removed):
+        print(f"\n已移除的个人信息 / personal data removed: {int(removed['cells'].sum())} cells in "
+              f"{removed['source_file'].nunique()} files (values never kept / 原值未保留)")
+        _print_table(removed[["source_file", "column", "kind_zh", "kind", "action_zh", "action",
+                              "cells"]])
     if args.rejected:
         out = Path(args.rejected)
-        ds.rejected.to_csv(out, index=False, encoding="utf-8-sig")
+        tmp = out.with_name(f".{out.name}.tmp")
+        ds.rejected.to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, out)
         print(f"\n未导入的行已写入 / rejected rows written to {out}")
     if len(bad):
         print("\n核对不平衡 / reconciliation does not balance for:", list(bad["source_file"]))
@@ -80,7 +89,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = config.Settings.load(args.config)
     ds = _load(Path(args.dir), settings)
     out = Path(args.out)
-    ds.to_parquet(out)
+    ds.to_parquet(out, settings=settings)
     rec = ds.reconciliation()
     print(f"已写入 / written: {out}  —  {len(rec)} files, "
           f"{int(rec['loaded'].sum())} rows loaded, {int(rec['rejected'].sum())} rejected "

@@ -15,6 +15,22 @@ are not row losses (an unknown topic kept as written, an approximate count, a ye
 sheet name, merged cells filled down, a personal-data column dropped) go to a ``warnings`` table
 with the same columns as ``rejected``.
 
+Hostile input: a file that cannot be read at all (empty, truncated, password protected, a web
+page, an image or a ZIP named .xlsx, an unclosed quote, no header in the first 30 rows, a required
+column missing …) raises :class:`LedgerError` naming the file and what to fix; in
+:func:`load_dataset` it is recorded (``files`` status ``error``) and the other files are still
+read. Large files (over 50,000 rows) are read in a streaming way (openpyxl read-only mode; pandas'
+C parser for CSV without quotes) with a progress bar on stderr when it is a terminal (or
+``PUFA_PROGRESS=1``).
+
+Privacy (:mod:`pufa_metrics.privacy`): columns whose header names personal data (姓名, 身份证号,
+联系电话, 住址 …) are dropped (a name column is first hashed into ``person_id``); in every text that
+is kept, mobile and ID numbers, IP addresses, street addresses and labelled names are masked as
+``[已隐去]``; identifiers holding personal data are replaced by their salted hash; the same goes for
+values quoted in ``rejected``, ``warnings`` and error messages. Each removal is a warning whose
+reason ends in ``[pii:<kind>:<action>:<cells>]``; :meth:`Dataset.removed_personal_data` sums them
+up.
+
 Public entry points: :func:`read_ledger` (one file, one table), :func:`load_dataset` (a folder)
 and :class:`Dataset` (``to_parquet`` / ``from_parquet`` / ``reconciliation`` / ``summary``).
 """
@@ -24,12 +40,12 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
-import hashlib
 import io as _stdio
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import unicodedata
 import zipfile
@@ -42,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import privacy, schema
 from .config import RAW_DIR, Settings
 
 __all__ = ["Dataset", "LedgerError", "load_dataset", "read_ledger"]
@@ -62,6 +78,11 @@ LEDGER_TABLES: tuple[str, ...] = (
 )
 
 _HEADER_SCAN_ROWS = 30
+#: Counts and numbers above this are rejected: no 普法 event reaches 10 million people, and a
+#: mobile or ID number typed into a count column must not load as a figure.
+_MAX_COUNT = 10_000_000
+#: Above this many unused (or header-less) columns in a sheet, one warning sums them up.
+_MAX_COLUMN_WARNINGS = 20
 _MIN_DATE = pd.Timestamp("2000-01-01")
 _SERIAL_MIN, _SERIAL_MAX = 20000, 80000
 _EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
@@ -113,18 +134,26 @@ _NOTE = re.compile(
 _EXCEL_ERROR = re.compile(r"^#(?:N/A|DIV/0!|REF!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$")
 _DATA_LIKE = re.compile(r"^[\d\s.\-/:年月日]+$")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
-_INT_FLOAT = re.compile(r"^(-?\d+)\.0+$")
-_SPACES = re.compile(r"\s+")
-_VILLAGE_SUFFIX = re.compile(r"(?:村民委员会|村委会|居民委员会|居委会|社区|村)$")
+#: Patterns given to pandas as text (not compiled) run in pyarrow (RE2) on whole columns: they
+#: avoid \s and \d, whose RE2 meaning differs, so pandas need not fall back to Python's re.
+_INT_FLOAT = r"^(-?[0-9]+)\.0+$"
+_WHITE = "\t\n\x0b\x0c\r \x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACES_TEXT = f"[{_WHITE}]+"  # every character str.isspace() accepts
+_SPACES = re.compile(_SPACES_TEXT)
+_VILLAGE_SUFFIX = re.compile(r"(?:村民委员会|村委会|居民委员会|居委会|委员会|社区|村)+$")
+#: A leading town name in a village cell: 水寨镇七都村 → 七都村 (at least one character before
+#: 镇/乡/街道 and one after, so 镇文化广场 stays as it is).
+_TOWN_PREFIX = re.compile(r"^.+?(?:镇|乡|街道)(?=.)")
 _SEPARATORS = r"[、,，;；/／|]+"
 _TOWN_WORDS = ("全镇", "镇区", "镇政府", "镇级", "街道", "圩镇")
 _TOWN_END = re.compile(r"(?:镇|广场|公园)$")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+#: Identifier columns: a value holding personal data is replaced by its salted hash (joins on
+#: the identifier keep working); every other text column has the personal part masked.
+_ID_COLUMNS = ("event_id", "site_id", "village_id", "person_id", "response_id")
 
 # Dates (applied to NFKC text with runs of spaces collapsed).
 _D_FULL = re.compile(
-    r"^(?P<y>(?:19|20)?\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?(?:\D|$)"
+    r"^(?P<y>\d{4}|\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?(?:\D|$)"
 )
 _D_MDY = re.compile(r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?:\D|$)")
 _D_YMD8 = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)$")
@@ -220,6 +249,8 @@ class LedgerError(ValueError):
     """
 
     def __init__(self, file: str, zh: str, en: str) -> None:
+        # the message quotes cells (e.g. the headers seen): personal data is masked first
+        zh, en = privacy.mask_text(zh), privacy.mask_text(en)
         self.file, self.zh, self.en = file, zh, en
         super().__init__(f"{file}: {zh} / {en}")
 
@@ -253,6 +284,19 @@ def _problems(rows: Iterable, column: str | None, values: Iterable | None, reaso
     return out
 
 
+def _scrub_problems(frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Mask personal data quoted in a problems table (value, reason, column); record it.
+
+    The records name the list (``where``) and the kind and number of cells, never a value.
+    """
+    if frame.empty:
+        return frame, []
+    clean, removed = privacy.scrub(frame, skip=("table", "source_file"))
+    removed = removed[removed["column"] == "value"]
+    label = f"({where})"
+    return clean, _removal_warnings(removed.assign(column=label), {})
+
+
 def _finish_problems(parts: list[pd.DataFrame], *, table: str, source_file: str) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -263,14 +307,47 @@ def _finish_problems(parts: list[pd.DataFrame], *, table: str, source_file: str)
     return schema.coerce(out, "rejected")[list(schema.REJECTED.columns)]
 
 
+def _isin(s: pd.Series, values: Iterable) -> pd.Series:
+    """``s.isin(values)`` for text, through pyarrow's hash lookup (pandas' is slow on large sets).
+
+    Missing values are never in. Same index as ``s``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    left = pa.array(s.astype("str"), type=pa.large_string(), from_pandas=True)
+    right = pa.array(pd.Series(list(values), dtype="str"), type=pa.large_string(),
+                     from_pandas=True)
+    hit = pc.fill_null(pc.is_in(left, value_set=right, skip_nulls=True), False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+def _per_distinct(s: pd.Series, func) -> pd.Series:
+    """``func`` (text → text, element-wise) run once per distinct value, then spread back."""
+    text = s.astype("str")
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    if len(uniques) + 1 >= 0.5 * len(text):
+        return func(text)
+    if not len(uniques):
+        return text
+    done = func(pd.Series(np.asarray(uniques, dtype=object), dtype="str")).astype("str")
+    taken = done.iloc[np.where(codes < 0, 0, codes)].set_axis(s.index)  # an Arrow take
+    return taken.where(codes >= 0)
+
+
+def _nfkc(s: pd.Series) -> pd.Series:
+    """NFKC (full-width to half-width), once per distinct value."""
+    return _per_distinct(s, lambda t: t.str.normalize("NFKC"))
+
+
 def _norm_text(s: pd.Series) -> pd.Series:
     """NFKC, runs of white space collapsed to one space, stripped; empty → NaN."""
-    out = s.astype("str").str.normalize("NFKC").str.replace(_SPACES, " ", regex=True).str.strip()
+    out = _nfkc(s).str.replace(_SPACES_TEXT, " ", regex=True).str.strip()
     return out.where(out != "")
 
 
 def _nospace(s: pd.Series) -> pd.Series:
-    out = s.astype("str").str.normalize("NFKC").str.replace(_SPACES, "", regex=True)
+    out = _nfkc(s).str.replace(_SPACES_TEXT, "", regex=True)
     return out.where(out != "")
 
 
@@ -292,20 +369,24 @@ def _col_letter(j: int) -> str:
 
 
 def _salt(settings: Settings) -> str:
-    return os.environ.get("PUFA_SALT") or settings.privacy.get("salt") or "pufa-metrics"
+    return privacy.salt_of(settings)
 
 
 def _hash_ids(salt: str, group: pd.Series, name: pd.Series) -> pd.Series:
     """First 12 hex digits of sha256(salt + group + name), computed once per distinct pair."""
     g = _nospace(group).fillna("")
     n = _nospace(name).fillna("")
-    key = g + "\x1f" + n
-    uniq = pd.unique(key)
-    digests = {
-        k: hashlib.sha256((salt + k.replace("\x1f", "")).encode("utf-8")).hexdigest()[:12]
-        for k in uniq
-    }
-    return key.map(digests).astype("str")
+    return privacy.salted_hash(g + n, salt=salt)
+
+
+def _removal_warnings(removed: pd.DataFrame, header_of: dict[str, str], why: str = ""
+                      ) -> list[pd.DataFrame]:
+    """Warning rows for a :func:`privacy.scrub` result (column, kind, count; never a value)."""
+    out = []
+    for column, kind, action, cells in removed.itertuples(index=False):  # a few records
+        out.append(_problems([pd.NA], header_of.get(column, column), [pd.NA],
+                             privacy.removal_reason(kind, action, int(cells), why=why)))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,15 +404,40 @@ class _Sheet:
 
 
 def _to_grid(rows: list, index: Iterable[int] | None = None) -> pd.DataFrame:
-    """Python cell values → a frame of stripped text cells (NaN for empty)."""
+    """Python cell values → a frame of stripped text cells (NaN for empty).
+
+    Rows may have different lengths (they are padded); an empty list gives one empty cell.
+    """
+    if not len(rows):
+        rows = [[None]]
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    width = max(int(lengths.max()), 1)
+    if (lengths < width).any():  # ragged rows (CSV lines, streamed sheets): pad them
+        pad = (None,) * width
+        rows = [r if len(r) == width else (*r, *pad[len(r):]) for r in rows]
     frame = pd.DataFrame(rows, dtype=object)
-    if index is not None:
+    if frame.shape[1] == 0:
+        frame = pd.DataFrame({0: [None] * len(frame)}, dtype=object)
+    if index is not None and len(rows):
         frame.index = pd.Index(list(index), dtype="int64")
     else:
         frame.index = pd.RangeIndex(1, len(frame) + 1)
     frame.columns = range(frame.shape[1])
+    if frame.shape[1] > _WIDE:  # a wide sheet: the text work on one flat array of cells
+        arr = frame.to_numpy(dtype=object)
+        present = ~pd.isna(arr)
+        cells = pd.Series(arr[present], dtype=object).astype("str").str.strip()
+        cells = cells.str.replace(_INT_FLOAT, r"\1", regex=True)
+        flat = np.full(arr.shape, None, dtype=object)
+        flat[present] = cells.where(cells != "").to_numpy(dtype=object, na_value=None)
+        return pd.DataFrame(flat, index=frame.index, columns=frame.columns).astype("str")
+    empty = pd.Series(np.nan, index=frame.index, dtype="str")
+    filled = frame.notna().to_numpy().any(axis=0)
     out = {}
-    for j in frame.columns:  # loop over columns
+    for j in frame.columns:  # loop over columns (empty ones cost nothing)
+        if not filled[j]:
+            out[j] = empty
+            continue
         col = frame[j].astype("str").str.strip()
         col = col.str.replace(_INT_FLOAT, r"\1", regex=True)
         out[j] = col.where(col != "")
@@ -343,18 +449,63 @@ def _magic(path: Path) -> bytes:
         return fh.read(8)
 
 
-def _read_raw(path: Path, name: str) -> list[_Sheet]:
-    """Every sheet of a workbook, or the one grid of a CSV file."""
+#: Files above this many rows get a progress bar (when stderr is a terminal or it is forced).
+_PROGRESS_MIN_ROWS = 50_000
+
+
+def _progress_on(progress: bool | None) -> bool:
+    """Whether a progress bar may be shown: the argument, else ``PUFA_PROGRESS``, else a TTY."""
+    if progress is not None:
+        return bool(progress)
+    env = os.environ.get("PUFA_PROGRESS", "").strip().lower()
+    if env in ("0", "false", "no", "off"):
+        return False
+    if env in ("1", "true", "yes", "on"):
+        return True
+    return sys.stderr.isatty()
+
+
+class _Progress:
+    """A tqdm bar on stderr for a large file, or a no-op (small file, not a terminal, off)."""
+
+    def __init__(self, total: int | None, desc: str, progress: bool | None,
+                 unit: str = "rows", size: int | None = None) -> None:
+        self.bar = None
+        size = total if size is None else size
+        if size is not None and size >= _PROGRESS_MIN_ROWS and _progress_on(progress):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
+                            dynamic_ncols=True, mininterval=0.5, unit_scale=unit == "rows")
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _read_raw(path: Path, name: str, *, progress: bool | None = None) -> list[_Sheet]:
+    """Every sheet of a workbook, or the one grid of a CSV file.
+
+    Raises :class:`LedgerError` with a specific message for a file that is empty, a ZIP archive
+    that is not a workbook, a password-protected or damaged workbook, an HTML page saved as
+    .xls, or neither a spreadsheet nor text.
+    """
     if path.stat().st_size == 0:
-        raise LedgerError(name, "文件是空的", "the file is empty")
+        raise LedgerError(name, "文件是空的（0 字节）；请重新导出或复制该文件",
+                          "the file is empty (0 bytes); export or copy it again")
     magic = _magic(path)
     suffix = path.suffix.lower()
     if magic.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, name)
+        return _read_xlsx(path, name, progress=progress)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         return _read_xls(path, name, encrypted_xlsx=suffix in (".xlsx", ".xlsm"))
     if suffix in (".csv", ".tsv", ".txt"):
-        return [_read_csv(path, name)]
+        return [_read_csv(path, name, progress=progress)]
     head = path.read_bytes()[:512].lstrip().lower()
     if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
         raise LedgerError(
@@ -363,25 +514,76 @@ def _read_raw(path: Path, name: str) -> list[_Sheet]:
             "this is a web page (HTML) saved with an Excel extension; open it in Excel and "
             "save it as .xlsx",
         )
+    if head.startswith(b"%pdf"):
+        kind = ("这是 PDF 文件", "this is a PDF file")
+    elif head[:2] in (b"\xff\xd8", b"\x89p") or head.startswith((b"gif8", b"bm")):
+        kind = ("这是图片文件", "this is an image")
+    else:
+        kind = ("不是 Excel 文件（.xlsx/.xls），也不是 CSV",
+                "not an Excel workbook (.xlsx/.xls) or a CSV file")
     raise LedgerError(
         name,
-        "不是 Excel 文件（.xlsx/.xls），也不是 CSV；请用 Excel 打开并另存为 .xlsx",
-        "not an Excel workbook (.xlsx/.xls) or a CSV file; open it in Excel and save it as .xlsx",
+        f"{kind[0]}，只是扩展名为 {suffix or '（无）'}；请用 Excel 打开原台账并另存为 .xlsx",
+        f"{kind[1]}, named {suffix or '(no extension)'}; open the original ledger in Excel and "
+        "save it as .xlsx",
     )
 
 
-def _xlsx_formula_sheets(path: Path) -> bool:
-    """True when any worksheet XML holds a formula (then a second, formula-mode read is needed)."""
-    pattern = re.compile(rb"<(?:\w+:)?f[ >/]")
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                if pattern.search(zf.read(info)):
-                    return True
-    return False
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
 
 
-def _read_xlsx(path: Path, name: str) -> list[_Sheet]:
+def _col_index(letters: bytes) -> int:
+    """0-based column of an Excel column name (A → 0, AA → 26)."""
+    j = 0
+    for ch in letters:  # at most three letters
+        j = j * 26 + (ch - 64)
+    return j - 1
+
+
+def _xlsx_sheet_info(zf: zipfile.ZipFile, member: str) -> tuple[bool, list]:
+    """Whether a worksheet XML holds formulas, and its merged ranges (r0, c0, r1, c1)."""
+    data = zf.read(member)
+    merges = []
+    for a, r0, b, r1 in _MERGE.findall(data):  # merged ranges (few)
+        c0 = _col_index(a)
+        merges.append((int(r0), c0, int(r1 or r0), _col_index(b) if b else c0))
+    return bool(_FORMULA.search(data)), merges
+
+
+def _check_workbook_zip(path: Path, name: str) -> zipfile.ZipFile:
+    """Open the ZIP of an .xlsx; a ZIP that is no workbook gets a specific message."""
+    try:
+        zf = zipfile.ZipFile(path)
+        names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise LedgerError(
+            name,
+            "文件已损坏或不完整（可能没有下载或复制完整）；"
+            "请从原件重新复制，或在 Excel 中打开后另存",
+            f"the file is damaged or truncated ({type(exc).__name__}: {exc}); copy it again "
+            "from the original, or open it in Excel and save it again",
+        ) from exc
+    if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
+        zf.close()
+        other = ("Word 文档", "a Word document") if "word/document.xml" in names else (
+            ("WPS/OpenDocument 文件", "an OpenDocument (.ods/.odt) file")
+            if "content.xml" in names else ("ZIP 压缩包", "a ZIP archive"))
+        raise LedgerError(
+            name,
+            f"这是{other[0]}，不是 Excel 工作簿；请解压或用 Excel 另存为 .xlsx 后放入文件夹",
+            f"this is {other[1]}, not an Excel workbook; unzip it, or save it from Excel as "
+            ".xlsx, and put the ledger in the folder",
+        )
+    return zf
+
+
+def _read_xlsx(path: Path, name: str, *, progress: bool | None = None) -> list[_Sheet]:
+    """Every worksheet of an .xlsx, streamed (openpyxl read-only mode, constant memory per row).
+
+    The sheet's own size claim (``<dimension>``) is ignored, so rows beyond a wrong claim are
+    still read; merged ranges and formulas come from the sheet XML.
+    """
     import openpyxl
 
     damaged = (
@@ -389,42 +591,66 @@ def _read_xlsx(path: Path, name: str) -> list[_Sheet]:
         "the file is damaged or truncated; copy it again from the original, or open it in Excel "
         "and save it again",
     )
+    zf = _check_workbook_zip(path, name)
+    wb = wbf = None
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-        has_formulas = _xlsx_formula_sheets(path)
-        wbf = openpyxl.load_workbook(path, data_only=False) if has_formulas else None
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise LedgerError(name, damaged[0], f"{damaged[1]} ({type(exc).__name__}: {exc})") from exc
-    origin = _EXCEL_ORIGIN_1904 if getattr(wb, "epoch", None) and wb.epoch.year == 1904 else (
-        _EXCEL_ORIGIN
-    )
-    sheets = []
-    for ws in wb.worksheets:
-        max_row, max_col = ws.max_row, ws.max_column
-        rows = list(
-            ws.iter_rows(min_row=1, min_col=1, max_row=max_row, max_col=max_col, values_only=True)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        members = {ws.title: str(getattr(ws, "_worksheet_path", "")).lstrip("/")
+                   for ws in wb.worksheets}
+        info = {t: _xlsx_sheet_info(zf, m) if m in zf.namelist() else (False, [])
+                for t, m in members.items()}
+        if any(has for has, _ in info.values()):
+            wbf = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        origin = _EXCEL_ORIGIN_1904 if getattr(wb, "epoch", None) and wb.epoch.year == 1904 else (
+            _EXCEL_ORIGIN
         )
-        grid = _to_grid(rows)
-        merges = [
-            (r.min_row, r.min_col - 1, r.max_row, r.max_col - 1) for r in ws.merged_cells.ranges
-        ]
-        formulas = None
-        if wbf is not None:
-            fws = wbf[ws.title]
-            frows = list(
-                fws.iter_rows(
-                    min_row=1, min_col=1, max_row=max_row, max_col=max_col, values_only=True
-                )
-            )
-            fgrid = _to_grid(frows)
-            is_formula = fgrid.apply(
-                lambda c: c.str.startswith("=") | c.str.contains("Formula object", regex=False)
-            ).fillna(False).astype(bool)
-            missing = is_formula & grid.isna()
-            if missing.to_numpy().any():
-                formulas = fgrid.where(missing)
-        sheets.append(_Sheet(ws.title, grid, merges, formulas, origin))
+        sheets = []
+        for ws in wb.worksheets:  # loop over sheets (few)
+            has_formulas, merges = info[ws.title]
+            rows = _sheet_rows(ws, name, progress)
+            grid = _to_grid(rows)
+            del rows
+            formulas = None
+            if wbf is not None and has_formulas:
+                fgrid = _to_grid(_sheet_rows(wbf[ws.title], name, False))
+                fgrid = fgrid.reindex(index=grid.index, columns=grid.columns)
+                text = fgrid.astype("str")
+                is_formula = text.apply(  # column-wise
+                    lambda c: c.str.startswith("=") | c.str.contains("Formula object",
+                                                                     regex=False)
+                ).fillna(False).astype(bool)
+                missing = is_formula & grid.isna()
+                if missing.to_numpy().any():
+                    formulas = fgrid.where(missing)
+            sheets.append(_Sheet(ws.title, grid, merges, formulas, origin))
+    except LedgerError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on damaged files, even while streaming
+        raise LedgerError(name, damaged[0], f"{damaged[1]} ({type(exc).__name__}: {exc})") from exc
+    finally:
+        for book in (wb, wbf):
+            if book is not None:
+                book.close()
+        zf.close()
+    if not sheets:
+        raise LedgerError(name, "工作簿中没有工作表", "the workbook has no worksheet")
     return sheets
+
+
+def _sheet_rows(ws: Any, name: str, progress: bool | None) -> list:
+    """All rows of a read-only worksheet as tuples of values, from row 1, with a progress bar."""
+    claimed = ws.max_row
+    ws.reset_dimensions()  # a wrong <dimension> claim must not cut the data short
+    bar = _Progress(claimed, f"{name} [{ws.title}]", progress)
+    rows = []
+    try:
+        for k, row in enumerate(ws.iter_rows(values_only=True), start=1):  # streamed rows
+            rows.append(row)
+            if k % 10000 == 0:
+                bar.update(10000)
+    finally:
+        bar.close()
+    return rows
 
 
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -438,13 +664,14 @@ def _read_xls(path: Path, name: str, *, encrypted_xlsx: bool) -> list[_Sheet]:
         "the workbook is password protected; remove the password in Excel (File → Info → "
         "Protect Workbook) and save it again",
     )
+    quiet = _stdio.StringIO()  # xlrd writes its warnings about damaged files here, not to stdout
     if _ENCRYPTION_STREAM in path.read_bytes()[:1 << 20]:  # an encrypted .xlsx is a CFB file
         raise LedgerError(name, password[0], password[1])
     try:
         try:
-            book = xlrd.open_workbook(str(path), formatting_info=True)
+            book = xlrd.open_workbook(str(path), formatting_info=True, logfile=quiet)
         except NotImplementedError:
-            book = xlrd.open_workbook(str(path))
+            book = xlrd.open_workbook(str(path), logfile=quiet)
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors …
         if "encrypt" in str(exc).lower():
             raise LedgerError(name, password[0], password[1]) from exc
@@ -496,10 +723,85 @@ def _read_xls(path: Path, name: str, *, encrypted_xlsx: bool) -> list[_Sheet]:
     return sheets
 
 
-def _read_csv(path: Path, name: str) -> _Sheet:
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when text looks like UTF-16 without a BOM (NUL every other byte)."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _read_csv_fast(text: str, delimiter: str, name: str, progress: bool | None = None
+                   ) -> pd.DataFrame | None:
+    """The grid of a CSV without quotes, read by pandas' C parser; None when it has quotes.
+
+    Without a quote character every line is one row, so the line numbers are simply 1..n (a
+    quoted cell may span lines: those files go through the csv module, which counts lines).
+    """
+    if '"' in text or "\r" in text.replace("\r\n", "\n") or "\x00" in text:
+        return None
+    body = (text[:-1] if text.endswith("\n") else text).encode("utf-8")
+    raw = np.frombuffer(body, dtype=np.uint8)
+    newline = np.flatnonzero(raw == 10)
+    if len(newline) + 1 < _PROGRESS_MIN_ROWS:  # small files: the csv module is fast enough
+        return None
+    line_of = np.searchsorted(newline, np.flatnonzero(raw == ord(delimiter)))
+    width = int(np.bincount(line_of, minlength=1).max()) + 1  # most fields on a line
+    del raw
+    bar = _Progress(len(newline) + 1, name, progress)
+    try:  # bytes, not a StringIO: pandas re-encodes a text stream chunk by chunk, slowly
+        chunks = []
+        with pd.read_csv(
+            _stdio.BytesIO(body), sep=delimiter, header=None, names=range(width), dtype="str",
+            encoding="utf-8", na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE,
+            engine="c", chunksize=200_000,
+        ) as reader:
+            for chunk in reader:  # chunks of 200,000 rows, for the progress bar
+                chunks.append(chunk)
+                bar.update(len(chunk))
+        frame = pd.concat(chunks, ignore_index=True)
+    except (ValueError, pd.errors.ParserError):  # anything unusual: the careful path
+        return None
+    finally:
+        bar.close()
+    if len(frame) != len(newline) + 1:
+        return None
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    out = {}
+    for j in frame.columns:  # loop over columns
+        col = frame[j].str.strip()
+        col = col.str.replace(_INT_FLOAT, r"\1", regex=True)
+        out[j] = col.where(col != "")
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
+
+
+def _closed_quotes(text: str, delimiter: str) -> bool:
+    """Whether the csv module, in strict mode, reads the text to its end (no open quote)."""
+    try:
+        for _ in csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" not in str(exc)
+    return True
+
+
+def _read_csv(path: Path, name: str, *, progress: bool | None = None) -> _Sheet:
+    """A CSV (or TSV / semicolon-separated) file as one grid; index = line number of each row.
+
+    Encodings: UTF-8 (with or without BOM), GB18030/GBK, UTF-16 (with a BOM, or without one
+    when every other byte is NUL). The delimiter is whichever of ``,`` tab ``;`` is most frequent
+    in the first five lines (ties: comma).
+    """
     data = path.read_bytes()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings: tuple[str, ...] = ("utf-16",)
+    elif (utf16 := _utf16_without_bom(data)) is not None:
+        encodings = (utf16,)
     else:
         encodings = ("utf-8-sig", "utf-8", "gb18030")
     text = None
@@ -509,33 +811,63 @@ def _read_csv(path: Path, name: str) -> _Sheet:
             break
         except UnicodeDecodeError:
             continue
-    if text is None:
+    if text is None or "\x00" in text:
         raise LedgerError(
             name,
-            "无法识别文本编码；请在 Excel 中另存为“CSV UTF-8”",
-            "unknown text encoding; save it from Excel as 'CSV UTF-8'",
+            "无法识别文本编码（可能不是文本文件）；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+            "unknown text encoding (or not a text file); save it from Excel as "
+            "'CSV UTF-8 (Comma delimited)'",
         )
-    sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    del data
+    head = "\n".join(text[:65536].splitlines()[:5])  # the first lines decide (ties: comma)
+    delimiter = max((",", "\t", ";"), key=head.count)
+    fast = _read_csv_fast(text, delimiter, name, progress)
+    if fast is not None:
+        return _Sheet(None, fast)
+    bar = _Progress(text.count("\n") + 1, name, progress)
     reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    ends: list[int] = []
     try:
-        records = [(row, reader.line_num) for row in reader]
+        for row in reader:  # the csv module's streaming parser
+            rows.append(row)
+            ends.append(reader.line_num)
+            if len(rows) % 10000 == 0:
+                bar.update(10000)
     except csv.Error as exc:
         raise LedgerError(
-            name, "CSV 文件格式错误（引号不配对？）", f"malformed CSV file ({exc})"
+            name,
+            f"CSV 文件格式错误（第 {reader.line_num} 行附近，引号不配对？）；"
+            "请在 Excel 中打开后另存",
+            f"malformed CSV file near line {reader.line_num} ({exc}); open it in Excel and save "
+            "it again",
         ) from exc
-    if not records:
+    finally:
+        bar.close()
+    if not rows:
         raise LedgerError(name, "文件是空的", "the file is empty")
-    ends = np.array([line for _, line in records])
-    starts = np.r_[1, ends[:-1] + 1]
-    width = max(1, *(len(row) for row, _ in records))
-    rows = [row + [None] * (width - len(row)) for row, _ in records]
+    end = np.asarray(ends, dtype=np.int64)
+    starts = np.r_[1, end[:-1] + 1]
+    if len(end) and end[-1] > starts[-1] and not _closed_quotes(text, delimiter):
+        raise LedgerError(
+            name,
+            f"第 {starts[-1]} 行有一个引号（\"）没有配对，其后 {end[-1] - starts[-1]} 行都被并入了"
+            "一个单元格；请补上或删去这个引号",
+            f"a quote (\") opened on line {starts[-1]} is never closed, so the "
+            f"{end[-1] - starts[-1]} lines after it became one cell; close or remove the quote",
+        )
+    del text
     return _Sheet(None, _to_grid(rows, index=starts.tolist()))
 
 
-def _fill_merges(sheet: _Sheet) -> tuple[pd.DataFrame, list[tuple[int, int, int, int]]]:
-    """Fill every merged range with its top-left value; return the grid and the ranges used."""
-    grid = sheet.grid.copy()
+def _fill_merges(
+    sheet: _Sheet, head: int | None = None
+) -> tuple[pd.DataFrame, list[tuple[int, int, int, int]]]:
+    """Fill every merged range with its top-left value; return the grid and the ranges used.
+
+    With ``head``, only the first ``head`` rows are returned (enough to find the header).
+    """
+    grid = sheet.grid.iloc[:head].copy() if head is not None else sheet.grid.copy()
     if not sheet.merges or grid.empty:
         return grid, []
     last_row, last_col = int(grid.index.max()), grid.shape[1] - 1
@@ -580,14 +912,9 @@ def _alias_map(table: str) -> dict[str, str]:
     return mapping
 
 
-_PERSONAL = frozenset(schema.normalize_header(h) for h in schema.PERSONAL_HEADERS)
-
-
 @functools.lru_cache(maxsize=4096)
 def _is_personal(name: object) -> bool:
-    if not isinstance(name, str):
-        return False
-    return any(c in _PERSONAL for c in schema.header_candidates(name))
+    return privacy.is_personal_header(name)
 
 
 def _is_seq(name: object) -> bool:
@@ -741,7 +1068,7 @@ def _parse_dates(
         hit = g["y"].notna()
         hit_idx = g.index[hit]
         yy = pd.to_numeric(g.loc[hit, "y"])
-        y[hit_idx] = yy.where(yy >= 100, yy + 2000)
+        y[hit_idx] = yy.where(g.loc[hit, "y"].str.len() > 2, yy + 2000)  # 21-9-9 is 2021
         m[hit_idx] = pd.to_numeric(g.loc[hit, "m"])
         d[hit_idx] = pd.to_numeric(g.loc[hit, "d"])
         todo[hit_idx] = False
@@ -838,6 +1165,9 @@ def _parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     reason[todo] = "cannot read a number 无法识别的数字"
     frac = value.notna() & ((value - value.round()).abs() > 1e-9)
     reason[frac] = "not a whole number 不是整数"
+    huge = value.notna() & (value > _MAX_COUNT) & reason.isna()
+    reason[huge] = (f"implausible count 数量不合理 (more than {_MAX_COUNT:,}; a phone or ID "
+                    "number typed here? 是否误填了电话或证件号？)")
     value = value.where(reason.isna())
     out = pd.array(value.round(), dtype="Int64")
     return pd.Series(out, index=idx), approx & value.notna(), reason
@@ -855,6 +1185,9 @@ def _parse_floats(raw: pd.Series, *, allow_negative: bool, na_words=frozenset())
     reason[text.notna() & ~na & num.isna()] = "cannot read a number 无法识别的数字"
     if not allow_negative:
         reason[num < 0] = "negative number 数字为负数"
+    reason[(num.abs() > _MAX_COUNT) & reason.isna()] = (
+        f"implausible number 数字不合理 (more than {_MAX_COUNT:,}; a phone or ID number typed "
+        "here? 是否误填了电话或证件号？)")
     return num.where(reason.isna() & ~na).astype("float64"), reason
 
 
@@ -922,7 +1255,7 @@ def _split_map(
 
 def _topics_in_titles(titles: pd.Series) -> pd.DataFrame:
     """Known topics (or aliases) found inside title text, in the order they appear."""
-    text = titles.astype("str").str.normalize("NFKC").str.replace(_SPACES, "", regex=True)
+    text = _nfkc(titles).str.replace(_SPACES_TEXT, "", regex=True)
     keys = {t: t for t in schema.TOPICS if t != "其他"}
     keys.update(
         {unicodedata.normalize("NFKC", k).strip("《》"): v for k, v in schema.TOPIC_ALIASES.items()}
@@ -948,7 +1281,7 @@ def _topics_in_titles(titles: pd.Series) -> pd.DataFrame:
 
 
 def _strip_suffix(s: pd.Series) -> pd.Series:
-    out = s.str.replace(_VILLAGE_SUFFIX, "", regex=True)
+    out = s.str.replace(_VILLAGE_SUFFIX.pattern, "", regex=True)
     return out.where(out != "")
 
 
@@ -1047,6 +1380,9 @@ def _match_villages(
     sub = nn[todo]
     key = _strip_suffix(sub)
     hit = sub.map(reg.ids).fillna(sub.map(reg.names)).fillna(key.map(reg.keys))
+    if hit.isna().any():  # 水寨镇七都村: the village after a leading town name
+        free = sub[hit.isna()].str.replace(_TOWN_PREFIX.pattern, "", regex=True)
+        hit = hit.fillna(free.map(reg.names)).fillna(_strip_suffix(free).map(reg.keys))
     found = hit[hit.notna()]
     out.loc[found.index, "village_id"] = found
     out.loc[found.index, "status"] = "matched"
@@ -1096,6 +1432,7 @@ class _Context:
     reg: _Register | None
     today: pd.Timestamp
     settings: Settings
+    progress: bool | None = None
 
 
 @dataclass
@@ -1165,29 +1502,52 @@ def _choose_columns(header: _Header, table: str):
     return primary, groups, personal, unused, seq
 
 
-def _classify_rows(data: pd.DataFrame, header: _Header, seq: int | None) -> pd.Series:
-    """Reason per row for non-data rows (blank, totals, note, repeated header), else NaN."""
+#: Above this many columns, grids are handled as one flat array of cells, not column by column.
+_WIDE = 64
+
+
+def _squeeze(s: pd.Series) -> pd.Series:
+    """White space removed; empty → NaN."""
+    return s.str.replace(_SPACES_TEXT, "", regex=True).replace("", np.nan)
+
+
+def _first_cells(data: pd.DataFrame) -> pd.Series:
+    """Each row's first non-empty cell (NaN for a blank row)."""
+    if data.shape[1] > _WIDE:  # a wide sheet: one pass over the cell array
+        arr = data.to_numpy(dtype=object, na_value=None)
+        present = ~pd.isna(arr)
+        first = arr[np.arange(len(arr)), present.argmax(axis=1)]
+        return pd.Series(first, index=data.index, dtype="str").where(present.any(axis=1))
+    first = pd.Series(np.nan, index=data.index, dtype="str")
+    for j in reversed(list(data.columns)):  # loop over (a few) columns
+        first = data[j].fillna(first)
+    return first
+
+
+def _classify_rows(data: pd.DataFrame, header: _Header, seq: int | None,
+                   table: str) -> pd.Series:
+    """Reason per row for non-data rows (blank, totals, note, repeated header), else NaN.
+
+    Totals and notes are recognised by the row's first non-empty cell only, so that a data row
+    mentioning 合计 or 注 in some later cell is never dropped; a repeated header row has at least
+    half of the table's known headers (and at least two) in their own columns.
+    """
     reason = pd.Series(np.nan, index=data.index, dtype="str")
     if data.empty:
         return reason
     content = data.drop(columns=[seq]) if seq is not None else data
     blank = ~content.notna().any(axis=1)
-    squeezed = data.apply(lambda c: c.str.replace(_SPACES, "", regex=True))  # column-wise
-    # totals and notes are recognised by the row's first non-empty cell only, so that a data
-    # row mentioning 合计 or 注 in some later cell is never dropped
-    arr = squeezed.to_numpy(dtype=object)
-    present = ~pd.isna(arr)
-    first = pd.Series(arr[np.arange(len(arr)), present.argmax(axis=1)], index=data.index)
-    first = first.where(present.any(axis=1)).astype("str").str.normalize("NFKC")
-    totals = first.str.match(_TOTALS).fillna(False).astype(bool)
+    first = _nfkc(_squeeze(_first_cells(data)))
+    totals = first.str.match(_TOTALS.pattern).fillna(False).astype(bool)
     note = first.str.match(_NOTE).fillna(False).astype(bool)
-    names = pd.Series(
-        [schema.normalize_header(n) if n else np.nan for n in header.names], dtype="str"
-    )
-    norm = squeezed.apply(lambda c: c.str.normalize("NFKC").str.lower())
-    same = norm.eq(names.to_numpy(), axis=1) & names.notna().to_numpy()
-    n_named = int(names.notna().sum())
-    repeated = same.sum(axis=1) >= max(2, (n_named + 1) // 2)
+    known = [(j, schema.normalize_header(n)) for j, n in zip(data.columns, header.names,
+                                                             strict=False)
+             if n and _match(n, table) is not None]
+    same = pd.Series(0, index=data.index)
+    for j, name in known:  # loop over the table's known columns (a handful)
+        folded = _per_distinct(_squeeze(data[j]), lambda t: t.str.normalize("NFKC").str.lower())
+        same += folded.eq(name).fillna(False).astype(int)
+    repeated = same >= max(2, (len(known) + 1) // 2)
     reason[repeated] = "repeated header row 重复的表头行"
     reason[note] = "note row 注释行"
     reason[totals] = "totals row 合计行"
@@ -1263,15 +1623,36 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
 
     # -- what is not read: personal data, unused and header-less columns, merged fill-down -----
     for j in personal:
-        warn([pd.NA], header.names[j], [pd.NA],
-             "personal data column dropped 已删除个人信息列 (values never kept)")
-    for j, name in unused:
-        if data[j].notna().any():
+        cells = int(data[j].notna().sum())
+        if j == name_col:
+            warn([pd.NA], header.names[j], [pd.NA], privacy.removal_reason(
+                "name", "hashed", cells, why="names hashed into person_id, then dropped "
+                "姓名经加盐哈希生成 person_id 后删除"))
+        else:
+            warn([pd.NA], header.names[j], [pd.NA], privacy.removal_reason(
+                "header", "dropped", cells, why="the column is not read 该列不读取"))
+    filled = data.notna().any(axis=0)
+    spare = [(j, name) for j, name in unused if filled[j]]
+    if len(spare) <= _MAX_COLUMN_WARNINGS:
+        for _j, name in spare:  # a few columns
             warn([pd.NA], name, [pd.NA], "column not used 未使用的列")
-    for j in range(grid.shape[1]):
-        if header.names[j] is None and data[j].notna().any():
+    else:
+        warn([pd.NA], f"{len(spare)} columns", [pd.NA],
+             f"{len(spare)} columns not used 列未使用, e.g. "
+             + "、".join(str(n) for _, n in spare[:5]))
+    nameless = [j for j in range(grid.shape[1]) if header.names[j] is None and filled[j]]
+    if len(nameless) <= _MAX_COLUMN_WARNINGS:
+        for j in nameless:  # a few columns
             warn([pd.NA], _col_letter(j), [pd.NA],
                  "column without a header ignored 无表头的列未读取")
+    else:
+        warn([pd.NA], f"{_col_letter(nameless[0])}–{_col_letter(nameless[-1])}", [pd.NA],
+             f"{len(nameless)} columns without a header ignored 无表头的列未读取 "
+             f"({_col_letter(nameless[0])}–{_col_letter(nameless[-1])}); delete them or give "
+             "them a header 请删除或补上表头")
+    if data.empty or not data.notna().to_numpy().any():
+        warn([pd.NA], None, [pd.NA],
+             "no data rows under the header 表头下没有数据行; the sheet adds nothing")
     for r0, c0, r1, c1 in merges:  # merged ranges running down across data rows (few)
         if r1 > r0 and r1 > header_end:
             start = max(r0, header_end + 1)
@@ -1279,7 +1660,9 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
                 warn([start], header.names[j] or _col_letter(j), [grid.at[r0, c0]],
                      f"merged cells filled down 合并单元格已向下填充: rows {start}–{r1}")
 
-    nondata = _classify_rows(data, header, seq)
+    nondata = _classify_rows(data, header, seq, table)
+    bar = _Progress(len(spec.columns) + 4, f"{ctx.source_file}: 检查 checking", ctx.progress,
+                    unit="step", size=len(data))
     rows = data.loc[nondata.isna()]
     idx = rows.index
 
@@ -1295,10 +1678,12 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
                     "formula without a saved result 公式没有计算结果; open the file in Excel and "
                     "save it again 请在 Excel 中打开并重新保存",
                 ))
-        err = rows[j].str.match(_EXCEL_ERROR).fillna(False).astype(bool)
+        err = rows[j].str.match(_EXCEL_ERROR.pattern).fillna(False).astype(bool)
         if err.any():
             problems.append(_problems(idx[err], header.names[j], rows[j][err].to_numpy(),
-                                      "Excel error value 单元格错误值"))
+                                      "Excel error value 单元格错误值; fix the formula in Excel "
+                                      "请在 Excel 中修正公式"))
+            rows[j] = rows[j].mask(err)  # reported once, not again as an unreadable value
 
     # -- column values -----------------------------------------------------------------------------
     out = pd.DataFrame(index=idx)
@@ -1330,6 +1715,7 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
         special |= {"village_id", "village_name"}
     approx_masks: dict[str, pd.Series] = {}
     for col, dtype in spec.columns.items():  # loop over the table's columns
+        bar.update(1)
         if col in special:
             continue
         if col in groups:  # two-level header: sub-columns of one count are summed
@@ -1381,16 +1767,7 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
             add_problems(col, raw, reason)
             out[col] = vals
         elif dtype in ("str", "object"):
-            text = _norm_text(raw)
-            if col not in ("event_id", "site_id", "village_id", "person_id"):
-                pii = (text.str.contains(_MOBILE) | text.str.contains(_ID_NUMBER))
-                pii = pii.fillna(False).astype(bool)
-                if pii.any():
-                    text = text.str.replace(_MOBILE, "[已隐去]", regex=True)
-                    text = text.str.replace(_ID_NUMBER, "[已隐去]", regex=True)
-                    warn([pd.NA], header_of[col], [pd.NA],
-                         f"phone or ID numbers masked 已隐去电话/身份证号 ({int(pii.sum())} cells)")
-            out[col] = text
+            out[col] = _norm_text(raw)
     for col, mask in approx_masks.items():
         if col in _APPROX_COLUMNS:
             out[_APPROX_COLUMNS[col]] = mask
@@ -1401,6 +1778,7 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
                  + out.loc[mask, col].astype("str"))
 
     # -- village cells, matched to the register ------------------------------------------------
+    bar.update(1)
     vstatus = None
     if table != "villages" and "village_name" in spec.columns:
         vname, vid = column("village_name"), column("village_id")
@@ -1437,6 +1815,7 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
                      + out.loc[first.index, "village_name"])
 
     # -- table-specific columns --------------------------------------------------------------------
+    bar.update(1)
     topics = None
     if table == "events":
         topics = _events_columns(out, column, header_of, warn, idx, ctx,
@@ -1461,6 +1840,7 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
                      "unknown group kept as written 未知身份类别，按原样保留")
 
     # -- required values: a blank cell in a required column rejects the row -------------------
+    bar.update(1)
     for col in _REQUIRED_VALUES[table]:
         if col == "village_id":
             if vstatus is None:
@@ -1496,6 +1876,21 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
         topics = topics[topics["row"].isin(out.index)]
         topics = pd.DataFrame({"source_row": topics["row"].to_numpy(),
                                "topic": topics["topic"].to_numpy()})
+
+    # -- personal data in what is kept: masked in text, hashed in identifiers ------------------
+    bar.update(1)
+    out, removed = privacy.scrub(out, ids=_ID_COLUMNS, skip=("source_file",),
+                                 salt=_salt(ctx.settings))
+    if topics is not None and len(topics):  # every topic of an event, not only the first
+        masked, cells = privacy.mask_personal_data(topics["topic"])
+        topics = topics.assign(topic=masked)
+        removed = pd.concat(
+            [removed[removed["column"] != "topic"],
+             pd.DataFrame({"column": "topic", "kind": list(cells),
+                           "action": "masked", "cells": list(cells.values())})],
+            ignore_index=True,
+        )
+    warns.extend(_removal_warnings(removed, header_of))
     n_nondata = int(nondata.notna().sum())
     stats = {
         "table": table,
@@ -1507,6 +1902,7 @@ def _read_sheet(sheet: _Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | 
         "rejected": int(len(bad_rows)),
         "non_data": n_nondata,
     }
+    bar.close()
     return _SheetResult(out, [prob] if len(prob) else [], warns, topics, stats)
 
 
@@ -1681,12 +2077,13 @@ def _read_table(
     settings: Settings | None = None,
     today: pd.Timestamp | str | None = None,
     source_name: str | None = None,
+    progress: bool | None = None,
 ) -> ReadResult:
     """Read one ledger file into a :class:`ReadResult` (frame, rejected, warnings, stats).
 
     Same arguments as :func:`read_ledger`, plus ``today`` (dates after it are rejected; default
-    today) and ``source_name`` (the ``source_file`` written into the rows; ``load_dataset``
-    passes the path relative to its folder).
+    today), ``source_name`` (the ``source_file`` written into the rows; ``load_dataset``
+    passes the path relative to its folder) and ``progress`` (see :func:`load_dataset`).
     """
     table = _check_table(table)
     if not isinstance(path, (str, os.PathLike)):
@@ -1703,9 +2100,9 @@ def _read_table(
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     source = source_name or path.name
     stem = source[: -len(path.suffix)] if path.suffix and source.endswith(path.suffix) else source
-    ctx = _Context(table, source, stem, reg, today, settings)
+    ctx = _Context(table, source, stem, reg, today, settings, progress)
 
-    sheets = _read_raw(path, source)
+    sheets = _read_raw(path, source, progress=progress)
     names = [s.name for s in sheets]
     if sheet is not None:
         if isinstance(sheet, int):
@@ -1717,7 +2114,15 @@ def _read_table(
         else:
             sheets = [sheets[names.index(sheet)]]
 
-    matching = [s for s in sheets if _find_header(_fill_merges(s)[0], table) is not None]
+    if not any(s.grid.notna().to_numpy().any() for s in sheets):
+        raise LedgerError(
+            source,
+            "工作簿是空的（所有工作表都没有内容）；请把台账内容放进去，或删除这个文件",
+            "the workbook is empty (no sheet holds a value); put the ledger in it or remove "
+            "the file",
+        )
+    matching = [s for s in sheets
+                if _find_header(_fill_merges(s, _HEADER_SCAN_ROWS + 1)[0], table) is not None]
     if not matching:
         raise _no_header_error(ctx, sheets)
     skipped = [s.name for s in sheets if s not in matching]
@@ -1767,6 +2172,13 @@ def _read_table(
     rejected = _finish_problems(problems, table=table, source_file=source)
     rejected = rejected.sort_values("source_row", kind="stable").reset_index(drop=True)
     warnings = _finish_problems(warn_parts, table=table, source_file=source)
+    rejected, notes = _scrub_problems(rejected, "rejected rows 未导入行")
+    warnings, more = _scrub_problems(warnings, "warnings 提示")
+    if notes or more:
+        warnings = pd.concat(
+            [warnings, _finish_problems(notes + more, table=table, source_file=source)],
+            ignore_index=True,
+        )
     stats = {
         "table": table,
         "source_file": source,
@@ -1783,7 +2195,7 @@ def _no_header_error(ctx: _Context, sheets: list[_Sheet]) -> LedgerError:
     spec = schema.TABLES[ctx.table]
     seen: list[str] = []
     for s in sheets[:3]:
-        grid, _ = _fill_merges(s)
+        grid, _ = _fill_merges(s, _HEADER_SCAN_ROWS + 1)
         seen += grid.iloc[:_HEADER_SCAN_ROWS].stack().dropna().astype(str).tolist()
     needed = "; ".join(f"{c}: " + "、".join(spec.accepted_headers(c)) for c in spec.required)
     return LedgerError(
@@ -1969,6 +2381,33 @@ class Dataset:
         """One row per file: ``loaded + rejected + non_data == data_rows`` (and its status)."""
         return self.files.copy()
 
+    def removed_personal_data(self) -> pd.DataFrame:
+        """What personal data the readers removed, per file and column (never a value).
+
+        Read from the removal records in :attr:`warnings` (reasons ending in
+        ``[pii:<kind>:<action>:<cells>]``, see :func:`pufa_metrics.privacy.removal_reason`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``[table, source_file, column, kind, action, cells, kind_zh, action_zh]``:
+            ``kind`` in ``header`` (a whole column dropped by its header, e.g. 身份证号),
+            ``name``, ``id_number``, ``mobile``, ``ipv4``, ``geopoint``, ``address``, ``fill_in``;
+            ``action`` in ``dropped``, ``masked``, ``hashed``, ``emptied``; ``cells`` the
+            number of cells concerned.
+
+        Examples
+        --------
+        >>> from pufa_metrics import privacy
+        >>> w = schema.coerce(pd.DataFrame({"table": ["events"], "source_file": ["a.csv"],
+        ...     "column": ["备注"], "reason": [privacy.removal_reason("mobile", "masked", 2)]}),
+        ...     "rejected")
+        >>> Dataset(warnings=w).removed_personal_data()[["column", "kind", "cells"]
+        ...     ].values.tolist()
+        [['备注', 'mobile', 2]]
+        """
+        return privacy.removal_summary(self.warnings)
+
     def summary(self) -> str:
         """A short text summary: rows per table, files read, rejected rows and warnings."""
         lines = ["pufa_metrics Dataset"]
@@ -1984,15 +2423,34 @@ class Dataset:
             f"  files: {len(files)} ({n_err} not ok); rejected problems: {len(self.rejected)} "
             f"({n_rows} with a row number); warnings: {len(self.warnings)}"
         )
+        removed = self.removed_personal_data()
+        if len(removed):
+            lines.append(
+                f"  personal data removed 已移除个人信息: {int(removed['cells'].sum())} cells in "
+                f"{removed['source_file'].nunique()} files (see removed_personal_data())"
+            )
         return "\n".join(lines)
 
     # -- Parquet --------------------------------------------------------------------------------
-    def to_parquet(self, path: str | os.PathLike) -> Path:
-        """Write every table to ``path`` as Parquet, atomically.
+    def to_parquet(self, path: str | os.PathLike, *, settings: Settings | None = None) -> Path:
+        """Write every table to ``path`` as Parquet, atomically, with no personal data.
 
         Everything is written into a temporary sibling directory which then replaces ``path``,
         so a failure part-way leaves the previous output intact. Files in ``path`` that are not
         part of a dataset (e.g. ``.gitkeep``) are kept.
+
+        Personal data is checked once more on the way out (the readers already removed it, so
+        this only matters for a Dataset built by hand): text is masked and identifiers holding
+        personal data are replaced by their salted hash (:func:`pufa_metrics.privacy.scrub`),
+        each removal recorded in the written ``warnings``. The object itself is not changed.
+
+        Parameters
+        ----------
+        path : str or Path
+            The output folder (``data/processed``).
+        settings : Settings, optional
+            For the salt of the hash (``PUFA_SALT`` or ``[privacy] salt``); default the
+            built-in salt unless ``PUFA_SALT`` is set.
 
         Returns
         -------
@@ -2004,19 +2462,38 @@ class Dataset:
         target = Path(path)
         if target.exists() and not target.is_dir():
             raise ValueError(f"'path' should be a folder, got the file {str(target)!r}")
+        salt = privacy.salt_of(settings)
         target.parent.mkdir(parents=True, exist_ok=True)
+        _recover(target)
+        frames: dict[str, pd.DataFrame] = {}
+        found: list[pd.DataFrame] = []
+        for name in (*_DATASET_TABLES, "rejected", "warnings", "files"):
+            frame = getattr(self, name)
+            if frame is None:
+                continue
+            if not isinstance(frame, pd.DataFrame):
+                raise TypeError(
+                    f"Dataset.{name} should be a DataFrame or None, got {type(frame).__name__}"
+                )
+            lists = name in ("rejected", "warnings", "files")
+            frame, removed = privacy.scrub(
+                frame, ids=() if lists else _ID_COLUMNS, salt=salt,
+                skip=("table", "source_file", "reason") if name == "warnings" else (
+                    "table", "source_file"),
+            )
+            frames[name] = frame
+            if len(removed):
+                found += [_problems([pd.NA], column, [pd.NA], privacy.removal_reason(
+                    kind, action, int(cells), why="found when saving 保存时发现")).assign(
+                        table=name, source_file="")
+                    for column, kind, action, cells in removed.itertuples(index=False)]
+        if found:
+            frames["warnings"] = _concat_problems([frames["warnings"], *found])
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         try:
             manifest = {"format": "pufa_metrics.Dataset", "version": 1, "tables": {},
                         "meta": dict(self.meta)}
-            for name in (*_DATASET_TABLES, "rejected", "warnings", "files"):
-                frame = getattr(self, name)
-                if frame is None:
-                    continue
-                if not isinstance(frame, pd.DataFrame):
-                    raise TypeError(
-                        f"Dataset.{name} should be a DataFrame or None, got {type(frame).__name__}"
-                    )
+            for name, frame in frames.items():
                 tuples = [
                     c for c in frame.columns
                     if frame[c].dtype == object
@@ -2041,6 +2518,7 @@ class Dataset:
     def from_parquet(cls, path: str | os.PathLike) -> Dataset:
         """Read a dataset written by :meth:`to_parquet` (dtypes and tuples restored)."""
         folder = Path(path)
+        _recover(folder)
         manifest_path = folder / _MANIFEST
         if not manifest_path.is_file():
             raise ValueError(
@@ -2064,6 +2542,21 @@ class Dataset:
                 ).astype(object)
             values[name] = frame
         return cls(**values, meta=dict(manifest.get("meta", {})))
+
+
+def _recover(target: Path) -> None:
+    """Put back the previous output if a crash hit between the two renames of :func:`_swap_in`.
+
+    ``_swap_in`` moves the old folder aside (``.<name>.old-…``) and then moves the new one in; a
+    process killed between the two leaves no ``target`` but a complete old copy, which is
+    restored here (the newest one holding a manifest).
+    """
+    if target.exists():
+        return
+    olds = [p for p in target.parent.glob(f".{target.name}.old-*") if (p / _MANIFEST).is_file()]
+    if olds:
+        newest = max(olds, key=lambda p: p.stat().st_mtime)
+        os.replace(newest, target)
 
 
 def _swap_in(tmp: Path, target: Path, ours: set[str]) -> None:
@@ -2099,17 +2592,29 @@ def _classify_by_name(rel: str) -> str | None:
     return None
 
 
+def _internal_error(source: str, exc: BaseException) -> LedgerError:
+    """A file that made the reader fail unexpectedly: reported like a bad file, never raised."""
+    return LedgerError(
+        source,
+        f"读取此文件时程序出错（{type(exc).__name__}）；其他文件已正常读取。请将此文件反馈给维护者",
+        f"the reader failed on this file ({type(exc).__name__}: {exc}); the other files were "
+        "read. Please report this file to the maintainers",
+    )
+
+
 def _classify_by_headers(path: Path, name: str) -> tuple[str | None, str]:
     """The one ledger table whose required headers a file matches, else (None, why)."""
     try:
         sheets = _read_raw(path, name)
     except LedgerError as exc:
         return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - an unreadable file fits no table
+        return None, str(_internal_error(name, exc))
     fits = []
     for table in LEDGER_TABLES:
         spec = schema.TABLES[table]
         for s in sheets:
-            grid, _ = _fill_merges(s)
+            grid, _ = _fill_merges(s, _HEADER_SCAN_ROWS + 1)
             h = _find_header(grid, table)
             if h is None:
                 continue
@@ -2181,7 +2686,7 @@ def _qualify_colliding_ids(frames: list[pd.DataFrame], topics: list[pd.DataFrame
     seen: set[str] = set()
     for i, frame in enumerate(frames):
         ids = frame[key].dropna()
-        clash = ids.isin(seen)
+        clash = _isin(ids, seen)
         if clash.any():
             source = frame["source_file"].iloc[0]
             stem = source.rsplit(".", 1)[0]
@@ -2294,7 +2799,12 @@ def _read_geometry(path: Path, source: str, reg: _Register | None):
     return out, rejected, warnings, stats
 
 
-def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None = None) -> Dataset:
+def load_dataset(
+    path: str | os.PathLike = RAW_DIR,
+    *,
+    settings: Settings | None = None,
+    progress: bool | None = None,
+) -> Dataset:
     r"""Read every recognised ledger in a folder into a :class:`Dataset`.
 
     Files are assigned to tables by the ``[files]`` globs of ``pufa.toml``, else by keywords in
@@ -2315,6 +2825,10 @@ def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None
         relative to it.
     settings : Settings, optional
         Default ``Settings.load()`` (the project's ``pufa.toml``).
+    progress : bool, optional
+        Show a progress bar (on stderr) while a large file (more than 50,000 rows) is read.
+        Default: only when stderr is a terminal, or when the environment variable
+        ``PUFA_PROGRESS=1`` forces it (``PUFA_PROGRESS=0`` turns it off).
 
     Returns
     -------
@@ -2354,9 +2868,10 @@ def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None
     by_table = _assign_files(folder, settings, file_rows, warn_parts)
 
     def record_error(table: str, rel: str, exc: Exception) -> None:
+        message = privacy.mask_text(str(exc))
         file_rows.append(_file_row(None, table=table, source=rel, status="error",
-                                   message=str(exc)))
-        rejected_parts.append(_error_problem(table, rel, str(exc)))
+                                   message=message))
+        rejected_parts.append(_error_problem(table, rel, message))
 
     # -- ledgers: the register first, then every other table matched against it ----------------
     values: dict[str, Any] = {}
@@ -2368,9 +2883,12 @@ def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None
         for rel, p in by_table.get(table, []):
             try:
                 res = _read_table(p, table=table, villages=register, settings=settings,
-                                  today=today, source_name=rel)
+                                  today=today, source_name=rel, progress=progress)
             except LedgerError as exc:
                 record_error(table, rel, exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one broken file never stops the others
+                record_error(table, rel, _internal_error(rel, exc))
                 continue
             results.append(res)
             rejected_parts.append(res.rejected)
@@ -2399,7 +2917,8 @@ def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None
             pairs = [t for t in topics if t is not None]
             if pairs:
                 topics_all = pd.concat(pairs, ignore_index=True)
-                topics_all = topics_all[topics_all["event_id"].isin(kept)].reset_index(drop=True)
+                topics_all = topics_all[_isin(topics_all["event_id"], kept)].reset_index(
+                    drop=True)
         for prob in drops:
             if len(prob):
                 rejected_parts.append(prob)
@@ -2427,6 +2946,9 @@ def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None
         except LedgerError as exc:
             record_error("geometry", rel, exc)
             continue
+        except Exception as exc:  # noqa: BLE001 - one broken file never stops the others
+            record_error("geometry", rel, _internal_error(rel, exc))
+            continue
         geoms.append(gdf)
         rejected_parts.append(rej)
         warn_parts.append(wrn)
@@ -2437,6 +2959,14 @@ def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None
         merged = gpd.GeoDataFrame(pd.concat(geoms, ignore_index=True), crs=4326)
         values["geometry"] = merged[~merged["village_id"].duplicated()].reset_index(drop=True)
 
+    # a last pass over every list a user sees: nothing personal is quoted in a problem or message
+    rejected, notes = _scrub_problems(_concat_problems(rejected_parts), "rejected rows 未导入行")
+    warnings, more = _scrub_problems(_concat_problems(warn_parts), "warnings 提示")
+    if notes or more:
+        extra = _finish_problems(notes + more, table="unknown", source_file="")
+        warnings = pd.concat([warnings, extra], ignore_index=True)
+    files = _files_frame(file_rows)
+    files["message"] = files["message"].map(privacy.mask_text, na_action="ignore").astype("str")
     return Dataset(
         villages=values.get("villages", schema.empty_frame("villages")),
         events=values.get("events", schema.empty_frame("events")),
@@ -2448,9 +2978,9 @@ def load_dataset(path: str | os.PathLike = RAW_DIR, *, settings: Settings | None
         legal_literates=values.get("legal_literates"),
         adviser_visits=values.get("adviser_visits"),
         geometry=values.get("geometry"),
-        rejected=_concat_problems(rejected_parts),
-        warnings=_concat_problems(warn_parts),
-        files=_files_frame(file_rows),
+        rejected=rejected,
+        warnings=warnings,
+        files=files,
         meta={"synthetic": (folder / _SYNTHETIC_MARKER).is_file()},
     )
 
@@ -2515,29 +3045,45 @@ def _load_surveys(survey_files, codebook_files, register, settings, values, file
                                        message=message))
             rejected_parts.append(_error_problem("responses", rel, message))
         return
-    codebook_path = codebook_files[0][1] if codebook_files else None
     for rel, _ in codebook_files[1:]:
         warn_parts.append(_error_problem("codebook", rel,
                                          "more than one codebook; only the first is used "
                                          "多个编码表，只使用第一个"))
+    codebook, codebook_error = None, None
+    if codebook_files:  # checked once: a broken codebook is one error, not one per survey file
+        rel, p = codebook_files[0]
+        try:
+            survey_io.read_codebook(p)
+            codebook = p
+        except Exception as exc:  # noqa: BLE001 - reported, the surveys are read without it
+            error = exc if isinstance(exc, ValueError) else _internal_error(rel, exc)
+            codebook_error = privacy.mask_text(str(error))
+            file_rows.append(_file_row(None, table="codebook", source=rel, status="error",
+                                       message=codebook_error))
+            rejected_parts.append(_error_problem("codebook", rel, codebook_error))
     responses, codebooks = [], []
     for rel, p in survey_files:
         try:
-            res = survey_io._read_survey(p, codebook=codebook_path, villages=register,
+            res = survey_io._read_survey(p, codebook=codebook, villages=register,
                                          settings=settings)
-        except ValueError as exc:  # LedgerError, or the survey reader's own input errors
+        except Exception as exc:  # noqa: BLE001 - LedgerError, input errors, or a reader bug
+            error = exc if isinstance(exc, ValueError) else _internal_error(rel, exc)
+            message = privacy.mask_text(str(error))
             file_rows.append(_file_row(None, table="responses", source=rel, status="error",
-                                       message=str(exc)))
-            rejected_parts.append(_error_problem("responses", rel, str(exc)))
+                                       message=message))
+            rejected_parts.append(_error_problem("responses", rel, message))
             continue
         responses.append(res.responses)
         codebooks.append(res.codebook)
         rejected_parts.append(res.rejected)
         warn_parts.append(res.warnings)
         file_rows.append(_file_row(dict(res.stats), table="responses", source=rel))
-    for rel, _ in codebook_files:
-        used = "used as the codebook 用作问卷编码表" if survey_files else (
-            "codebook without survey responses 没有问卷数据，编码表未使用")
+    for k, (rel, _) in enumerate(codebook_files):
+        if k == 0 and codebook_error is not None:
+            continue
+        used = "used as the codebook 用作问卷编码表" if survey_files and k == 0 else (
+            "codebook without survey responses 没有问卷数据，编码表未使用" if not survey_files
+            else "a second codebook, not used 多余的编码表，未使用")
         file_rows.append(_file_row(None, table="codebook", source=rel, status="ok",
                                    message=used))
     if responses:
@@ -2545,7 +3091,7 @@ def _load_surveys(survey_files, codebook_files, register, settings, values, file
         seen: set[str] = set()
         for i, frame in enumerate(frames):  # response ids repeated across files
             ids = frame["response_id"].dropna().astype(str)
-            if ids.isin(seen).any():
+            if _isin(ids, seen).any():
                 source = str(frame["source_file"].iloc[0])
                 stem = source.rsplit(".", 1)[0]
                 frames[i] = frame.assign(response_id=stem + ":" + frame["response_id"].astype(str))

@@ -70,6 +70,15 @@ def _cell_number(executed: Path, index: int) -> int:
     return index + 1 - injected
 
 
+def _recover(out_dir: Path) -> None:
+    """Put back a previous report left aside by a run killed between the two renames."""
+    if out_dir.exists():
+        return
+    left = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if left:
+        os.replace(left[-1], out_dir)
+
+
 def _swap_into_place(tmp: Path, out_dir: Path) -> None:
     """Replace ``out_dir`` by ``tmp`` with two renames; keep a tracked .gitkeep if there was one."""
     keep = (out_dir / ".gitkeep").exists()
@@ -150,6 +159,7 @@ def run_report(
         raise ValueError("no notebooks to run / 没有可运行的笔记本")
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         (tmp / "figures").mkdir()

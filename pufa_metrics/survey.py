@@ -224,9 +224,10 @@ def proportion_ci(
     -----
     Wilson, Agresti-Coull and normal bounds are clipped to [0, 1] (statsmodels; R's ``binom``
     does not clip). Clopper-Pearson gives 0 / 1 at k = 0 / k = n. Jeffreys is the equal-tailed
-    interval of the Beta(k + ½, n − k + ½) posterior at every k, as statsmodels computes it; it
-    equals R ``binom.confint``'s ``"bayes"`` column at 0 < k < n (checked at 4/20), but differs
-    at k = 0 and k = n, where R reports one-sided bounds (0 or 1). We follow statsmodels.
+    interval of the Beta(k + ½, n − k + ½) posterior (statsmodels), which equals R
+    ``binom.confint``'s ``"bayes"`` column at 0 < k < n (checked at 4/20); at the boundaries the
+    lower bound is 0 when k = 0 and the upper bound 1 when k = n, as Brown, Cai & DasGupta (2001,
+    Statist. Sci. 16:101) modify it, so the interval always contains the observed rate.
 
     Examples
     --------
@@ -269,6 +270,9 @@ def proportion_ci(
     if ok.any():
         kk = np.clip(k_arr[ok], 0.0, n_arr[ok])
         lo, hi = proportion_confint(kk, n_arr[ok], alpha=alpha, method=sm_method)
+        if sm_method == "jeffreys":  # Brown, Cai & DasGupta (2001): L(0) = 0 and U(n) = 1
+            lo = np.where(kk == 0, 0.0, lo)
+            hi = np.where(kk == n_arr[ok], 1.0, hi)
         low[ok] = lo
         high[ok] = hi
     if scalar:

@@ -38,11 +38,18 @@ Items
 Privacy
 -------
 IP addresses, phone numbers, names, ID numbers, addresses, WeChat/QQ, device and GPS fields never
-leave the reader: such columns are dropped by header, and any text column where a value looks like
-a mobile number, an 18-digit ID number with a valid GB 11643 check digit, an IPv4 address or a GPS
-point is dropped too (see :func:`find_personal_data`). Text typed into an "其他〖…〗" box of a
-choice question is removed. The ``warnings`` table of :func:`_read_survey` names each dropped
-column and why, never the values.
+leave the reader: such columns are dropped by header, and any item column where a value looks like
+a mobile number, an 18-digit ID number with a valid GB 11643 check digit, an IPv4 address, a GPS
+point, a street address or a labelled name is dropped too (the detectors live in
+:mod:`pufa_metrics.privacy`, shared with the ledger reader; see :func:`find_personal_data`). Such
+values in a demographic answer are emptied; what is left in the kept text (an address typed as the
+village) is masked, and a response id holding personal data is replaced by its salted hash. Text
+typed into an "其他〖…〗" box of a choice question is removed. The ``warnings`` table of
+:func:`_read_survey` names each removal (column, kind, number of cells, and a reason ending in
+``[pii:<kind>:<action>:<cells>]``), never the values.
+
+Files are read by :func:`pufa_metrics.io._read_raw`, so a broken export gets the ledger reader's
+specific message; villages are matched by :func:`pufa_metrics.io._match_villages`.
 
 Assumptions not checked against a vendor document: 问卷星 writes ``(跳过)`` for a question skipped
 by logic and ``(空)`` for an empty answer; its "按序号" layout writes ``-3`` for skipped and ``-2``
@@ -51,7 +58,6 @@ for empty; ODK ``SubmissionDate`` carries a time zone and is converted to China 
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import tempfile
@@ -65,8 +71,11 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
+from . import io as ledger_io
+from . import privacy
 from .config import Settings
-from .schema import PERSONAL_HEADERS, coerce, empty_frame, match_header, normalize_header
+from .privacy import find_personal_data
+from .schema import coerce, empty_frame, match_header, normalize_header
 
 __all__ = [
     "CODEBOOK_COLUMNS",
@@ -107,134 +116,32 @@ _DONT_KNOW = ("不知道", "不清楚", "说不清")
 _CST = timezone(timedelta(hours=8))
 
 # --------------------------------------------------------------------------------------------
-# Personal data
+# Personal data: the detectors live in pufa_metrics.privacy (shared with the ledger reader)
 # --------------------------------------------------------------------------------------------
 
-_MOBILE = r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)"
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])"
-_ID18 = r"(?<!\d)(\d{17}[\dXx])(?![\dXx])"
-_GEOPOINT = r"^\s*-?\d{1,3}\.\d+\s+-?\d{1,3}\.\d+(?:\s+-?\d+(?:\.\d+)?){0,2}\s*$"
-#: GB 11643-1999 weights 2^(17-i) mod 11 for the 17 body digits of an ID number.
-_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
-
-
-def _valid_id_numbers(candidates: pd.Series) -> np.ndarray:
-    """Which 18-character candidates have a valid birth date and GB 11643 check digit."""
-    if candidates.empty:
-        return np.zeros(0, dtype=bool)
-    raw = "".join(candidates.str.upper().tolist()).encode("ascii")
-    chars = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
-    digits = chars[:, :17].astype(np.int64) - 48
-    check = (12 - (digits @ _ID_WEIGHTS) % 11) % 11
-    expected = np.where(check == 10, ord("X"), check + 48)
-    year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
-    month = digits[:, 10] * 10 + digits[:, 11]
-    day = digits[:, 12] * 10 + digits[:, 13]
-    plausible = (year >= 1800) & (year <= 2099) & (month >= 1) & (month <= 12)
-    plausible &= (day >= 1) & (day <= 31)
-    return (chars[:, 17] == expected) & plausible
-
-
-def find_personal_data(series: pd.Series) -> str | None:
-    """The kind of personal data found in any value of ``series``, or None.
-
-    Values are folded to half-width first, and spaces or hyphens between digits are removed, so
-    ``"138-0013-8000"`` counts. Checked in this order:
-
-    - ``"id_number"``: an 18-digit resident ID number (GB 11643-1999) with a plausible birth date
-      and a valid check digit (ISO 7064 MOD 11-2; ``X`` for 10);
-    - ``"mobile"``: a mainland mobile number ``1[3-9]`` + 9 digits, optionally after ``+86``;
-    - ``"ipv4"``: a dotted IPv4 address such as ``113.96.1.23``;
-    - ``"geopoint"``: a GPS point written ``"lat lon [alt [accuracy]]"`` (ODK / Kobo geopoint).
-
-    Parameters
-    ----------
-    series : pandas.Series
-        Values of any dtype; missing values are ignored.
-
-    Returns
-    -------
-    str or None
-        ``"id_number"``, ``"mobile"``, ``"ipv4"``, ``"geopoint"`` or None.
-
-    Examples
-    --------
-    >>> find_personal_data(pd.Series(["知道", "电话 138-0013-8000"]))
-    'mobile'
-    >>> find_personal_data(pd.Series(["11010519491231002X"]))  # GB 11643-1999's example
-    'id_number'
-    >>> find_personal_data(pd.Series(["110105194912310021"])) is None  # wrong check digit
-    True
-    >>> find_personal_data(pd.Series(["113.96.1.23(广东-梅州)", None]))
-    'ipv4'
-    >>> find_personal_data(pd.Series(["18-29岁", "60岁及以上", "2025/11/03 10:21:33"])) is None
-    True
-    """
-    if not isinstance(series, pd.Series):
-        raise TypeError(f"'series' should be a pandas Series, got {type(series).__name__}")
-    values = series.dropna().astype("str").drop_duplicates()  # answers repeat: scan each once
-    masks = _personal_masks(values)
-    return next((kind for kind, mask in masks.items() if mask.any()), None)
-
-
-def _personal_masks(values: pd.Series) -> dict[str, pd.Series]:
-    """Per kind of personal data, which values contain it (same index as ``values``)."""
-    none = pd.Series(False, index=values.index)
-    values = values.dropna().astype("str")
-    values = values[values.str.contains(r"[0-9０-９]", regex=True)]  # all kinds need digits
-    if values.empty:
-        return {kind: none for kind in ("id_number", "mobile", "ipv4", "geopoint")}
-    text = values.str.normalize("NFKC")
-    joined = text.str.replace(r"(?<=\d)[\s\-]+(?=\d)", "", regex=True)
-    found = joined.str.extractall(_ID18)
-    valid = _valid_id_numbers(found[0].astype("str")) if len(found) else np.zeros(0, bool)
-    id_rows = found.index.get_level_values(0)[valid] if len(found) else []
-    masks = {
-        "id_number": pd.Series(values.index.isin(id_rows), index=values.index),
-        "mobile": joined.str.contains(_MOBILE, regex=True),
-        "ipv4": text.str.contains(_IPV4, regex=True),
-        "geopoint": text.str.contains(_GEOPOINT, regex=True),
-    }
-    return {kind: mask.reindex(none.index, fill_value=False) for kind, mask in masks.items()}
-
-
-_PERSONAL_EXACT = frozenset(normalize_header(h) for h in PERSONAL_HEADERS) | {
-    "ip", "来自ip", "ip地址", "微信昵称", "昵称", "微信", "openid", "qq号", "邮箱", "email",
-    "phonenumber", "simserial", "subscriberid", "deviceid", "imei", "username",
-    "_submitted_by", "submitterid", "submittername", "_geolocation",
-}
-_PERSONAL_WORDS = re.compile(
-    r"姓名|名字|联系人|联系电话|联系方式|电话号码|手机|电话|身份证|证件号|住址|地址|微信|qq|"
-    r"邮箱|e-?mail|昵称|^ip$|ip地址|来自ip"
-)
-#: A question asking *for* personal data ("您的联系电话", "姓名"), as opposed to one that only
-#: mentions a phone ("接到自称公检法的电话，应该怎么做？").
-_PERSONAL_QUESTION = re.compile(
-    r"联系电话|联系方式|电话号码|手机号|您的(?:电话|手机|姓名|名字|身份证|住址|地址|微信|qq|邮箱)"
-    r"|姓名|名字|身份证|证件号|住址|详细地址|通讯地址|微信号|qq号|邮箱|e-?mail|^(?:电话|手机|地址)$"
-)
-_GPS_PART = re.compile(r"(latitude|longitude|altitude|accuracy|precision)$")
-#: Wording of an opinion or awareness question: "您是否知道12348热线电话" is not a phone field.
-_OPINION_WORDS = re.compile(r"是否|知道|了解|听说|知晓|满意|支持|通过|有没有|吗")
-_VILLAGE_WORDS = re.compile(
-    r"(所在|居住|户籍|来自|属于|哪个)的?(村|社区|村居|村委会|居委会)"
-    r"|^(村|社区|村居|村\(社区\)|村\(居\)|村/社区|村/居)$|^village(_?name)?$|^cun$"
-)
+_PERSONAL_EXACT = privacy.PERSONAL_EXACT
+_GPS_PART = privacy.GPS_PART
+_OPINION_WORDS = privacy.OPINION_WORDS
+_VILLAGE_WORDS = privacy.VILLAGE_WORDS
+#: Kinds that empty a demographic answer (an address in the village answer is masked later,
+#: after the village is matched, so that "大岭村3组12号" still counts for 大岭村).
+_DEMOGRAPHIC_KINDS = ("id_number", "mobile", "ipv4", "geopoint", "name")
 
 
 def _personal_header(text: str, *, question: bool) -> bool:
     """Whether a header names personal data (questions: unless worded as an opinion)."""
-    norm = normalize_header(text).rstrip(":：?？")
-    if norm in _PERSONAL_EXACT or _GPS_PART.search(norm):
-        return True
-    if not (_PERSONAL_QUESTION if question else _PERSONAL_WORDS).search(norm):
-        return False
-    if question and _OPINION_WORDS.search(norm):
-        return False
-    if "地址" in norm and _VILLAGE_WORDS.search(norm):
-        return False
-    return True
+    return privacy.asks_for_personal_data(text, question=question)
+
+
+def _personal_masks(values: pd.Series) -> dict[str, pd.Series]:
+    """Per kind of personal data, which values contain it (same index as ``values``)."""
+    return privacy.personal_masks(values)
+
+
+def _cells(series: pd.Series) -> int:
+    """Non-empty cells of a column (what a removal record counts)."""
+    text = series.astype("str").str.strip()
+    return int((text.notna() & text.ne("")).sum())
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,6 +210,11 @@ class _Notes:
     def add(self, column: str, code: str, message: str) -> None:
         self.rows.append((column, message, code))
 
+    def removed(self, column: str, code: str, kind: str, action: str, cells: int,
+                why: str) -> None:
+        """A removal of personal data: kind, action and cell count (never the values)."""
+        self.add(column, code, privacy.removal_reason(kind, action, cells, why=why))
+
     def frame(self) -> pd.DataFrame:
         body = pd.DataFrame(self.rows, columns=["column", "reason", "code"], dtype="str")
         out = coerce(body.assign(table="responses", source_file=self.source_file), "rejected")
@@ -316,12 +228,15 @@ def _clean(series: pd.Series) -> pd.Series:
     return s.mask(s.eq("（跳过）"), _SKIPPED)
 
 
-def _drop_fill_in(series: pd.Series) -> tuple[pd.Series, bool]:
-    """Remove text typed into "其他〖…〗" boxes; say whether there was any."""
+def _drop_fill_in(series: pd.Series) -> tuple[pd.Series, int]:
+    """Remove text typed into "其他〖…〗" boxes; say in how many cells there was some."""
     has = series.str.contains("〖", regex=False, na=False)
     if not has.any():
-        return series, False
-    return series.str.replace(r"〖[^〗]*〗?", "", regex=True).str.strip(), True
+        return series, 0
+    return series.str.replace(r"〖[^〗]*〗?", "", regex=True).str.strip(), int(has.sum())
+
+
+_FILL_IN_WHY = "text typed in 其他〖…〗 was removed（已删除“其他”中填写的文字）"
 
 
 def _first_seen(values: pd.Series) -> list[str]:
@@ -329,6 +244,22 @@ def _first_seen(values: pd.Series) -> list[str]:
     v = values.dropna()
     v = v[~v.isin(_SKIP_MARKERS + _BLANK_MARKERS)]
     return v.drop_duplicates().astype("str").tolist()
+
+
+#: Columns of every responses frame: an item never takes one of these names.
+_CANONICAL_COLUMNS = frozenset({
+    "response_id", "village_id", "village_name", "date", "gender", "age", "age_group", "weight",
+    "source_file", "source_row",
+})
+
+
+def _unique(name: str, taken: dict[str, Any]) -> str:
+    """``name``, or ``name#2``, ``name#3`` … when it is taken (or a canonical column)."""
+    candidate, k = name, 1
+    while candidate in taken or candidate in _CANONICAL_COLUMNS:
+        k += 1
+        candidate = f"{name}#{k}"
+    return candidate
 
 
 def _is_identifier(name: str) -> bool:
@@ -349,35 +280,23 @@ def _question_words(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("the file is neither UTF-8 nor GBK/GB18030 text（文件编码无法识别）")
-
-
 def _read_raw(path: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
-    """All cells as text (NaN when empty); index 0 is row/line 1 of the file."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        with pd.ExcelFile(path) as book:
-            sheets = [str(s) for s in book.sheet_names]
-            raw = pd.read_excel(book, sheet_name=book.sheet_names[0], header=None, dtype=str)
-        return raw, sheets[0], sheets[1:]
-    text = _decode(path.read_bytes())
-    if not text.strip():
-        raise ValueError(f"{path.name!r} is empty（文件为空）")
-    lines = pd.Series(text.splitlines(), dtype="str")
-    head = "\n".join(lines.iloc[:5])
-    sep = max((",", ";", "\t"), key=head.count)
-    width = int(lines.str.count(re.escape(sep)).max()) + 1  # a title line may have one cell
-    raw = pd.read_csv(
-        io.StringIO(text), header=None, names=range(width), dtype=str, sep=sep,
-        keep_default_na=False, na_values=[""], skip_blank_lines=False,
-    )
-    return raw, None, []
+    """All cells of the first sheet as text (NaN when empty), indexed by row number in the file.
+
+    The bytes are read by the ledger reader (:func:`pufa_metrics.io._read_raw`), so a survey file
+    that is empty, truncated, password protected, an HTML page or UTF-16 text gets the same
+    specific message (a :class:`~pufa_metrics.io.LedgerError` naming the file and what to do).
+    """
+    sheets = ledger_io._read_raw(path, path.name)
+    first = sheets[0]
+    raw = first.grid
+    if not raw.notna().to_numpy().any():
+        raise ledger_io.LedgerError(
+            path.name,
+            "文件中没有任何内容（空表）；请导出含答卷的文件",
+            "the file is empty (no cell has a value); export the answers again",
+        )
+    return raw, first.name, [str(s.name) for s in sheets[1:]]
 
 
 def _table(raw: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
@@ -392,18 +311,24 @@ def _table(raw: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
         return pd.DataFrame(), 0, 0
     head = int(np.argmax(counts >= max(2, int(0.5 * counts.max())))) if counts.max() > 1 else 0
     headers = raw.iloc[head].astype("str").str.strip().where(raw.iloc[head].notna(), "")
-    body = raw.iloc[head + 1 :]
+    below = filled.iloc[head + 1 :].any(axis=1).to_numpy()
+    last = int(np.flatnonzero(below)[-1]) + 1 if below.any() else 0  # trailing blanks left out
+    body = raw.iloc[head + 1 : head + 1 + last]
     keep = headers.ne("").to_numpy() | filled.iloc[head + 1 :].any(axis=0).to_numpy()
     names: list[str] = []
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     for pos, name in enumerate(headers.tolist()):  # one pass over the columns
         name = name or f"列{pos + 1}"
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+        unique, k = name, 1
+        while unique in taken:  # a repeated header gets #2, #3 …
+            k += 1
+            unique = f"{name}#{k}"
+        taken.add(unique)
+        names.append(unique)
     data = body.loc[:, keep].copy()
     data.columns = [n for n, k in zip(names, keep) if k]
-    data.index = pd.RangeIndex(head + 2, head + 2 + len(body), name="source_row")
-    blank = ~filled.iloc[head + 1 :].any(axis=1).to_numpy()
+    data.index = pd.Index(body.index.astype("int64"), name="source_row")
+    blank = ~below[:last]
     return data.loc[~blank], len(body), int(blank.sum())
 
 
@@ -808,18 +733,22 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"'path' {str(path)!r} does not exist（编码表文件不存在）")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        with pd.ExcelFile(path) as book:
-            sheet = "编码表" if "编码表" in book.sheet_names else book.sheet_names[0]
-            raw = pd.read_excel(book, sheet_name=sheet, dtype=str)
-    elif path.suffix.lower() in (".csv", ".txt"):
-        raw = pd.read_csv(io.StringIO(_decode(path.read_bytes())), dtype=str,
-                          keep_default_na=False, na_values=[""])
-    else:
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv", ".txt"):
         raise ValueError(
             f"'path' should be an .xlsx, .xls or .csv codebook, got {path.name!r}"
             "（编码表应为 Excel 或 CSV 文件）"
         )
+    sheets = ledger_io._read_raw(path, path.name)  # specific errors for broken files
+    chosen = next((sh for sh in sheets if sh.name == "编码表"), sheets[0])
+    grid = chosen.grid
+    filled = grid.notna().any(axis=1).to_numpy()
+    if not filled.any():
+        raise ledger_io.LedgerError(path.name, "编码表是空的", "the codebook is empty")
+    head = int(np.argmax(filled))
+    headers = [("" if pd.isna(h) else str(h)) for h in grid.iloc[head].tolist()]
+    raw = grid.iloc[head + 1 :].set_axis(range(len(headers)), axis=1)
+    raw.columns = [h or f"列{j + 1}" for j, h in enumerate(headers)]
+    raw = raw.loc[:, ~pd.Index(raw.columns).duplicated()].reset_index(drop=True)
     lookup = {normalize_header(a): c for c, aliases in _CODEBOOK_HEADERS.items() for a in aliases}
     found: dict[str, str] = {}
     for header in raw.columns:  # one pass over the columns
@@ -1016,8 +945,8 @@ def _multiple_items(
     if q.column is not None:
         s, had_fill = _drop_fill_in(_clean(data[q.column]))
         if had_fill:
-            notes.add(q.column, "fill_in_removed",
-                      "text typed in 其他〖…〗 was removed（已删除“其他”中填写的文字）")
+            notes.removed(q.column, "fill_in_removed", "fill_in", "dropped", had_fill,
+                          _FILL_IN_WHY)
         skipped = s.eq(_SKIPPED) | s.eq("-3")
         present = s.notna() & ~skipped
         parts = (
@@ -1052,7 +981,7 @@ def _multiple_items(
         chosen = from_summary[label] if label in from_summary else pd.Series(0, index=index)
         value = np.where(chosen.to_numpy() == 1, SELECTED, NOT_SELECTED)
         series = pd.Series(value, index=index, dtype="str").where(answered)
-        items[f"{q.key}_{_slug(label)}"] = series.mask(skipped, _SKIPPED)
+        items[_unique(f"{q.key}_{_slug(label)}", items)] = series.mask(skipped, _SKIPPED)
     return items, labels
 
 
@@ -1130,53 +1059,33 @@ def _dates(s: pd.Series, column: str, notes: _Notes) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------
-# Village matching (to be merged with the io helper)
+# Village matching: the ledger reader's matcher (pufa_metrics.io), one set of rules
 # --------------------------------------------------------------------------------------------
 
-_VILLAGE_SUFFIX = r"(?:村民委员会|居民委员会|村委会|居委会|委员会|社区|村|居)+$"
-
-
-def _village_full(s: pd.Series) -> pd.Series:
-    return s.astype("str").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
-
-
-def _village_key(full: pd.Series) -> pd.Series:
-    key = full.str.replace(_VILLAGE_SUFFIX, "", regex=True)
-    return key.where(key.ne(""), full)
+_UNKNOWN_VILLAGE = "unknown village 未知村（社区）"
+_AMBIGUOUS_VILLAGE = "ambiguous village name 村（社区）名称对应多个村"
 
 
 def _match_villages(
     names: pd.Series, register: pd.DataFrame,
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Register id and name for each answer; the reason (NaN when matched)."""
-    ids = register["village_id"].astype("str")
-    reg_full = _village_full(register["village_name"])
-    reg_key = _village_key(reg_full)
-    ans_full = _village_full(names)
-    ans_key = _village_key(ans_full)
-    by_full = pd.Series(ids.to_numpy(), index=reg_full.to_numpy())
-    by_full = by_full[~by_full.index.duplicated(keep=False)]
-    key_counts = reg_key.value_counts()
-    by_key = pd.Series(ids.to_numpy(), index=reg_key.to_numpy())
-    by_key = by_key[~by_key.index.duplicated(keep="first")]
-    unique_key = by_key[by_key.index.map(key_counts).to_numpy() == 1]
-    by_id = pd.Series(ids.to_numpy(), index=ids.to_numpy())
-    by_id = by_id[~by_id.index.duplicated(keep="first")]
-    found = ans_full.map(by_full)
-    found = found.fillna(ans_full.map(by_id)).fillna(ans_key.map(unique_key))
-    town_free = _village_key(ans_full.str.replace(r"^.+?(?:镇|乡|街道)(?=.)", "", regex=True))
-    found = found.fillna(town_free.map(unique_key)).astype("str")
-    name_of = pd.Series(
-        register["village_name"].astype("str").to_numpy(), index=ids.to_numpy()
-    )
-    name_of = name_of[~name_of.index.duplicated(keep="first")]
-    matched_name = found.map(name_of).astype("str")
-    ambiguous = found.isna() & ans_key.isin(key_counts[key_counts > 1].index)
+    """Register id and name for each answer; the reason (NaN when matched).
+
+    Uses :func:`pufa_metrics.io._match_villages`: by id, by full name, by name without its
+    村/村委会/社区/居委会 suffix, by name after a leading town (水寨镇七都村), or by the start of
+    the name (大岭村3组). A town-level answer or several villages count as unknown here: a
+    respondent lives in one village of the register.
+    """
+    reg = ledger_io._register(register)
+    match = ledger_io._match_villages(names, None, reg, names.index)
+    status = match["status"]
+    matched = status.isin(["matched", "prefix"])
+    found = match["village_id"].where(matched).astype("str")
+    matched_name = match["village_name"].where(matched).astype("str")
     reason = pd.Series(np.nan, index=names.index, dtype="str")
-    reason = reason.mask(found.isna() & names.notna(),
-                         "unknown village 未知村（社区）")
-    reason = reason.mask(ambiguous & names.notna(),
-                         "ambiguous village name 村（社区）名称对应多个村")
+    reason = reason.mask(status.isin(["unknown", "unknown_id", "several", "town"]),
+                         _UNKNOWN_VILLAGE)
+    reason = reason.mask(status.eq("ambiguous"), _AMBIGUOUS_VILLAGE)
     return found, matched_name, reason
 
 
@@ -1231,8 +1140,9 @@ def _demographics(
         if role == "item":
             if q.column is not None and not q.options and _personal_header(q.text, question=True):
                 plan.personal.append(q.column)
-                notes.add(q.column, "personal_data_column",
-                          "dropped: the question asks for personal data（已删除：个人信息题）")
+                notes.removed(q.column, "personal_data_column", "header", "dropped",
+                              _cells(data[q.column]),
+                              "the question asks for personal data（个人信息题）")
             else:
                 questions.append(q)
             continue
@@ -1240,12 +1150,15 @@ def _demographics(
         if declared.get(q.key, {}).get("options"):
             s, _ = _numbers_to_labels(s, declared[q.key]["options"], q.column, notes)
         masks = _personal_masks(s)
-        found = [kind for kind, mask in masks.items() if mask.any()]
-        if found:
-            s = s.mask(np.logical_or.reduce(list(masks.values())))
-            notes.add(q.column, "personal_data_values",
-                      f"cells that look like personal data ({', '.join(found)}) were emptied"
-                      "（疑似个人信息的单元格已清空）")
+        for kind in _DEMOGRAPHIC_KINDS:  # a handful of kinds
+            if masks[kind].any():
+                notes.removed(q.column, "personal_data_values", kind, "emptied",
+                              int(masks[kind].sum()),
+                              "cells that look like personal data were emptied"
+                              "（疑似个人信息的单元格已清空）")
+        hit = np.logical_or.reduce([masks[kind].to_numpy() for kind in _DEMOGRAPHIC_KINDS])
+        if hit.any():
+            s = s.mask(hit)
         if role == "age":
             number = s.str.extract(r"^(\d{1,3})(?:岁|周岁)?$")[0]
             if s.notna().any() and number.notna().sum() == s.notna().sum():
@@ -1298,6 +1211,7 @@ def _items(
         ):
             found, labels = _multiple_items(q, data, entry.get("options", ()), notes)
             for label, (name, series) in zip(labels, found.items()):
+                name = _unique(name, items)
                 items[name] = series
                 rows.append({
                     "item": name, "text": f"{stem} — {label}", "domain": OTHER,
@@ -1314,13 +1228,13 @@ def _items(
             if s_kind != "text":
                 s, had_fill = _drop_fill_in(s)
                 if had_fill:
-                    notes.add(column, "fill_in_removed",
-                              "text typed in 其他〖…〗 was removed（已删除“其他”中填写的文字）")
+                    notes.removed(column, "fill_in_removed", "fill_in", "dropped", had_fill,
+                                  _FILL_IN_WHY)
             personal = find_personal_data(s)
             if personal:
-                notes.add(column, "personal_data_values",
-                          f"dropped: answers look like personal data ({personal})"
-                          "（已删除：答案疑似个人信息）")
+                notes.removed(column, "personal_data_values", personal, "dropped", _cells(s),
+                              "the whole question is dropped: its answers look like personal "
+                              "data（已删除整题：答案疑似个人信息）")
                 continue
             own = declared.get(name, {})
             base = entry if name != q.key else {}
@@ -1331,6 +1245,7 @@ def _items(
                 1 <= int(correct) <= len(options)
             ):
                 correct = options[int(correct) - 1]  # 正确答案 given as an option number
+            name = _unique(name, items)
             items[name] = s.astype("str")
             seen = _first_seen(s)
             rows.append({
@@ -1460,6 +1375,17 @@ def _read_survey(
 
     raw, sheet, other_sheets = _read_raw(path)
     data, data_rows, non_data = _table(raw)
+    named = pd.Series(list(data.columns), dtype="str")
+    leaky = privacy.personal_masks(named)
+    leaky_any = np.logical_or.reduce([m.to_numpy() for m in leaky.values()]) if len(named) \
+        else np.zeros(0, dtype=bool)
+    if leaky_any.any():  # a header that is itself personal data (a phone typed as a header)
+        for pos in np.flatnonzero(leaky_any):  # a few columns
+            kind = next(k for k, m in leaky.items() if m.iloc[pos])
+            notes.removed(privacy.mask_text(named.iloc[pos]), "personal_data_column", kind,
+                          "dropped", _cells(data.iloc[:, pos]),
+                          "the header itself holds personal data（表头本身含个人信息）")
+        data = data.loc[:, ~leaky_any]
     for name in other_sheets:
         notes.add(name, "sheet_ignored",
                   "only the first sheet is read; repeat groups are not loaded"
@@ -1467,8 +1393,8 @@ def _read_survey(
     fmt = _detect_format(list(data.columns)) if format == "auto" else format
     plan = _PLANNERS[fmt](data, declared)
     for column in plan.personal:
-        notes.add(column, "personal_data_column",
-                  "dropped: the header names personal data（已删除：个人信息列）")
+        notes.removed(column, "personal_data_column", "header", "dropped", _cells(data[column]),
+                      "the header names personal data（表头为个人信息）")
     for column in plan.ignored:
         notes.add(column, "column_ignored",
                   "not a survey question; not loaded（非问卷题目，未导入）")
@@ -1496,6 +1422,18 @@ def _read_survey(
     bad_rows = pd.Index(rejected["source_row"].dropna().astype("int64").unique())
     responses = responses.loc[~responses.index.isin(bad_rows)].reset_index(drop=True)
     rejected = rejected.sort_values(["source_row"], kind="stable").reset_index(drop=True)
+    # a last pass: personal data left in what is kept (an address typed as the village, a phone
+    # as the answer id) is masked, or hashed in identifiers; in rejected rows it is masked
+    responses, removed = privacy.scrub(responses, ids=("response_id", "village_id"),
+                                       skip=("source_file",), salt=privacy.salt_of(settings))
+    for column, kind, action, cells in removed.itertuples(index=False):  # a few records
+        notes.removed(column, "personal_data_values", kind, action, int(cells),
+                      "found in the loaded answers（已读入的答卷中发现）")
+    rejected, removed = privacy.scrub(rejected, skip=("table", "source_file"))
+    for _column, kind, action, cells in removed[removed["column"] == "value"].itertuples(
+            index=False):  # a few records
+        notes.removed("(rejected rows 未导入行)", "personal_data_values", kind, action,
+                      int(cells), "quoted in the rejected rows（未导入行中）")
     stats = {
         "table": "responses", "source_file": source_file, "sheet": sheet,
         "data_rows": int(data_rows), "loaded": len(responses), "rejected": len(bad_rows),

@@ -147,7 +147,9 @@ def test_personal_data_never_leaves_the_reader(register):
     for frame in frames:
         text = [str(t) for t in frame.to_numpy().ravel()]
         assert not any("13800138000" in t or "13912345678" in t for t in text)
-    assert "联系人李四[已隐去]" in res.frame["notes"].tolist()
+    # the phone is masked, and so is the name written after the label 联系人 (issue #8)
+    assert "联系人[已隐去][已隐去]" in res.frame["notes"].tolist()
+    assert not any("李四" in str(t) for t in res.frame.to_numpy().ravel())
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,6 +558,7 @@ def test_survey_files_go_through_survey_io(tmp_path, register, monkeypatch):
 
     fake = types.ModuleType("pufa_metrics.survey_io")
     fake._read_survey = fake_read_survey
+    fake.read_codebook = lambda path: pd.DataFrame({"item": ["q4"]})  # checked once up front
     monkeypatch.setitem(sys.modules, "pufa_metrics.survey_io", fake)
     import pufa_metrics
 

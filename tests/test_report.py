@@ -134,3 +134,13 @@ def test_parameters_reach_the_notebook(tmp_path):
                      start="2021-01-01", lang="en", progress=False)
     assert json.loads((out / "p.json").read_text()) == {"start": "2021-01-01", "lang": "en"}
     assert report.list_notebooks(nb_dir)[0].name == "0-p.py"
+
+
+def test_a_report_left_aside_by_a_killed_run_is_put_back(tmp_path):
+    # a run killed between "reports -> .reports.old-N" and "tmp -> reports" leaves no reports/
+    old = tmp_path / ".reports.old-123"
+    old.mkdir()
+    (old / "brief.html").write_text("previous report", encoding="utf-8")
+    report._recover(tmp_path / "reports")
+    assert (tmp_path / "reports" / "brief.html").read_text(encoding="utf-8") == "previous report"
+    assert not old.exists()

@@ -70,6 +70,9 @@ def test_proportion_ci_agrees_with_statsmodels_on_a_grid(method, level):
     nn = np.repeat(n, len(frac))
     low, high = proportion_ci(kk, nn, method=method, level=level)
     sm_low, sm_high = proportion_confint(kk, nn, alpha=1 - level, method=SM_NAMES[method])
+    if method == "jeffreys":  # Brown-Cai-DasGupta boundaries (test below): 0 at k=0, 1 at k=n
+        sm_low = np.where(kk == 0, 0.0, sm_low)
+        sm_high = np.where(kk == nn, 1.0, sm_high)
     np.testing.assert_allclose(low, sm_low, rtol=0, atol=1e-12)
     np.testing.assert_allclose(high, sm_high, rtol=0, atol=1e-12)
 
@@ -89,12 +92,15 @@ def test_proportion_ci_shapes_scalars_and_n_zero():
     )
 
 
-def test_jeffreys_at_zero_follows_statsmodels_not_r():
-    # Equal-tailed Beta(0 + 1/2, 30 + 1/2) quantiles at every k (R's "bayes" reports 0 here).
+def test_jeffreys_boundaries_follow_brown_cai_dasgupta():
+    # BCD (2001): at k = 0 the lower bound is 0, the upper the Beta(1/2, n + 1/2) quantile;
+    # symmetrically at k = n. In between, the equal-tailed posterior quantiles (statsmodels).
     low, high = proportion_ci(0, 30, method="jeffreys")
-    assert low == pytest.approx(stats.beta.ppf(0.025, 0.5, 30.5), abs=1e-15)
+    assert low == 0.0
     assert high == pytest.approx(stats.beta.isf(0.025, 0.5, 30.5), abs=1e-15)
-    assert 0 < low < 1e-4
+    low, high = proportion_ci(30, 30, method="jeffreys")
+    assert high == 1.0
+    assert low == pytest.approx(stats.beta.ppf(0.025, 30.5, 0.5), abs=1e-15)
 
 
 def test_proportion_ci_input_errors():
