@@ -13,7 +13,7 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import plots, privacy
+from . import distributed, plots, privacy
 from .blindspots import export_follow_up, find_blind_spots, group_gaps
 from .brief import brief, headline_figures
 from .config import Settings
@@ -73,6 +73,7 @@ __all__ = [
     "campaign_share",
     "canonical_topic",
     "collective_study",
+    "distributed",
     "event_counts",
     "export_follow_up",
     "find_blind_spots",

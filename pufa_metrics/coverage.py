@@ -41,6 +41,9 @@ POPULATION_BASES: dict[str, str] = {
 }
 
 _NAT_DAY = np.iinfo(np.int64).min
+_UNITS_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000,
+                  "us": 86_400_000_000, "ns": 86_400_000_000_000}
+_DENSE_CELLS = 2**26  # village × topic cells counted densely (512 MB of int64 at most)
 _NUMERIC_ID = "^[1-9][0-9]{0,17}$"  # ids that survive a round trip through int64
 
 
@@ -90,7 +93,13 @@ def _day_numbers(dates: pd.Series, name: str) -> np.ndarray:
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)
     values = dates.to_numpy()
-    days = values.astype("datetime64[D]").astype(np.int64)
+    unit, count = np.datetime_data(values.dtype)
+    per_day = _UNITS_PER_DAY.get(unit)
+    if per_day is not None and per_day % count == 0:
+        # integer floor division: 10× faster than astype("datetime64[D]") at 50M rows
+        days = values.view(np.int64) // (per_day // count)
+    else:  # pragma: no cover - pandas only makes s/ms/us/ns
+        days = values.astype("datetime64[D]").astype(np.int64)
     days[np.isnat(values)] = _NAT_DAY
     return days
 
@@ -124,7 +133,8 @@ def _days_to_dates(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 def _resolve_period(days: np.ndarray, start: Any, end: Any) -> tuple[int, int]:
     """``(start_day, end_day)``; None defaults to the first/last non-missing date in ``days``."""
-    known = days[days != _NAT_DAY]
+    # the dated events are only needed for a default bound (a copy of every row otherwise)
+    known = days[days != _NAT_DAY] if start is None or end is None else days[:0]
     if (start is None or end is None) and known.size == 0:
         raise ValueError(
             "`start` and `end` cannot default to the event dates because `events` has no dated "
@@ -179,11 +189,24 @@ def _as_int64_ids(values: pd.Series | pd.Index) -> np.ndarray | None:
 def _village_codes(ids: pd.Series, register: pd.Index, name: str) -> np.ndarray:
     """Dense codes (position in the register) for a column of village ids; -1 for missing ids.
 
-    Ids that are not in the register raise ValueError listing up to 10 of them.
+    Ids that are not in the register raise ValueError listing up to 10 of them. Categorical ids
+    (e.g. Parquet dictionary columns) are looked up once per category, then gathered by code.
     """
-    fast_reg = _as_int64_ids(register)
-    fast_ids = _as_int64_ids(ids) if fast_reg is not None else None
-    if fast_ids is not None:
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        categories = pd.Series(ids.cat.categories)
+        fast_reg = _as_int64_ids(register)
+        fast_cat = _as_int64_ids(categories) if fast_reg is not None else None
+        if fast_cat is not None:
+            lut = pd.Index(fast_reg).get_indexer(fast_cat)
+        else:
+            lut = pd.Index(register).get_indexer(categories)
+        cat_codes = ids.cat.codes.to_numpy()
+        missing = cat_codes < 0
+        # code -1 (missing id) reads the last slot; int64 lut: one int64 result, no recast
+        codes = np.append(lut, -1).astype(np.int64)[cat_codes]
+    elif (fast_reg := _as_int64_ids(register)) is not None and (
+        fast_ids := _as_int64_ids(ids)
+    ) is not None:
         codes = pd.Index(fast_reg).get_indexer(fast_ids)
         missing = fast_ids == -1
     else:
@@ -197,7 +220,7 @@ def _village_codes(ids: pd.Series, register: pd.Index, name: str) -> np.ndarray:
             f"`villages`, e.g. {[str(b) for b in bad[:10]]}; match villages when reading the "
             "ledgers（有记录的村编码不在村居名册中）"
         )
-    return codes.astype(np.int64)
+    return codes.astype(np.int64, copy=False)
 
 
 def _order_labels(labels: Iterable[str], vocabulary: Mapping[str, str] = TOPICS) -> list[str]:
@@ -217,15 +240,23 @@ def _canonical_topics(values: Iterable[str], name: str) -> list[str]:
     return out
 
 
-def _topic_codes(values: pd.Series, labels_out: dict[str, int]) -> np.ndarray:
-    """Codes of canonical topics for a column of topics as written (unseen ones added)."""
-    codes, uniques = pd.factorize(values)
-    lut = np.full(len(uniques) + 1, -1, dtype=np.int64)  # last slot: factorize's -1 (missing)
+def _topic_codes(
+    values: pd.Series, labels_out: dict[str, int], rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Codes of canonical topics for a column of topics as written (unseen ones added).
+
+    With ``rows`` (positions), only those rows are coded.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # small integer codes, no hashing
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
+    lut = np.full(len(uniques) + 1, -1, dtype=np.int64)  # last slot: code -1 (missing)
     for i, value in enumerate(uniques):  # distinct topic texts: a handful
         topic = canonical_topic(value)
         if topic:
             lut[i] = labels_out.setdefault(topic, len(labels_out))
-    return lut[codes]
+    return lut[codes if rows is None else codes[rows]]
 
 
 def _topic_pairs(
@@ -243,7 +274,7 @@ def _topic_pairs(
     if "topic" in events.columns:
         sel = np.flatnonzero(keep)
         positions.append(sel)
-        codes.append(_topic_codes(events["topic"], seen)[sel])
+        codes.append(_topic_codes(events["topic"], seen, sel))
     if event_topics is not None:
         index = pd.Index(events["event_id"])
         pos = index.get_indexer(event_topics["event_id"])
@@ -253,14 +284,18 @@ def _topic_pairs(
         codes.append(_topic_codes(event_topics["topic"], seen)[ok])
     if not positions:
         return np.empty(0, np.int64), np.empty(0, np.int64), []
-    pos = np.concatenate(positions)
-    code = np.concatenate(codes)
+    # one source (no event_topics) is used as is: no copies of 50M-row arrays at national scale
+    pos = positions[0] if len(positions) == 1 else np.concatenate(positions)
+    code = codes[0] if len(codes) == 1 else np.concatenate(codes)
     known = code >= 0
-    pos, code = pos[known], code[known]
+    if not known.all():
+        pos, code = pos[known], code[known]
     labels = _order_labels(seen)
-    remap = np.empty(max(len(seen), 1), dtype=np.int64)
-    remap[[seen[t] for t in labels]] = np.arange(len(labels))
-    code = remap[code]
+    order = [seen[t] for t in labels]
+    if order != list(range(len(order))):  # codes in order of appearance → vocabulary order
+        remap = np.empty(max(len(seen), 1), dtype=np.int64)
+        remap[order] = np.arange(len(labels))
+        code = remap[code]
     if event_topics is not None:  # an event's first topic is in both sources: keep one pair
         n_topics = max(len(labels), 1)
         key = _distinct(pos * n_topics + code)
@@ -326,15 +361,28 @@ def _last_and_longest(
     if codes.size == 0:
         return last, longest
     k = max(int(span).bit_length(), 1)
-    key = np.sort((codes.astype(np.int64) << k) | offsets.astype(np.int64))
-    group = key >> k
-    day = key & ((1 << k) - 1)
-    first = np.r_[True, group[1:] != group[:-1]]
+    # int32 keys when they fit (490,000 villages × 6 years do): half the memory, a faster sort;
+    # every step below works in place on the one key array or on its one `day` copy
+    dtype = np.int32 if (n_groups << k) <= np.iinfo(np.int32).max else np.int64
+    key = codes.astype(dtype)
+    key <<= k
+    key |= offsets.astype(dtype, copy=False)
+    key.sort()
+    day = key & dtype((1 << k) - 1)
+    key >>= k  # now the group of each sorted event
+    first = np.empty(key.size, dtype=bool)
+    first[0] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    ends = np.r_[starts[1:] - 1, key.size - 1]
-    gap = day - np.where(first, 0, np.r_[0, day[:-1]])  # first run: day − start
+    gap = np.empty_like(day)
+    gap[0] = day[0]
+    np.subtract(day[1:], day[:-1], out=gap[1:])
+    gap[starts] = day[starts]  # first event of a group: day − start
     inner = np.maximum.reduceat(gap, starts)
-    owners = group[starts]
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = key.size - 1
+    owners = key[starts]
     last[owners] = day[ends]
     longest[owners] = np.maximum(inner, span - day[ends])
     return last, longest
@@ -391,7 +439,8 @@ def village_coverage(
         ``village_name, town, population, population_basis, n_events, attendance,
         attendance_unknown, attendance_per_100, events_per_1000, n_topics, missing_topics,
         last_event, days_since_last, longest_gap_days, covered`` and ``has_site`` (only with
-        ``sites``). ``attrs`` holds ``start``, ``end``, ``as_of`` and ``population_basis``.
+        ``sites``). ``attrs`` holds ``start``, ``end``, ``as_of`` (ISO dates) and
+        ``population_basis``.
 
     Notes
     -----
@@ -467,27 +516,43 @@ def village_coverage(
     else:
         attendees = np.full(vcode.size, np.nan)
     known = ~np.isnan(attendees)
+    # unknown figures weigh 0 (adding 0.0 leaves each sum exact): no copies of the 50M rows
     attendance = np.rint(
-        np.bincount(vcode[known], weights=attendees[known], minlength=n_villages)
+        np.bincount(vcode, weights=np.where(known, attendees, 0.0), minlength=n_villages)
     ).astype(np.int64)
     attendance_unknown = np.bincount(vcode[~known], minlength=n_villages)
 
     pop = villages[population].to_numpy(dtype="float64", na_value=np.nan)
     pop = np.where(pop > 0, pop, np.nan)  # 0 or missing → NaN rates, not inf
 
-    last_off, longest = _last_and_longest(vcode, days[keep] - start_day, n_villages, span)
+    offsets = days[keep]
+    offsets -= start_day
+    last_off, longest = _last_and_longest(vcode, offsets, n_villages, span)
+    del offsets
     has_event = last_off >= 0
 
     pos, tcode, labels = _topic_pairs(events, keep, event_topics)
-    pair_village = code[pos]
+    # without event_topics the pairs are the kept events themselves (unless some topics are
+    # unknown): their villages are `vcode`, no need to gather them again
+    same = event_topics is None and pos.size == vcode.size
+    pair_village = vcode if same else code[pos]
     width = max(len(labels), 1)
-    distinct = _distinct(pair_village * width + tcode)
-    n_topics = np.bincount(distinct // width, minlength=n_villages)
     covered_required = np.zeros((n_villages, len(required)), dtype=bool)
-    for j, topic in enumerate(required):  # a handful of required topics
-        if topic in labels:
-            hit = pair_village[tcode == labels.index(topic)]
-            covered_required[:, j] = np.bincount(hit, minlength=n_villages) > 0
+    if n_villages * width <= _DENSE_CELLS:
+        # village × topic presence from one bincount (no sort): 0.3 s for 50M events
+        seen = np.bincount(pair_village * width + tcode, minlength=n_villages * width)
+        seen = seen.reshape(n_villages, width) > 0
+        n_topics = seen.sum(axis=1)
+        for j, topic in enumerate(required):  # a handful of required topics
+            if topic in labels:
+                covered_required[:, j] = seen[:, labels.index(topic)]
+    else:  # very many villages × topics: distinct pairs from one sort
+        distinct = _distinct(pair_village * width + tcode)
+        n_topics = np.bincount(distinct // width, minlength=n_villages)
+        for j, topic in enumerate(required):
+            if topic in labels:
+                hit = pair_village[tcode == labels.index(topic)]
+                covered_required[:, j] = np.bincount(hit, minlength=n_villages) > 0
 
     town = (
         villages["town"].array
@@ -519,10 +584,10 @@ def village_coverage(
         site_villages = sites.loc[(level == "village").to_numpy(), "village_id"]
         where = register.get_indexer(site_villages.dropna())
         out["has_site"] = np.bincount(where[where >= 0], minlength=n_villages) > 0
-    out.attrs.update(
-        start=_day_to_timestamp(start_day),
-        end=_day_to_timestamp(end_day),
-        as_of=_day_to_timestamp(as_of_day),
+    out.attrs.update(  # ISO strings, so the frame can be written to Parquet (attrs → JSON)
+        start=_day_to_timestamp(start_day).strftime("%Y-%m-%d"),
+        end=_day_to_timestamp(end_day).strftime("%Y-%m-%d"),
+        as_of=_day_to_timestamp(as_of_day).strftime("%Y-%m-%d"),
         population_basis=population,
     )
     return out

@@ -108,14 +108,14 @@ def test_as_of_later_than_end(events, villages):
     # 2024-03-01 → 2025-03-01: 365 days (no 29 Feb in between); 2024-12-31 → 2025-03-01:
     # 1 + 31 + 28 = 60; 2024-09-01 → 2025-01-01: 30 + 31 + 30 + 31 = 122, + 31 + 28 = 181
     np.testing.assert_allclose(cov["days_since_last"], [365, 60, 181, np.nan])
-    assert cov.attrs["as_of"] == pd.Timestamp("2025-03-01")
+    assert cov.attrs["as_of"] == "2025-03-01"
 
 
 def test_period_defaults_to_event_span(events, villages):
     cov = village_coverage(events, villages)
     # first event 2023-12-31 (e7), last 2025-01-01 (e8), all events counted
-    assert cov.attrs["start"] == pd.Timestamp("2023-12-31")
-    assert cov.attrs["end"] == pd.Timestamp("2025-01-01")
+    assert cov.attrs["start"] == "2023-12-31"
+    assert cov.attrs["end"] == "2025-01-01"
     assert cov["n_events"].tolist() == [4, 2, 2, 0]
     # span = 367 days; D has no event
     assert cov.loc["D", "longest_gap_days"] == 367
@@ -371,3 +371,13 @@ def test_random_against_slow_loop(numeric_ids):
     assert (ref["n_events"] == 0).sum() >= 5  # zero-event villages are part of the check
     for column in ref.columns:
         assert cov[column].tolist() == ref[column].tolist(), column
+
+
+def test_coverage_frame_can_be_written_to_parquet(tmp_path):
+    # attrs travel into the Parquet metadata as JSON: dates are ISO strings, not Timestamps
+    villages = pd.DataFrame({"village_id": ["A"], "village_name": ["甲村"], "population": [100]})
+    events = pd.DataFrame({"event_id": ["1"], "date": pd.to_datetime(["2024-05-01"]),
+                           "village_id": ["A"], "topic": ["禁毒"]})
+    cov = village_coverage(events, villages, start="2024-01-01", end="2024-12-31")
+    cov.to_parquet(tmp_path / "c.parquet")
+    assert pd.read_parquet(tmp_path / "c.parquet")["n_events"].tolist() == [1]
