@@ -21,7 +21,6 @@ import math
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
+from .excel import cell_value, display_width, write_cell
 from .schema import canonical_audience, canonical_topic, label
 
 __all__ = [
@@ -1486,30 +1486,7 @@ _WIDE = {"reasons_zh": 48, "actions_zh": 48, "reasons_en": 48, "actions_en": 48}
 _PERCENT = ("awareness_rate", "awareness_ci_high", "awareness_rate_shrunk")
 _LQAS_ZH = {"reaches": "达标", "below": "未达标", "too_few": "样本不足"}
 _SPATIAL_ZH = {"island": "孤岛（无相邻村）", "no geometry": "无边界数据"}
-_FORMULA_START = ("=", "+", "-", "@")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _cell_value(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, tuple | list):
-        return "、".join(str(v) for v in value)
-    if isinstance(value, bool | np.bool_):
-        return "是" if value else "否"
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
 
 
 def _shown(column: str, value: Any) -> str:
@@ -1532,13 +1509,6 @@ def _sheet_name(name: Any, used: set[str]) -> str:
         i += 1
     used.add(text)
     return text
-
-
-def _write_cell(ws: Any, row: int, col: int, value: Any) -> Any:
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        cell.data_type = "s"  # text, never a formula
-    return cell
 
 
 def _export_frame(follow_up: pd.DataFrame, suppress: int) -> pd.DataFrame:
@@ -1661,17 +1631,17 @@ def export_follow_up(
         part = part.sort_values("priority", kind="mergesort")
         widths = []
         for j, col in enumerate(columns, start=1):
-            cell = _write_cell(ws, 1, j, headers[col])
+            cell = write_cell(ws, 1, j, headers[col])
             cell.font, cell.fill = bold, header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-            widths.append(_display_width(headers[col]))
+            widths.append(display_width(headers[col]))
         values = part[columns].astype(object).to_numpy()
         tiers = part["tier"].to_numpy()
         for i, (row, tier) in enumerate(zip(values, tiers, strict=True), start=2):
             fill = fills.get(tier)
             for j, (col, raw) in enumerate(zip(columns, row, strict=True), start=1):
-                value = _cell_value(raw)
-                cell = _write_cell(ws, i, j, value)
+                value = cell_value(raw)
+                cell = write_cell(ws, i, j, value)
                 if col in _PERCENT and isinstance(value, float):
                     cell.number_format = "0.0%"
                 elif col in ("score", "attendance_per_100"):
@@ -1683,7 +1653,7 @@ def export_follow_up(
                 if fill is not None and col in ("priority", "tier", "village_name"):
                     cell.fill = fill
                 if value is not None:
-                    widths[j - 1] = max(widths[j - 1], _display_width(_shown(col, value)))
+                    widths[j - 1] = max(widths[j - 1], display_width(_shown(col, value)))
         for j, col in enumerate(columns, start=1):
             width = min(widths[j - 1] + 2, _WIDE.get(col, 30))
             ws.column_dimensions[get_column_letter(j)].width = max(width, 6)
@@ -1703,11 +1673,11 @@ def export_follow_up(
                  "reason_zh": "问题", "reason_en": "Reason (EN)", "gender": "性别",
                  "age_group": "年龄段"}
         for j, col in enumerate(gcols, start=1):
-            cell = _write_cell(ws, 1, j, names.get(col, col))
+            cell = write_cell(ws, 1, j, names.get(col, col))
             cell.font, cell.fill = bold, header_fill
         for i, row in enumerate(g.astype(object).to_numpy(), start=2):
             for j, raw in enumerate(row, start=1):
-                cell = _write_cell(ws, i, j, _cell_value(raw))
+                cell = write_cell(ws, i, j, cell_value(raw))
                 if gcols[j - 1] in ("rate", "ci_low", "ci_high", "target") and isinstance(
                     cell.value, float
                 ):
@@ -1817,7 +1787,7 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
             rows.append([f"find_blind_spots.{key}", str(used[key])])
     for i, row in enumerate(rows, start=1):
         for j, value in enumerate(row, start=1):
-            cell = _write_cell(ws, i, j, value)
+            cell = write_cell(ws, i, j, value)
             if i in (1, 4) or (j == 1 and value):
                 cell.font = bold
             if i == 4:

@@ -6,32 +6,62 @@ A cell value starting with ``=``, ``+``, ``-`` or ``@`` is stored as text, so a 
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-def _cell_value(value: object) -> object:
+def display_width(text: str) -> int:
+    """Columns a text takes in Excel: wide (CJK, full-width) characters count twice.
+
+    Examples
+    --------
+    >>> display_width("大岭村"), display_width("SZ01")
+    (6, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def cell_value(value: Any) -> Any:
+    """A Python value openpyxl writes: blanks for missing, 、-joined tuples, 是/否 for booleans.
+
+    Examples
+    --------
+    >>> [cell_value(v) for v in (("宪法", "禁毒"), True, np.int64(3), float("nan"))]
+    ['宪法、禁毒', '是', 3, None]
+    """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, tuple):
-        return "、".join(map(str, value))
+    if isinstance(value, tuple | list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
-    if hasattr(value, "item") and not isinstance(value, str):
-        return value.item()
     return value
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+def write_cell(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write one cell; text starting with = + - @ is stored as text, never run as a formula."""
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.data_type = "s"
+    return cell
 
 
 def write_workbook(
@@ -75,18 +105,16 @@ def write_workbook(
         ws = wb.create_sheet(str(name)[:31])
         data = frame.reset_index() if index else frame
         columns = [headers.get(str(c), str(c)) for c in data.columns]
-        widths = [_display_width(c) for c in columns]
+        widths = [display_width(c) for c in columns]
         for j, text in enumerate(columns, start=1):
             cell = ws.cell(row=1, column=j, value=text)
             cell.font = Font(bold=True)
         for i, row in enumerate(data.itertuples(index=False), start=2):
             for j, value in enumerate(row, start=1):
-                value = _cell_value(value)
-                cell = ws.cell(row=i, column=j, value=value)
+                value = cell_value(value)
+                write_cell(ws, i, j, value)
                 if isinstance(value, str):
-                    if value.startswith(_FORMULA_START):
-                        cell.data_type = "s"
-                    widths[j - 1] = max(widths[j - 1], _display_width(value))
+                    widths[j - 1] = max(widths[j - 1], display_width(value))
                 elif value is not None:
                     widths[j - 1] = max(widths[j - 1], len(str(value)))
         for j, width in enumerate(widths, start=1):
