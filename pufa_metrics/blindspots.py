@@ -426,21 +426,24 @@ def _item_labels(codebook: pd.DataFrame | None, items: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_coverage(coverage: Any) -> pd.DataFrame:
-    if not isinstance(coverage, pd.DataFrame):
+def _by_village(frame: Any, name: str, producer: str) -> pd.DataFrame:
+    """``frame`` indexed by village_id, checked to be the DataFrame ``producer()`` returns."""
+    if not isinstance(frame, pd.DataFrame):
         raise TypeError(
-            "'coverage' should be the DataFrame from village_coverage(), got "
-            f"{type(coverage).__name__}"
+            f"'{name}' should be the DataFrame from {producer}(), got {type(frame).__name__}"
         )
-    cov = coverage
-    if cov.index.name != "village_id":
-        if "village_id" not in cov.columns:
-            raise ValueError(
-                "'coverage' should be indexed by village_id (as village_coverage returns) or "
-                f"have a village_id column; index is {cov.index.name!r}, columns "
-                f"{list(cov.columns)}"
-            )
-        cov = cov.set_index("village_id")
+    if frame.index.name == "village_id":
+        return frame
+    if "village_id" not in frame.columns:
+        raise ValueError(
+            f"'{name}' should be indexed by village_id (as {producer} returns) or have a "
+            f"village_id column; index is {frame.index.name!r}, columns {list(frame.columns)}"
+        )
+    return frame.set_index("village_id")
+
+
+def _check_coverage(coverage: Any) -> pd.DataFrame:
+    cov = _by_village(coverage, "coverage", "village_coverage")
     _require(cov, "coverage", _COVERAGE_REQUIRED)
     cov = cov.copy()
     cov.index = cov.index.astype("str")
@@ -672,20 +675,7 @@ def _awareness(
 
 def _check_services(services: Any, index: pd.Index) -> pd.DataFrame:
     """The ``service_coverage`` frame on the coverage's villages (missing villages: NA)."""
-    if not isinstance(services, pd.DataFrame):
-        raise TypeError(
-            "'services' should be the DataFrame from service_coverage(), got "
-            f"{type(services).__name__}"
-        )
-    svc = services
-    if svc.index.name != "village_id":
-        if "village_id" not in svc.columns:
-            raise ValueError(
-                "'services' should be indexed by village_id (as service_coverage returns) or "
-                f"have a village_id column; index is {svc.index.name!r}, columns "
-                f"{list(svc.columns)}"
-            )
-        svc = svc.set_index("village_id")
+    svc = _by_village(services, "services", "service_coverage")
     _require(svc, "services", _SERVICES_REQUIRED)
     ids = svc.index.astype("str")
     if ids.has_duplicates:
