@@ -334,6 +334,7 @@ def make_national(out: Path, *, villages: int, events: int, responses: int, seed
         "required_topics": REQUIRED_TOPICS,
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
+    (out / ".synthetic").write_text("synthetic benchmark data / 合成数据\n", "utf-8")
     print(json.dumps(meta, ensure_ascii=False), f"({time.perf_counter() - t0:.1f} s)")
     return out
 

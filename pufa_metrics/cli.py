@@ -7,6 +7,7 @@ never a traceback (set ``PUFA_DEBUG=1`` to see the traceback).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import traceback
@@ -99,11 +100,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _quiet_local(scheduler: str | None) -> dict:
+    """A local cluster's workers log failed tasks with tracebacks; the CLI explains them itself."""
+    import logging
+
+    return {} if scheduler else {"silence_logs": logging.CRITICAL}
+
+
 def _build_dask(args: argparse.Namespace, settings) -> int:
     """``pufa build --engine dask``: per-county metrics of a county-partitioned Parquet dataset."""
     from . import distributed
 
-    with distributed.connect(args.scheduler):
+    with distributed.connect(args.scheduler, **_quiet_local(args.scheduler)):
         summary = distributed.build_metrics(
             args.dir, args.out, start=settings.start, end=settings.end, as_of=settings.as_of,
             required_topics=settings.required_topics,
@@ -118,6 +126,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Run every notebook with papermill and write reports/."""
     from .report import run_report
 
+    if args.engine == "dask":
+        return _report_dask(args)
+
     run_report(
         data_dir=Path(args.data),
         out_dir=Path(args.out),
@@ -128,6 +139,32 @@ def cmd_report(args: argparse.Namespace) -> int:
         config_path=args.config,
         notebooks=args.notebook or None,
     )
+    return EXIT_OK
+
+
+def _report_dask(args: argparse.Namespace) -> int:
+    """``pufa report --engine dask``: the county/town summary report of a partitioned dataset."""
+    from . import distributed, national
+    from .workflow import _date
+
+    if args.notebook:
+        raise UserError(
+            "--notebook 只适用于乡镇报告（pandas）；--engine dask 生成县/乡镇汇总报告。\n"
+            "--notebook applies to the town report (pandas); --engine dask writes the county and "
+            "town summary report."
+        )
+    settings = config.Settings.load(args.config)
+    period = dict(settings.period)
+    for key in ("start", "end", "as_of"):  # three options
+        if getattr(args, key) is not None:
+            period[key] = _date(getattr(args, key), key)
+    settings = dataclasses.replace(settings, period=period)
+    with distributed.connect(args.scheduler, **_quiet_local(args.scheduler)):
+        out = national.national_report(
+            args.data, args.out, settings=settings, lang=args.lang, top_n=args.top_n,
+            counties_per_partition=args.counties_per_partition,
+        )
+    print(f"已写入 / written: {out} (summary.xlsx, brief.html, figures/, data/)")
     return EXIT_OK
 
 
@@ -175,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", default=None, help="reference date, YYYY-MM-DD")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--notebook", action="append", help="run only this notebook (repeatable)")
+    p.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                   help="dask: --data is a county-partitioned Parquet dataset; writes the county "
+                   "and town summary report / 按县分区数据生成县、乡镇汇总报告")
+    p.add_argument("--scheduler", default=None,
+                   help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local cluster)")
+    p.add_argument("--counties-per-partition", type=int, default=1,
+                   help="counties per dask partition (a village is never split)")
+    p.add_argument("--top-n", type=int, default=20,
+                   help="villages per county in the follow-up sheet (dask engine)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("sample", help="write the synthetic sample town / 生成示例数据")

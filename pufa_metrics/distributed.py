@@ -137,6 +137,21 @@ def counties(root: str | os.PathLike) -> list[str]:
     return list(_county_dirs(_check_root(root), "villages"))
 
 
+def _damaged(file: Any, exc: BaseException) -> ValueError:
+    return ValueError(
+        f"{file}: not a readable Parquet file ({exc}); write it again with write_partitioned()"
+        f"（无法读取该 Parquet 文件，请重新生成）"
+    )
+
+
+def _read_schema(file: Any) -> pa.Schema:
+    """The schema of one Parquet file; a damaged file is named in a ValueError."""
+    try:
+        return pq.read_schema(file)
+    except (pa.ArrowException, OSError) as exc:
+        raise _damaged(file, exc) from None
+
+
 def _files(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.glob("*.parquet"))
 
@@ -272,7 +287,7 @@ def read_partitioned(
     files = [(c, f) for c, d in dirs.items() for f in _files(d)]
     if not files:
         return _empty(path, table, wanted, want_key)
-    schema = pq.read_schema(files[0][1])
+    schema = _read_schema(files[0][1])
     missing = [c for c in (wanted or []) if c not in schema.names]
     if missing:
         raise ValueError(
@@ -293,11 +308,14 @@ def _read_files(files: list[tuple[str, str]], columns: list[str] | None,
     files and this overhead is most of the reading time.
     """
     if columns is not None:
-        columns = [c for c in columns if c in pq.read_schema(files[0][1]).names]
+        columns = [c for c in columns if c in _read_schema(files[0][1]).names]
 
     def one(item: tuple[str, str]) -> pa.Table:
-        reader = pq.ParquetFile(item[1], read_dictionary=dictionary, pre_buffer=True)
-        return reader.read(columns=columns, use_threads=False)
+        try:
+            reader = pq.ParquetFile(item[1], read_dictionary=dictionary, pre_buffer=True)
+            return reader.read(columns=columns, use_threads=False)
+        except (pa.ArrowException, OSError) as exc:  # a damaged or truncated file
+            raise _damaged(item[1], exc) from None
 
     # decoding releases the GIL; a few more threads than cores also hide the file opening
     with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1))) as pool:
@@ -333,7 +351,7 @@ def _empty(root: Path, table: str, columns: list[str] | None, want_key: bool) ->
     """No rows, with the columns (and dtypes) of any file of the table, else of the schema."""
     any_file = next((root / table).rglob("*.parquet"), None) if (root / table).is_dir() else None
     if any_file is not None:
-        names = pq.read_schema(any_file).names
+        names = _read_schema(any_file).names
         keep = None if columns is None else [c for c in columns if c in names]
         frame = _to_pandas(pq.read_table(any_file, columns=keep).slice(0, 0))
     else:
@@ -420,7 +438,7 @@ def write_partitioned(
                 f"`root` {str(path)!r} is not empty; pass overwrite=True to replace it"
                 f"（输出目录非空）"
             )
-        for name in (*PARTITIONED_TABLES, "codebook.parquet"):
+        for name in (*PARTITIONED_TABLES, "codebook.parquet", ".synthetic"):
             target = path / name
             if target.is_dir():
                 shutil.rmtree(target)
@@ -453,6 +471,9 @@ def write_partitioned(
             folder.mkdir(parents=True, exist_ok=True)
             pq.write_table(arrow.slice(bounds[i], bounds[i + 1] - bounds[i]),
                            folder / _PART_FILE)
+    if getattr(tables, "meta", {}).get("synthetic"):  # the sample town's marker travels along
+        path.mkdir(parents=True, exist_ok=True)
+        (path / ".synthetic").write_text("synthetic / 合成数据\n", encoding="utf-8")
     codebook = frames.get("codebook")
     if codebook is not None and len(codebook):
         path.mkdir(parents=True, exist_ok=True)
@@ -565,7 +586,10 @@ def _date_range(root: Path) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     lows, highs = [], []
     for _, folder in _county_dirs(root, "events").items():  # one footer per county file
         for file in _files(folder):
-            meta = pq.ParquetFile(file).metadata
+            try:
+                meta = pq.ParquetFile(file).metadata
+            except (pa.ArrowException, OSError) as exc:
+                raise _damaged(file, exc) from None
             names = [meta.schema.column(j).name for j in range(meta.num_columns)]
             if "date" not in names:
                 continue
@@ -611,7 +635,7 @@ def _read_county(root: str, table: str, group: Sequence[str], columns: Sequence[
         files += [(county, f) for f in (_files(folder) if folder.is_dir() else [])]
     if not files:
         return _empty(path, table, None if columns is None else list(columns), with_key)
-    dictionary = _dictionary_columns(table, categorical, pq.read_schema(files[0][1]).names)
+    dictionary = _dictionary_columns(table, categorical, _read_schema(files[0][1]).names)
     cols = None if columns is None else list(columns)
     return _to_pandas(_read_files(files, cols, dictionary, "str" if with_key else None))
 
@@ -628,7 +652,7 @@ def _groups(names: list[str], per: int) -> list[tuple[str, ...]]:
 
 def _register_columns(root: Path, population: str) -> list[str]:
     first = next((root / "villages").rglob("*.parquet"))
-    names = pq.read_schema(first).names
+    names = _read_schema(first).names
     return [c for c in ("village_id", "village_name", "town", population) if c in names]
 
 

@@ -132,6 +132,8 @@ def village_rates(
     settings: Settings | None = None,
     domain: str | None = None,
     lqas_n: int = 19,
+    weight: str | bool | None = None,
+    shrink_within: str | None = None,
 ) -> pd.DataFrame:
     """Per village and item: rates with CIs, shrunk rates and the LQAS class against the target.
 
@@ -140,6 +142,11 @@ def village_rates(
     :func:`~pufa_metrics.survey.lqas_classify`, with each domain's target from ``pufa.toml``
     (``[targets] awareness``, ``support``, ``satisfaction``, ``knowledge``) and the LQAS lower
     threshold ``target − lqas_lower_gap``. Adds a ``target`` column.
+
+    ``weight`` is passed to ``awareness_rates`` (None: the ``weight`` column when present).
+    ``shrink_within`` names a column of ``responses`` (e.g. ``"county"``) whose areas each get
+    their own shrinkage prior, as each area's own report would fit it; the column is kept in
+    the result (before ``village_id``). By default one prior per item pools all villages.
     """
     from .survey import awareness_rates, lqas_classify, shrink_rates
 
@@ -147,10 +154,11 @@ def village_rates(
     if domain is None:  # the rate domains present; "other" (free text, channels) is no target
         domain = [d for d in ("awareness", "knowledge", "support", "satisfaction")
                   if d in set(codebook["domain"].dropna())]
-    rates = awareness_rates(responses, codebook, by="village_id", domain=domain)
+    by = "village_id" if shrink_within is None else [shrink_within, "village_id"]
+    rates = awareness_rates(responses, codebook, by=by, domain=domain, weight=weight)
     if rates.empty:
         return rates
-    rates = shrink_rates(rates)
+    rates = shrink_rates(rates, by="item" if shrink_within is None else [shrink_within, "item"])
     gap = float(settings.targets["lqas_lower_gap"])
     parts = []
     for dom, part in rates.groupby("domain", sort=False):
