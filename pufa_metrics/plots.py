@@ -221,6 +221,19 @@ _EN: dict[str, str] = {
     "各村（社区）{what}": "{what} by village",
     "题目：{item}": "Item: {item}",
     "无法判定": "Undetermined",
+    "LQAS判定达标": "Target met by LQAS",
+    "“达到目标”：置信区间下限不低于目标。“LQAS判定达标”：置信区间下限低于目标，但答卷数达到LQAS"
+    "抽样方案（默认每村19份）且肯定回答数不少于决策值d{d_range}。": (
+        "'Target met': the interval's lower limit reaches the target. 'Target met by LQAS': "
+        "the lower limit is below the target, but the village has the answers of the LQAS plan "
+        "(19 by default) and at least d positive answers{d_range}."
+    ),
+    "（本图d={low}–{high}）": " (here d = {low}–{high})",
+    "（本图d={low}）": " (here d = {low})",
+    "多题平均时，各题LQAS均达标才算达标，任一题未达标即为低于目标。": (
+        "For the mean of several items, LQAS counts as met only when every item meets it, and "
+        "as failed when any item fails."
+    ),
     "样本不足（n<{n}）": "Too few answers (n<{n})",
     "样本少于{n}人，不公布": "Fewer than {n} answers: not published",
     "无问卷数据": "No survey data",
@@ -1078,9 +1091,11 @@ _SURVEY_KINDS = {
     "independent": "独立学术调查",
     "独立学术调查": "独立学术调查",
 }
-# status → (zh legend text, colour, marker, filled)
+# status → (zh legend text, colour, marker, filled); Okabe–Ito colours, each with its own
+# marker so that the states stay apart in grey print and for colour-blind readers.
 _STATUS_STYLE = {
     "reached": ("达到目标", GREEN, "o", True),
+    "reached_lqas": ("LQAS判定达标", BLUE, "^", True),
     "uncertain": ("无法判定", ORANGE, "s", True),
     "low": ("低于目标", VERMILLION, "D", True),
     "insufficient": ("样本不足（n<{n}）", GREY, "o", False),
@@ -1103,7 +1118,11 @@ def _select_rates(
 ) -> tuple[pd.DataFrame, str, int, str | None]:
     """Rates to plot: one row per village, plus the domain, #items and the item shown.
 
-    The frame has value, ci_low, ci_high, n and lqas_pass; the item is None for a domain mean.
+    The frame has value, ci_low, ci_high, n, lqas_pass and lqas_d_min/lqas_d_max (the LQAS
+    decision values behind a known verdict, NaN without ``lqas_d``); the item is None for a
+    domain mean. ``lqas_pass`` (boolean) is True when every row of the village (every item of
+    a domain mean) reaches by LQAS, False when any row is below, NA otherwise (no ``lqas``
+    column, ``too_few`` answers, or a mix of reaches and unknown).
     """
     rows = rates[rates["village_id"].notna()]
     if item is None and domain is None:
@@ -1138,18 +1157,31 @@ def _select_rates(
         domain_key = str(domain)
     lqas = (
         chosen["lqas"].map(_LQAS_VALUES).astype("boolean")
-        if "lqas" in chosen.columns and item is not None
+        if "lqas" in chosen.columns
         else pd.Series(pd.NA, index=chosen.index, dtype="boolean")
     )
-    grouped = chosen.assign(_lqas=lqas.astype("Float64")).groupby("village_id", sort=False)
+    d = (pd.to_numeric(chosen["lqas_d"], errors="coerce").astype("float64").where(lqas.notna())
+         if "lqas_d" in chosen.columns else pd.Series(np.nan, index=chosen.index))
+    grouped = chosen.assign(
+        _below=lqas.eq(False).fillna(False).astype("float64"),  # any row below → below
+        _reach=lqas.eq(True).fillna(False).astype("float64"),  # every row reaches → reaches
+        _d=d,
+    ).groupby("village_id", sort=False)
     out = grouped.agg(
         value=(value, "mean"),
         ci_low=("ci_low", "mean"),
         ci_high=("ci_high", "mean"),
         n=("n", "max"),
-        _lqas=("_lqas", "min"),
+        _below=("_below", "max"),
+        _reach=("_reach", "min"),
+        lqas_d_min=("_d", "min"),
+        lqas_d_max=("_d", "max"),
     )
-    out["lqas_pass"] = out.pop("_lqas").astype("boolean")
+    below = out.pop("_below").to_numpy() > 0
+    reach = out.pop("_reach").to_numpy() > 0
+    lqas_pass = pd.array(reach, dtype="boolean")
+    lqas_pass[~below & ~reach] = pd.NA
+    out["lqas_pass"] = lqas_pass
     return out, domain_key, int(chosen["item"].nunique()), item
 
 
@@ -1173,8 +1205,14 @@ def awareness_dotplot(
 
     Each village is classified (colour and marker shape): **低于目标** when the interval's upper
     limit is below the target or the LQAS decision rule fails (``lqas`` column); **达到目标**
-    when LQAS passes, or without LQAS when the lower limit reaches the target; **无法判定**
-    otherwise. Villages with ``n < min_respondents`` are greyed as 样本不足. Villages with
+    when the interval's lower limit reaches the target; **LQAS判定达标** (reaches the target
+    by LQAS, its own state) when the interval straddles the target but the LQAS rule passes
+    (``lqas`` is ``reaches``: the village has the plan's answers, 19 by default, and at least
+    ``d`` positives); **无法判定** otherwise. LQAS is how a village of about 20 answers can be
+    judged at all: at n = 25 a 95% rate has a Wilson lower limit near 0.75, below a 90% target.
+    For a domain mean, LQAS counts as met when every item meets it and as failed when any item
+    fails (as :func:`~pufa_metrics.blindspots.find_blind_spots` does). Villages with
+    ``n < min_respondents`` are greyed as 样本不足. Villages with
     ``n < suppress_below`` (privacy) show no rate at all, only "n<5", and are listed last so that
     their position does not reveal the rate either.
 
@@ -1182,7 +1220,9 @@ def awareness_dotplot(
     ----------
     rates : pandas.DataFrame
         ``awareness_rates`` output (long): ``village_id, item, n, rate, ci_low, ci_high`` and
-        optionally ``domain``, ``rate_shrunk``, ``lqas``.
+        optionally ``domain``, ``rate_shrunk``, ``lqas`` and ``lqas_d`` (from
+        :func:`~pufa_metrics.survey.lqas_classify`; :func:`~pufa_metrics.village_rates` adds
+        them).
     item : str, optional
         The item to show. Without it, the per-village mean of ``domain``'s items is shown
         (bars then average the items' interval limits: conservative, never narrower than the
@@ -1220,6 +1260,13 @@ def awareness_dotplot(
     >>> {c.get_label(): c.get_offsets()[:, 0].tolist()   # V3 (n=3 < 5) is not plotted
     ...  for c in ax.collections if not c.get_label().startswith("_")}
     {'无法判定': [0.95], '低于目标': [0.6]}
+
+    With LQAS verdicts, V1 (lower limit 0.83 < 0.9) is judged by LQAS instead:
+
+    >>> fig = awareness_dotplot(rates.assign(lqas=["reaches", "below", "too_few"]))
+    >>> {c.get_label(): c.get_offsets()[:, 0].tolist()
+    ...  for c in fig.axes[0].collections if not c.get_label().startswith("_")}
+    {'LQAS判定达标': [0.95], '低于目标': [0.6]}
     """
     _check_lang(lang)
     _check_frame(rates, "rates", ("village_id", "item", "n", "ci_low", "ci_high", value))
@@ -1253,10 +1300,11 @@ def awareness_dotplot(
         insufficient = ~suppressed & (n < min_resp)
         shown = ~suppressed & ~insufficient & np.isfinite(v)
         low = shown & ((hi < target) | (lqas_known & ~lqas_pass))
-        reached = shown & ~low & np.where(lqas_known, lqas_pass, lo >= target)
+        reached = shown & ~low & (lo >= target)
+        reached_lqas = shown & ~low & ~reached & lqas_known & lqas_pass
         status = np.select(
-            [suppressed, insufficient, low, reached, ~shown],
-            ["suppressed", "insufficient", "low", "reached", "suppressed"],
+            [suppressed, insufficient, low, reached, reached_lqas, ~shown],
+            ["suppressed", "insufficient", "low", "reached", "reached_lqas", "suppressed"],
             "uncertain",
         )
         labels = _village_labels(sel.index, names)
@@ -1270,7 +1318,7 @@ def awareness_dotplot(
         y = np.arange(n_rows)[::-1].astype(float)
         ax = _axes(ax, (FIG_WIDTH, _rows_height(n_rows)))
 
-        for key, (text, color, marker, filled) in _STATUS_STYLE.items():  # 4 statuses
+        for key, (text, color, marker, filled) in _STATUS_STYLE.items():  # 5 statuses
             m = (table["status"] == key).to_numpy()
             if not m.any():
                 continue
@@ -1313,6 +1361,21 @@ def awareness_dotplot(
                             lang).format(n_items=n_items))
         lines.append(_t("误差线为95%置信区间；“低于目标”指置信区间上限低于目标或LQAS未达标。",
                         lang))
+        if (status == "reached_lqas").any():
+            d_of = sel.loc[status == "reached_lqas"]
+            d_lo, d_hi = d_of["lqas_d_min"].min(), d_of["lqas_d_max"].max()
+            d_range = (
+                "" if not np.isfinite(d_lo)
+                else _t("（本图d={low}）", lang).format(low=int(d_lo)) if d_lo == d_hi
+                else _t("（本图d={low}–{high}）", lang).format(low=int(d_lo), high=int(d_hi))
+            )
+            lines.append(_t(
+                "“达到目标”：置信区间下限不低于目标。“LQAS判定达标”：置信区间下限低于目标，"
+                "但答卷数达到LQAS抽样方案（默认每村19份）且肯定回答数不少于决策值d{d_range}。",
+                lang).format(d_range=d_range))
+            if item is None and n_items > 1:
+                lines.append(_t("多题平均时，各题LQAS均达标才算达标，任一题未达标即为低于目标。",
+                                lang))
         if value == "rate_shrunk":
             lines.append(_t("点为经验贝叶斯收缩后的率。", lang))
         default = _t("各村（社区）{what}", lang).format(what=what)

@@ -481,6 +481,92 @@ def test_awareness_dotplot_needs_item_or_domain_when_ambiguous(rates):
         plots.awareness_dotplot(two, item="q9", settings=SETTINGS)
 
 
+def _lqas_rates() -> pd.DataFrame:
+    """Five villages, target 0.8; Wilson 95% limits from statsmodels (proportion_confint).
+
+    LQAS at n = 19 and an 80% target: reaches with at least 13 positives (PMC3013262 Table 1:
+    at most 6 of 19 not covered), via survey.lqas_classify.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    from pufa_metrics.survey import lqas_classify
+
+    # A: 49/50 = 0.98, Wilson (0.895, 0.997): lower ≥ 0.8              -> 达到目标 (CI)
+    # L: 18/19 = 0.947, Wilson (0.754, 0.991) straddles; 18 ≥ 13       -> LQAS判定达标
+    # B: 12/19 = 0.632, Wilson (0.410, 0.809) straddles; 12 < 13       -> 低于目标 (LQAS)
+    # U: 14/15 = 0.933, Wilson (0.702, 0.988) straddles; 15 < 19 answers -> 无法判定
+    # C: 20/40 = 0.5, Wilson upper 0.648 < 0.8                          -> 低于目标 (CI)
+    k = np.array([49, 18, 12, 14, 20])
+    n = np.array([50, 19, 19, 15, 40])
+    lo, hi = proportion_confint(k, n, method="wilson")
+    rates = pd.DataFrame({"village_id": ["A", "L", "B", "U", "C"], "item": "q1",
+                          "domain": "awareness", "n": n, "n_positive": k, "rate": k / n,
+                          "ci_low": lo, "ci_high": hi})
+    return lqas_classify(rates, target=0.8, n=19)
+
+
+def test_awareness_dotplot_lqas_is_its_own_state():
+    rates = _lqas_rates()
+    assert rates.set_index("village_id").loc[["L", "B"], "lqas_d"].tolist() == [13, 13]
+    assert rates["lqas"].tolist() == ["reaches", "reaches", "below", "too_few", "below"]
+    fig = plots.awareness_dotplot(rates, target=0.8, settings=SETTINGS)
+    ax = fig.axes[0]
+    assert _offsets(ax) == {
+        "达到目标": [0.98],
+        "LQAS判定达标": [pytest.approx(18 / 19)],
+        "无法判定": [pytest.approx(14 / 15)],
+        "低于目标": [pytest.approx(12 / 19), 0.5],
+    }
+    # Okabe–Ito blue with a triangle: neither the green circle (CI) nor the orange square
+    style = {c.get_label(): (to_hex(c.get_facecolor()[0]), c.get_paths()[0].vertices.shape)
+             for c in ax.collections if isinstance(c, PathCollection)}
+    assert style["LQAS判定达标"][0] == plots.BLUE.lower()
+    assert len({colour for colour, _ in style.values()}) == len(style) == 4
+    assert style["LQAS判定达标"][1] != style["达到目标"][1] != style["无法判定"][1]
+    caption = fig.get_supxlabel()
+    assert "“LQAS判定达标”：置信区间下限低于目标" in caption and "（本图d=13）" in caption
+    # the legend lists the new state next to the CI one
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "达到目标", "LQAS判定达标", "无法判定", "低于目标"]
+    _check_drawn(fig)
+
+
+def test_awareness_dotplot_lqas_in_english():
+    fig = plots.awareness_dotplot(_lqas_rates(), target=0.8, settings=SETTINGS, lang="en")
+    assert "Target met by LQAS" in _offsets(fig.axes[0])
+    assert "(here d = 13)" in fig.get_supxlabel()
+
+
+def test_awareness_dotplot_without_lqas_has_no_lqas_state():
+    rates = _lqas_rates().drop(columns=["lqas", "lqas_d"])
+    labels = _offsets(plots.awareness_dotplot(rates, target=0.8, settings=SETTINGS).axes[0])
+    # L and B straddle 0.8 and U too: all three undetermined without LQAS
+    assert labels == {"达到目标": [0.98],
+                      "无法判定": pytest.approx([18 / 19, 14 / 15, 12 / 19]),
+                      "低于目标": [0.5]}
+
+
+def test_awareness_dotplot_lqas_of_a_domain_mean():
+    # Two items per village, each with the interval 0.75-0.99 straddling the 0.8 target.
+    # V1: both items reach            -> LQAS判定达标
+    # V2: q1 reaches, q2 too few      -> 无法判定 (not every item judged)
+    # V3: q1 reaches, q2 below        -> 低于目标 (any item below, as find_blind_spots does)
+    rates = pd.DataFrame({
+        "village_id": ["V1", "V1", "V2", "V2", "V3", "V3"],
+        "item": ["q1", "q2"] * 3,
+        "domain": "awareness",
+        "n": [19, 19, 19, 15, 19, 19],
+        "rate": [0.95, 0.95, 0.94, 0.94, 0.93, 0.93],
+        "ci_low": 0.75, "ci_high": 0.99,
+        "lqas": ["reaches", "reaches", "reaches", "too_few", "reaches", "below"],
+        "lqas_d": pd.array([13, 13, 13, None, 13, 13], dtype="Int64"),
+    })
+    fig = plots.awareness_dotplot(rates, domain="awareness", target=0.8, settings=SETTINGS)
+    assert _offsets(fig.axes[0]) == {"LQAS判定达标": [0.95], "无法判定": [0.94],
+                                     "低于目标": [0.93]}
+    assert "各题LQAS均达标才算达标" in fig.get_supxlabel()
+
+
 # --------------------------------------------------------------------------------------------
 # topic_matrix
 # --------------------------------------------------------------------------------------------
