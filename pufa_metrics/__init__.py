@@ -13,7 +13,7 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import distributed, plots, privacy
+from . import distributed, national, plots, privacy
 from .blindspots import export_follow_up, find_blind_spots, group_gaps
 from .brief import brief, headline_figures
 from .config import Settings
@@ -32,6 +32,7 @@ from .survey import (
     kish_effective_n,
     lqas_classify,
     lqas_decision_rule,
+    pooled_rates,
     proportion_ci,
     rake_weights,
     shrink_rates,
@@ -74,6 +75,7 @@ __all__ = [
     "canonical_topic",
     "collective_study",
     "distributed",
+    "national",
     "event_counts",
     "export_follow_up",
     "find_blind_spots",
@@ -88,6 +90,7 @@ __all__ = [
     "open_dataset",
     "organizer_summary",
     "plots",
+    "pooled_rates",
     "privacy",
     "proportion_ci",
     "rake_weights",

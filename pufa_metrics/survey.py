@@ -36,6 +36,7 @@ __all__ = [
     "kish_effective_n",
     "lqas_classify",
     "lqas_decision_rule",
+    "pooled_rates",
     "proportion_ci",
     "rake_weights",
     "shrink_rates",
@@ -635,6 +636,310 @@ def awareness_rates(
     out["n_eff"] = n_eff
     out["ci_low"] = ci_low
     out["ci_high"] = ci_high
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Pooled rates of an area with a cluster-robust (village) interval
+# --------------------------------------------------------------------------------------------
+
+_POOLED_COLUMNS = (
+    "n_respondents",
+    "n_answers",
+    "n_clusters",
+    "rate",
+    "se",
+    "deff",
+    "n_eff",
+    "ci_low",
+    "ci_high",
+    "design",
+)
+
+#: A Taylor variance this small relative to the simple-random-sample one counts as zero
+#: (rounding of Σ w·(y − R) in clusters whose rates all equal the group's).
+_ZERO_DEFF = 1e-12
+
+
+def _select_rules(
+    rules: pd.DataFrame, *, domain: object, items: object, responses: pd.DataFrame
+) -> pd.DataFrame:
+    """The codebook rules of ``domain`` / ``items``, with the checks of awareness_rates."""
+    if domain is not None:
+        domains = [domain] if isinstance(domain, str) else domain
+        if not isinstance(domains, (list, tuple)) or not all(isinstance(d, str) for d in domains):
+            raise TypeError(f"'domain' should be a string or a list of strings, got {domain!r}")
+        present = sorted(set(rules["domain"]))
+        unknown = [d for d in domains if d not in present]
+        if unknown:
+            raise ValueError(
+                f"'domain' {unknown} has no item in the codebook; its domains are {present} "
+                f"(expected among {list(DOMAINS)})（编码表中没有该类别的题目）"
+            )
+        rules = rules[rules["domain"].isin(domains)]
+    if items is not None:
+        wanted = [items] if isinstance(items, str) else items
+        if not isinstance(wanted, (list, tuple)) or not all(isinstance(i, str) for i in wanted):
+            raise TypeError(f"'items' should be a string or a list of strings, got {items!r}")
+        unknown = [i for i in wanted if i not in set(rules["item"])]
+        if unknown:
+            raise ValueError(
+                f"'items' {unknown} are not in the codebook"
+                f"{' for domain ' + repr(domain) if domain is not None else ''}; "
+                f"codebook items are {rules['item'].tolist()}（题号不在编码表中）"
+            )
+        rules = rules[rules["item"].isin(wanted)]
+    no_positive = rules["positive"].map(len) == 0
+    if items is not None and no_positive.any():
+        raise ValueError(
+            f"codebook items {rules.loc[no_positive, 'item'].tolist()} have no positive answer "
+            "(nor a correct answer); without one every rate would be 0（未设置肯定答案）"
+        )
+    rules = rules[~no_positive]  # free text / knowledge without a correct answer: not rates
+    if rules.empty:
+        raise ValueError("no item to compute: the codebook selection is empty（没有可计算的题目）")
+    absent = [i for i in rules["item"] if i not in responses.columns]
+    if absent:
+        raise ValueError(
+            f"'responses' has no column for codebook items {absent}; pass items= to compute a "
+            f"subset（问卷中缺少题目列：{', '.join(absent)}）"
+        )
+    return rules
+
+
+def _check_settings(settings: object) -> None:
+    from .config import Settings  # config imports nothing of ours; lazily all the same
+
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            f"'settings' should be a pufa_metrics.Settings or None, got {type(settings).__name__}"
+        )
+
+
+def pooled_rates(
+    responses: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None,
+    cluster: str | None = "village_id",
+    domain: str | Sequence[str] | None = "awareness",
+    items: str | Sequence[str] | None = None,
+    weight: str | bool | None = None,
+    method: str = "wilson",
+    level: float = 0.95,
+    settings: Any = None,
+) -> pd.DataFrame:
+    """Rate of an area pooled over items, with a cluster-robust (village) confidence interval.
+
+    Survey respondents are sampled in villages (first villages, then people in them), and people
+    of one village answer alike, so a Wilson interval on the number of respondents is too narrow.
+    This function pools every valid answer of a group (respondent × item) and computes the
+    variance of the pooled rate by Taylor linearisation with the ``cluster`` (village) as the
+    primary sampling unit, as R ``svymean`` does on
+    ``svydesign(ids = ~village_id, weights = ~w)``.
+
+    For each group of ``by``, over its valid answers i (a respondent's answer to one item;
+    answers the codebook lists as ``missing``, and empty ones, are excluded), with weight
+    ``w_i`` (the respondent's) and ``y_i`` = 1 positive / 0 not:
+
+    - ``rate`` R = Σ w·y / Σ w (every answer counts once, items pooled);
+    - z_j = Σ_{i in cluster j} w_i (y_i − R);
+      var(R) = m / (m − 1) · Σ_j z_j² / (Σ w)², m = clusters of the group with a valid answer
+      (with replacement, no strata, no finite-population correction). A respondent's answers
+      all lie in one cluster, so the correlation between one person's answers is covered too;
+    - ``n_eff`` = R(1 − R) / var(R), capped above by the Kish effective number of respondents
+      (Σ w_r)² / Σ w_r² (respondents with at least one valid answer). When m < 2, var(R) = 0
+      or R is 0 or 1, ``n_eff`` is that Kish number (simple-random-sample assumption) and
+      ``design`` is ``"srs"``; otherwise ``design`` is ``"cluster"``;
+    - ``ci_low``/``ci_high`` = ``proportion_ci(R · n_eff, n_eff, method=method, level=level)``
+      (a Wilson interval on the design-based effective n, the Korn–Graubard / WHO VCQI way).
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per respondent with the ``by`` and ``cluster`` columns, optionally ``weight``,
+        and one text column per survey item.
+    codebook : pandas.DataFrame
+        As for :func:`awareness_rates`: ``item``, ``domain``, ``positive``, optionally
+        ``missing`` and ``correct``. The answer coding is exactly that of
+        :func:`awareness_rates` (same helpers), so pooled and per-item rates agree.
+    by : str, list of str or None
+        Area columns of ``responses`` (str or categorical), e.g. ``"county"`` or
+        ``["county", "town"]``; None pools the whole survey into one row. Rows with a missing
+        value in any ``by`` column belong to no group and are left out.
+    cluster : str or None, default "village_id"
+        Column of the primary sampling unit. None makes every respondent its own unit
+        (R ``ids = ~1``). Respondents with a valid answer in a group must have a cluster.
+    domain : str, list of str or None, default "awareness"
+        Pool the items of these codebook domains; None: every domain.
+    items : str or list of str, optional
+        Pool only these items (of ``domain``). Items with no positive answer are left out
+        unless named here (then an error).
+    weight : None, False or str, default None
+        None uses the ``weight`` column when present (an all-empty one counts as absent), else
+        equal weights; False ignores weights; a string names the weight column. As in
+        :func:`awareness_rates`.
+    method : str, default "wilson"
+        Interval method, see :func:`proportion_ci`.
+    level : float, default 0.95
+        Confidence level.
+    settings : Settings, optional
+        Accepted (and checked) for the report's calling convention. It does not change the
+        coding: the codebook carries ``pufa.toml``'s ``[survey]`` answers, filled in when the
+        codebook was read (:func:`~pufa_metrics.read_codebook`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group with at least one valid answer, sorted by ``by`` (categories in their
+        order): ``[*by, n_respondents, n_answers, n_clusters, rate, se, deff, n_eff, ci_low,
+        ci_high, design]``.
+
+        - ``n_respondents``: respondents with at least one valid answer; ``n_answers``: valid
+          answers (unweighted); ``n_clusters``: m.
+        - ``se``: sqrt(var(R)) above (``"cluster"`` rows; what ``svymean`` prints), or
+          sqrt(R(1 − R) / n_eff) in ``"srs"`` rows.
+        - ``deff`` = var(R) / var_srs with var_srs = R(1 − R) / n_w, n_w = (Σ w)² / Σ w² over the
+          group's answers (the Kish n of answers, = ``n_answers`` without weights): the design
+          effect of clustering *and* weighting relative to treating every answer as an
+          independent draw. NaN when m < 2 or R is 0 or 1.
+
+    Raises
+    ------
+    TypeError
+        When an argument has the wrong type.
+    ValueError
+        When a column or item is missing, the codebook is inconsistent, a weight is missing or
+        not positive, or a respondent with a valid answer has no cluster.
+
+    Notes
+    -----
+    Each group is computed as its own survey (its clusters only). When clusters are nested in
+    the groups (villages in counties or towns) this equals R's design stratified by the group;
+    for groups that cut across clusters (e.g. gender) it is the usual conditional
+    approximation.
+
+    Examples
+    --------
+    >>> responses = pd.DataFrame({
+    ...     "county": ["甲县"] * 6,
+    ...     "village_id": ["A", "A", "A", "B", "B", "B"],
+    ...     "q1": ["知道", "知道", "知道", "知道", "不知道", "不清楚"],
+    ...     "q2": ["知道", "听说过", "不知道", "不知道", "不知道", "不清楚"],
+    ... })
+    >>> codebook = pd.DataFrame({
+    ...     "item": ["q1", "q2"], "text": ["宪法日", "民法典"], "domain": ["awareness"] * 2,
+    ...     "positive": [("知道", "听说过")] * 2, "missing": [("不清楚",)] * 2,
+    ... })
+    >>> out = pooled_rates(responses, codebook, by="county")
+    >>> out[["county", "n_respondents", "n_answers", "n_clusters", "design"]].values.tolist()
+    [['甲县', 5, 10, 2, 'cluster']]
+    >>> out[["rate", "se", "deff", "n_eff"]].round(3).values.tolist()
+    [[0.6, 0.28, 3.267, 3.061]]
+    """
+    _check_frame(responses, "responses")
+    _check_frame(codebook, "codebook")
+    by_cols = _by_columns(by)
+    _check_columns(responses, "responses", by_cols)
+    clash = [c for c in by_cols if c in _POOLED_COLUMNS]
+    if clash:
+        raise ValueError(f"'by' may not use the output column names {clash}")
+    if cluster is not None and not isinstance(cluster, str):
+        raise TypeError(f"'cluster' should be a column name or None, got {cluster!r}")
+    if cluster is not None:
+        _check_columns(responses, "responses", [cluster])
+    _ci_method(method)  # check early, before any work
+    level = _check_level(level)
+    _check_settings(settings)
+    rules = _select_rules(
+        _codebook_rules(codebook), domain=domain, items=items, responses=responses
+    )
+    overlap = [i for i in rules["item"] if i in by_cols or i == cluster]
+    if overlap:
+        raise ValueError(f"items {overlap} are also grouping columns ('by' or 'cluster')")
+    w = _resolve_weights(responses, weight, "responses")
+
+    # Per respondent: valid answers (a) and positive answers (s) over the pooled items.
+    n_rows = len(responses)
+    a = np.zeros(n_rows, dtype=np.int32)
+    s = np.zeros(n_rows, dtype=np.int32)
+    for item, positive, missing in zip(rules["item"], rules["positive"], rules["missing"]):
+        classes = _answer_classes(responses[item], positive, missing)  # a handful of items
+        a += classes > 0
+        s += classes == 2
+    keep = a > 0
+    for column in by_cols:  # a missing area forms no group
+        keep &= responses[column].notna().to_numpy()
+
+    codes, keys = _group_codes(responses, by_cols)
+    n_groups = len(keys)
+    if cluster is None:
+        c_codes = np.arange(n_rows, dtype=np.int64)
+        n_c = max(n_rows, 1)
+    else:
+        c_codes, c_uniques = pd.factorize(responses[cluster], use_na_sentinel=True)
+        n_c = max(len(c_uniques), 1)
+        no_cluster = keep & (c_codes < 0)
+        if no_cluster.any():
+            raise ValueError(
+                f"{int(no_cluster.sum())} respondents with a valid answer have no {cluster!r} "
+                f"('cluster'), e.g. row {int(np.flatnonzero(no_cluster)[0])}; fill it or drop "
+                f"them（{int(no_cluster.sum())} 名受访者缺少所属村（抽样单位））"
+            )
+    idx = np.flatnonzero(keep)
+    g = codes[idx].astype(np.int64)
+    wk = np.ones(len(idx)) if w is None else w[idx]
+    ak = a[idx].astype("float64")
+    wa = wk * ak
+    ws = wk * s[idx]
+
+    # Respondent-level sums per group.
+    n_resp = np.bincount(g, minlength=n_groups)
+    n_ans = np.bincount(g, weights=ak, minlength=n_groups)
+    n_pos = np.bincount(g, weights=s[idx].astype("float64"), minlength=n_groups)
+    sw_r = np.bincount(g, weights=wk, minlength=n_groups)
+    sw2_r = np.bincount(g, weights=np.square(wk), minlength=n_groups)
+    sw2_a = np.bincount(g, weights=np.square(wk) * ak, minlength=n_groups)
+    sw_a = np.bincount(g, weights=wa, minlength=n_groups)
+    swy = np.bincount(g, weights=ws, minlength=n_groups)
+
+    # (group, cluster) sums: one sort of a composite int64 key, then bincounts.
+    pair_keys, pair = np.unique(g * n_c + c_codes[idx], return_inverse=True)
+    pair_group = pair_keys // n_c
+    a_pair = np.bincount(pair, weights=wa, minlength=len(pair_keys))
+    s_pair = np.bincount(pair, weights=ws, minlength=len(pair_keys))
+    m = np.bincount(pair_group, minlength=n_groups)
+
+    present = n_resp > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(present, swy / np.where(present, sw_a, 1.0), np.nan)
+        z = s_pair - rate[pair_group] * a_pair
+        z2 = np.bincount(pair_group, weights=np.square(z), minlength=n_groups)
+        var = np.where(m >= 2, m / np.maximum(m - 1, 1) * z2 / np.square(sw_a), np.nan)
+        p_q = rate * (1.0 - rate)
+        var_srs = p_q / _kish(sw_a, sw2_a)
+        kish_r = _kish(sw_r, sw2_r)
+        boundary = (n_pos == 0) | (n_pos == n_ans)
+        deff = np.where((m >= 2) & ~boundary, var / var_srs, np.nan)
+        srs = (m < 2) | boundary | ~(deff > _ZERO_DEFF)
+        n_eff = np.where(srs, kish_r, np.minimum(p_q / var, kish_r))
+        se = np.where(srs, np.sqrt(p_q / kish_r), np.sqrt(var))
+    ci_low, ci_high = proportion_ci(
+        np.where(present, rate * n_eff, np.nan), n_eff, method=method, level=level
+    )
+
+    rows = np.flatnonzero(present)
+    out = keys.iloc[rows].reset_index(drop=True)
+    out["n_respondents"] = n_resp[rows].astype(np.int64)
+    out["n_answers"] = n_ans[rows].astype(np.int64)
+    out["n_clusters"] = m[rows].astype(np.int64)
+    out["rate"] = rate[rows]
+    out["se"] = se[rows]
+    out["deff"] = deff[rows]
+    out["n_eff"] = n_eff[rows]
+    out["ci_low"] = ci_low[rows]
+    out["ci_high"] = ci_high[rows]
+    out["design"] = pd.array(np.where(srs[rows], "srs", "cluster"), dtype="str")
     return out
 
 
