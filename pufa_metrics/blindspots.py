@@ -853,7 +853,9 @@ def find_blind_spots(
     - ``stale``: ``days_since_last`` > ``max_days_without_event``. A stale village is not also
       flagged ``long_gap`` (its last gap is the long one).
     - ``long_gap``: ``longest_gap_days`` > ``max_gap_days``.
-    - ``low_attendance``: ``attendance_per_100`` < target (人次 per 100 residents).
+    - ``low_attendance``: ``attendance_per_100`` < target (人次 per 100 residents). Not
+      assessed when no event of the village has an attendee figure (``attendance_unknown`` =
+      ``n_events``): a ledger without 参加人数 says nothing about attendance.
     - ``missing_topics`` / ``missing_audiences``: required topics never covered / required
       audience groups never targeted.
     - ``no_site``: ``has_site`` is False.
@@ -983,6 +985,9 @@ def find_blind_spots(
         days = (as_of_ts.normalize() - last.dt.normalize()).dt.days.astype("float64")
     gap = pd.to_numeric(cov["longest_gap_days"], errors="coerce").astype("float64")
     att = pd.to_numeric(cov["attendance_per_100"], errors="coerce").astype("float64")
+    if "attendance_unknown" in cov.columns:  # no event with a figure: attendance not assessed
+        unknown = pd.to_numeric(cov["attendance_unknown"], errors="coerce").astype("float64")
+        att = att.mask((unknown >= n_events) & (n_events > 0))
     population = pd.to_numeric(cov["population"], errors="coerce").astype("float64")
 
     if "missing_topics" in cov.columns:

@@ -741,3 +741,17 @@ def test_audience_gaps_when_no_event_names_an_audience():
                        "audience": [float("nan"), float("nan")]})
     out = _audience_gaps(ev, pd.Index(["A", "B"]), ("老年人", "妇女"), None, None)
     assert out.to_dict() == {"A": ("老年人", "妇女"), "B": ("老年人", "妇女")}
+
+
+def test_attendance_is_not_judged_when_no_event_has_an_attendee_figure():
+    # A: 3 events, none with 参加人数 → attendance_per_100 0 means "unknown", no reason;
+    # B: 3 events, one figure of 5 people for 1,000 residents → 0.5 per 100 < 10: low
+    cov = pd.DataFrame({
+        "village_name": ["甲村", "乙村"], "population": [1000, 1000], "n_events": [3, 3],
+        "days_since_last": [10.0, 10.0], "longest_gap_days": [100.0, 100.0],
+        "attendance_per_100": [0.0, 0.5], "attendance_unknown": [3, 2],
+        "missing_topics": [(), ()],
+    }, index=pd.Index(["A", "B"], name="village_id"))
+    out = find_blind_spots(cov, settings=Settings(), include_all=True)
+    assert out.loc["A", "reasons"] == ()
+    assert out.loc["B", "reasons"] == ("low_attendance",)
