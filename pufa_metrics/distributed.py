@@ -8,6 +8,7 @@ dataset** (the layout written by :func:`write_partitioned` and ``benchmarks/make
     root/villages/county=<county>/*.parquet     the register (village_id, village_name, town,
                                                 population, …)
     root/events/county=<county>/*.parquet       events (date, village_id, topic, attendees, …)
+    root/event_topics/county=<county>/*.parquet every topic of every event (optional)
     root/responses/county=<county>/*.parquet    survey responses (village_id, weight, items…)
     root/codebook.parquet                       the survey codebook (optional)
 
@@ -65,12 +66,13 @@ __all__ = [
 ]
 
 #: Tables kept one folder per county (hive layout ``county=<value>``).
-PARTITIONED_TABLES: tuple[str, ...] = ("villages", "events", "responses")
+PARTITIONED_TABLES: tuple[str, ...] = ("villages", "events", "event_topics", "responses")
 #: Columns read as Arrow dictionaries → pandas categoricals (ids and short labels): grouping on
 #: their integer codes is 5–10× faster than hashing strings (PERF.md).
 CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "villages": (),
     "events": ("village_id", "topic", "form", "organizer", "audience"),
+    "event_topics": ("topic",),
     "responses": ("village_id",),
 }
 METRICS: tuple[str, ...] = ("coverage", "event_counts", "awareness")
@@ -396,6 +398,24 @@ def _county_of_rows(
     return own.astype(str)
 
 
+def _county_of_topics(frame: pd.DataFrame, event_county: pd.Series) -> np.ndarray:
+    """The county of each ``event_topics`` row: its event's."""
+    if "event_id" not in frame.columns:
+        raise ValueError(
+            "`event_topics` needs an `event_id` column（event_topics 缺少 event_id 列）"
+        )
+    county = event_county[~event_county.index.duplicated()].reindex(
+        frame["event_id"].astype("str")).to_numpy(dtype=object)
+    lost = pd.isna(county)
+    if lost.any():
+        bad = frame.loc[lost, "event_id"].astype("str").unique()[:10].tolist()
+        raise ValueError(
+            f"`event_topics` has {int(lost.sum())} row(s) whose event_id is not an event of "
+            f"`events`, e.g. {bad}（event_topics 中有活动编号不在活动台账中）"
+        )
+    return county.astype(str)
+
+
 def write_partitioned(
     tables: Any, root: str | os.PathLike, *, overwrite: bool = False
 ) -> Path:
@@ -408,6 +428,7 @@ def write_partitioned(
         "responses": …, "codebook": …}`` (villages required). The register needs a ``county``
         column; events and responses take their village's county. A town-wide event (no
         village) needs its own ``county`` column, unless the register has a single county.
+        ``event_topics`` (every topic of every event) follows its event by ``event_id``.
     root : str or path
         The output folder; it must not exist yet, or be empty, unless ``overwrite``.
     overwrite : bool, default False
@@ -456,11 +477,17 @@ def write_partitioned(
                                index=register.astype("str"))
     distinct = village_county.unique()
     single = str(distinct[0]) if len(distinct) == 1 else None
+    event_county = pd.Series(dtype="str")
     for table in PARTITIONED_TABLES:
         frame = frames.get(table)
         if frame is None or (table != "villages" and len(frame) == 0):
             continue
-        county = _county_of_rows(frame, table, village_county, single)
+        if table == "event_topics":  # every topic of an event goes where its event went
+            county = _county_of_topics(frame, event_county)
+        else:
+            county = _county_of_rows(frame, table, village_county, single)
+        if table == "events" and "event_id" in frame.columns:
+            event_county = pd.Series(county, index=frame["event_id"].astype("str").to_numpy())
         data = frame.drop(columns=[_KEY]) if _KEY in frame.columns else frame
         codes, names = pd.factorize(county, sort=True)
         order = np.argsort(codes, kind="stable")
@@ -656,6 +683,13 @@ def _register_columns(root: Path, population: str) -> list[str]:
     return [c for c in ("village_id", "village_name", "town", population) if c in names]
 
 
+def _event_topics(root: str, group: Sequence[str]) -> pd.DataFrame | None:
+    """The ``event_topics`` rows of a partition, or None when the dataset has no such table."""
+    if not (Path(root) / "event_topics").is_dir():
+        return None
+    return _read_county(root, "event_topics", group, ["event_id", "topic"], False)
+
+
 class _CoveragePart:
     """One county's :func:`~pufa_metrics.coverage.village_coverage` (picklable task)."""
 
@@ -664,9 +698,12 @@ class _CoveragePart:
 
     def __call__(self, group: tuple[str, ...]) -> pd.DataFrame:
         villages = _read_county(self.root, "villages", group, self.village_cols, False)
-        events = _read_county(self.root, "events", group, _EVENT_COLUMNS)
+        topics = _event_topics(self.root, group)
+        columns = _EVENT_COLUMNS if topics is None else ("event_id", *_EVENT_COLUMNS)
+        events = _read_county(self.root, "events", group, columns)
         try:
-            out = _coverage.village_coverage(events, villages, **self.options)
+            out = _coverage.village_coverage(events, villages, event_topics=topics,
+                                             **self.options)
         except ValueError as exc:
             raise ValueError(f"counties {list(group)}（县 {'、'.join(group)}）: {exc}") from exc
         out.attrs = {}
@@ -727,7 +764,8 @@ def village_coverage(
 
     The same result as :func:`pufa_metrics.coverage.village_coverage` on the whole register and
     all events (every village of the register, zero-event villages included), computed county by
-    county. ``n_topics`` and ``missing_topics`` use each event's ``topic`` column.
+    county. ``n_topics`` and ``missing_topics`` use every topic of an event when the dataset
+    has an ``event_topics`` table, else each event's ``topic`` column.
 
     Parameters
     ----------

@@ -43,7 +43,7 @@ from . import distributed as _dist
 from .blindspots import REASON_CODES, REASONS, find_blind_spots
 from .config import Settings
 from .coverage import village_coverage
-from .survey import awareness_rates, proportion_ci
+from .survey import awareness_rates, pooled_rates
 
 __all__ = [
     "AREA_HEADERS",
@@ -85,6 +85,7 @@ AREA_HEADERS: dict[str, str] = {
     "awareness_rate": "知晓率",
     "awareness_ci_low": "知晓率95%CI下限",
     "awareness_ci_high": "知晓率95%CI上限",
+    "awareness_n_eff": "有效样本量（按村整群）",
     "awareness_items_below": "低于目标的法律数",
     "awareness_lowest_item": "知晓率最低的题目",
     "awareness_lowest_rate": "最低题目知晓率",
@@ -100,6 +101,7 @@ _EN_HEADERS: dict[str, str] = {
     "villages_flagged": "Villages to follow up", "villages_urgent": "Urgent villages (score ≥ 8)",
     "respondents": "Respondents", "awareness_rate": "Awareness",
     "awareness_ci_low": "Awareness 95% CI low", "awareness_ci_high": "Awareness 95% CI high",
+    "awareness_n_eff": "Effective n (village clusters)",
     "awareness_items_below": "Laws below target", "awareness_lowest_item": "Lowest item",
     "awareness_lowest_rate": "Lowest item rate",
     **{f"n_{r}": f"{REASONS[r]['en']} (villages)" for r in _AREA_REASONS},
@@ -131,36 +133,84 @@ def _by(by: str | Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _pooled_awareness(rates: pd.DataFrame, keys: list[str], target: float) -> pd.DataFrame:
-    """Per area: awareness pooled over items, its Wilson CI, the lowest item, items below target.
+def _awareness_figures(rates: pd.DataFrame | None, pooled: pd.DataFrame | None,
+                       keys: list[str], target: float, min_n: int) -> pd.DataFrame:
+    """Per area: pooled awareness with its design-based CI, the lowest item, items below target.
 
-    Pooling as the town brief does: per item k = rate·n_eff, N = n_eff; the area rate is Σk / ΣN
-    over items and the CI is Wilson's at the mean N over items (a respondent answering several
-    items is not counted several times).
+    The pooled figures come from ``pooled`` (:func:`~pufa_metrics.survey.pooled_rates`); the
+    lowest item and the items whose CI upper bound is below target from ``rates``, among items
+    with at least ``min_n`` answers only (as ``find_blind_spots`` judges a village's items).
     """
-    rows = rates[rates["rate"].notna()]
-    if "domain" in rows.columns:
-        rows = rows[rows["domain"] == "awareness"]
-    n_eff = rows["n_eff" if "n_eff" in rows.columns else "n"].astype("float64")
-    work = rows[keys].assign(
-        _k=rows["rate"].astype("float64") * n_eff, _n=n_eff,
-        _resp=rows["n"].astype("float64"), _below=rows["ci_high"].astype("float64") < target,
-    )
-    g = work.groupby(keys, observed=True, sort=False, dropna=False)
-    out = pd.DataFrame({
-        "respondents": g["_resp"].max(), "_k": g["_k"].sum(), "_n": g["_n"].sum(),
-        "_items": g["_n"].size(), "awareness_items_below": g["_below"].sum(),
-    })
-    out["awareness_rate"] = out["_k"] / out["_n"]
-    mean_n = out["_n"] / out["_items"]
-    low, high = proportion_ci(out["awareness_rate"] * mean_n, mean_n, method="wilson")
-    out["awareness_ci_low"], out["awareness_ci_high"] = np.asarray(low), np.asarray(high)
-    lowest = rows.loc[rows["rate"].astype("float64").groupby(
-        [rows[k] for k in keys], observed=True, sort=False, dropna=False).idxmin()]
-    lowest = lowest.set_index(keys)
-    out["awareness_lowest_item"] = lowest["item"].astype("str").reindex(out.index)
-    out["awareness_lowest_rate"] = lowest["rate"].astype("float64").reindex(out.index)
-    return out.drop(columns=["_k", "_n", "_items"])
+    parts = []
+    if pooled is not None:
+        p = pooled.set_index(keys)
+        parts.append(pd.DataFrame({
+            "respondents": p["n_respondents"].astype("float64"),
+            "awareness_rate": p["rate"].astype("float64"),
+            "awareness_ci_low": p["ci_low"].astype("float64"),
+            "awareness_ci_high": p["ci_high"].astype("float64"),
+            "awareness_n_eff": p["n_eff"].astype("float64"),
+        }, index=p.index))
+    if rates is not None:
+        rows = rates[rates["rate"].notna()]
+        if "domain" in rows.columns:
+            rows = rows[rows["domain"] == "awareness"]
+        enough = rows["n"].astype("float64") >= min_n
+        work = rows[keys].assign(
+            _n=rows["n"].astype("float64"),
+            _below=enough & (rows["ci_high"].astype("float64") < target))
+        g = work.groupby(keys, observed=True, sort=False, dropna=False)
+        items = pd.DataFrame({"_max_n": g["_n"].max(),
+                              "awareness_items_below": g["_below"].sum()})
+        judged = rows[enough]
+        lowest = judged.loc[judged["rate"].astype("float64").groupby(
+            [judged[k] for k in keys], observed=True, sort=False, dropna=False).idxmin()]
+        lowest = lowest.set_index(keys)
+        items["awareness_lowest_item"] = lowest["item"].astype("str").reindex(items.index)
+        items["awareness_lowest_rate"] = lowest["rate"].astype("float64").reindex(items.index)
+        if pooled is None:  # respondents: the best-answered item's n
+            items = items.rename(columns={"_max_n": "respondents"})
+        else:
+            items = items.drop(columns="_max_n")
+        parts.append(items)
+    out = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    return out
+
+
+_AREA_SURVEY = ("respondents", "awareness_rate", "awareness_ci_low", "awareness_ci_high",
+                "awareness_n_eff", "awareness_items_below", "awareness_lowest_item",
+                "awareness_lowest_rate")
+
+
+def _suppress_areas(aware: pd.DataFrame, keys: list[str], secondary_by: Sequence[str] | None,
+                    k: int) -> pd.DataFrame:
+    """Blank the survey figures of areas with fewer than ``k`` respondents (areas surveyed).
+
+    With ``secondary_by`` (e.g. the county of towns), a group where exactly one area is
+    suppressed has its next smallest area suppressed too, so that the hidden area cannot be
+    worked out from the group's published total (:func:`~pufa_metrics.privacy.suppress_small`).
+    Areas with no respondent at all are "not surveyed", not suppressed.
+    """
+    from .privacy import suppress_small
+
+    surveyed = aware["respondents"] > 0
+    flat = aware[surveyed].reset_index()
+    hidden = suppress_small(flat, k=k, n="respondents", columns=[],
+                            secondary_by=secondary_by)["suppressed"].to_numpy()
+    mask = pd.Series(False, index=aware.index)
+    mask[surveyed.to_numpy()] = hidden
+    out = aware.copy()
+    if "awareness_items_below" in out.columns:
+        out["awareness_items_below"] = out["awareness_items_below"].astype("Float64")
+    for column in _AREA_SURVEY:  # eight columns
+        if column in out.columns:
+            out[column] = out[column].astype("Float64" if column == "respondents" else
+                                             out[column].dtype).mask(mask)
+    out["respondents"] = out["respondents"].astype("Int64")
+    if "awareness_items_below" in out.columns:
+        out["awareness_items_below"] = out["awareness_items_below"].astype("Int64")
+    out["awareness_suppressed"] = mask
+    return out
 
 
 def area_summary(
@@ -168,7 +218,9 @@ def area_summary(
     *,
     by: str | Sequence[str] = "county",
     rates: pd.DataFrame | None = None,
+    pooled: pd.DataFrame | None = None,
     reasons: Sequence[str] | None = None,
+    secondary_by: str | Sequence[str] | None = None,
     settings: Settings | None = None,
 ) -> pd.DataFrame:
     """One row per county (or town, or any area): how far legal education reached its villages.
@@ -182,9 +234,19 @@ def area_summary(
     by : str or list of str, default "county"
         The area columns, e.g. ``["county", "town"]``.
     rates : pandas.DataFrame, optional
-        Survey rates of the same areas: ``awareness_rates(responses, codebook, by=by)`` (the
-        responses carrying the ``by`` columns). Adds the pooled awareness rate with its CI, the
-        lowest item and the number of items whose CI upper bound is below the target.
+        Item rates of the same areas: ``awareness_rates(responses, codebook, by=by)`` (the
+        responses carrying the ``by`` columns). Adds the lowest item and the number of items
+        whose CI upper bound is below the target, among items with at least
+        ``max(min_respondents, suppress_below)`` answers.
+    pooled : pandas.DataFrame, optional
+        ``pooled_rates(responses, codebook, by=by)`` (:func:`~pufa_metrics.survey.pooled_rates`):
+        the area's awareness pooled over the items, with its 95% CI from the village-clustered
+        design (respondents are sampled village by village, and answers within a village are
+        alike: a simple-random-sample interval would be about twice too narrow).
+    secondary_by : str or list of str, optional
+        Complementary suppression groups among the areas (e.g. ``"county"`` for towns): where
+        exactly one area of a group is suppressed, the next smallest is too, so that the hidden
+        one cannot be worked out from the group's published figure.
     reasons : sequence of str, optional
         The reason codes counted in ``n_<reason>`` columns; default every code of
         :data:`~pufa_metrics.blindspots.REASON_CODES` but ``cold_spot``. Pass only those the data
@@ -209,9 +271,12 @@ def area_summary(
         - ``villages_missing_topics`` (some required topic never covered)
         - ``villages_flagged`` (score > 0), ``villages_urgent`` (score ≥ 8)
         - ``n_<reason>`` for each of ``reasons``: villages with that reason
-        - with ``rates``: ``respondents`` (the largest item n), ``awareness_rate``,
-          ``awareness_ci_low``, ``awareness_ci_high``, ``awareness_items_below``,
-          ``awareness_lowest_item``, ``awareness_lowest_rate``, ``awareness_suppressed``.
+        - with ``pooled``: ``respondents``, ``awareness_rate``, ``awareness_ci_low``,
+          ``awareness_ci_high``, ``awareness_n_eff`` (design-based effective n); with
+          ``rates``: ``awareness_items_below``, ``awareness_lowest_item``,
+          ``awareness_lowest_rate`` (and ``respondents`` = the best-answered item's n when
+          ``pooled`` is not given); with either, ``awareness_suppressed``: an area with fewer
+          than ``suppress_below`` respondents has all of these blanked.
 
     Examples
     --------
@@ -295,25 +360,26 @@ def area_summary(
     counts = counts.astype("int64").add_prefix("n_")
     counts.columns.name = None
     out = out.join(counts)
-    if rates is not None:
-        if not isinstance(rates, pd.DataFrame):
-            raise TypeError(f"`rates` should be a DataFrame, got {type(rates).__name__}")
-        lacking = [c for c in [*keys, "item", "n", "rate", "ci_high"] if c not in rates.columns]
+    needs = {"rates": (rates, [*keys, "item", "n", "rate", "ci_high"], "awareness_rates"),
+             "pooled": (pooled, [*keys, "n_respondents", "rate", "ci_low", "ci_high", "n_eff"],
+                        "pooled_rates")}
+    for name, (frame, columns, producer) in needs.items():  # two frames
+        if frame is None:
+            continue
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"`{name}` should be a DataFrame, got {type(frame).__name__}")
+        lacking = [c for c in columns if c not in frame.columns]
         if lacking:
             raise ValueError(
-                f"`rates` lacks the columns {lacking}; pass awareness_rates(..., by={keys!r})"
+                f"`{name}` lacks the columns {lacking}; pass {producer}(..., by={keys!r})"
                 f"（问卷结果缺少列：{'、'.join(lacking)}）"
             )
-        aware = _pooled_awareness(rates, keys, float(st.targets["awareness"]))
+    if rates is not None or pooled is not None:
+        min_n = max(int(st.targets["min_respondents"]), st.suppress_below)
+        aware = _awareness_figures(rates, pooled, keys, float(st.targets["awareness"]), min_n)
         aware = aware.reindex(out.index)
-        small = ~(aware["respondents"] >= st.suppress_below)
-        blank = ["awareness_rate", "awareness_ci_low", "awareness_ci_high",
-                 "awareness_items_below", "awareness_lowest_item", "awareness_lowest_rate"]
-        aware["awareness_items_below"] = aware["awareness_items_below"].astype("Float64")
-        aware.loc[small, blank] = np.nan
         aware["respondents"] = aware["respondents"].fillna(0).astype("int64")
-        aware["awareness_suppressed"] = small & (aware["respondents"] > 0)
-        aware["awareness_items_below"] = aware["awareness_items_below"].astype("Int64")
+        aware = _suppress_areas(aware, keys, secondary_by, st.suppress_below)
         out = out.join(aware)
     return out.sort_index()
 
@@ -321,6 +387,50 @@ def area_summary(
 # --------------------------------------------------------------------------------------------
 # The partition task
 # --------------------------------------------------------------------------------------------
+
+
+#: Survey rates of a partition without answers in a surveyed dataset: every village there is
+#: ``unknown_awareness``, as in a county whose villages were not sampled.
+_EMPTY_RATES = pd.DataFrame({
+    "village_id": pd.Series(dtype="str"), "item": pd.Series(dtype="str"),
+    "n": pd.Series(dtype="int64"), "rate": pd.Series(dtype="float64"),
+    "ci_high": pd.Series(dtype="float64"),
+})
+
+
+def _area_rates(responses: pd.DataFrame, codebook: pd.DataFrame, keys: list[str],
+                weight: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Awareness items and pooled awareness per area; empty frames when no one answered."""
+    area = {k: pd.Series(dtype="str") for k in keys}
+    answered = responses[responses["village_id"].notna()]
+    if len(answered):
+        return (awareness_rates(answered, codebook, by=keys, domain="awareness",
+                                weight=weight),
+                pooled_rates(answered, codebook, by=keys, domain="awareness", weight=weight))
+    floats = {c: pd.Series(dtype="float64") for c in ("rate", "ci_low", "ci_high", "n_eff")}
+    return (pd.DataFrame({**area, "item": pd.Series(dtype="str"),
+                          "domain": pd.Series(dtype="str"), "n": pd.Series(dtype="int64"),
+                          **floats}),
+            pd.DataFrame({**area, "n_respondents": pd.Series(dtype="int64"), **floats}))
+
+
+#: Figures of one village's survey answers, blanked when it has fewer than k respondents.
+_VILLAGE_SURVEY = ("awareness_rate", "awareness_ci_high", "awareness_rate_shrunk", "lqas")
+
+
+def _suppress_villages(follow_up: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Blank the survey figures of villages with fewer than ``k`` respondents (shown "<k")."""
+    if "awareness_n" not in follow_up.columns:
+        return follow_up
+    n = pd.to_numeric(follow_up["awareness_n"], errors="coerce").astype("float64")
+    small = (n > 0) & (n < k)
+    out = follow_up.copy()
+    for column in _VILLAGE_SURVEY:  # four columns
+        if column in out.columns:
+            out[column] = out[column].mask(small)
+    out["awareness_n"] = n.mask(small).astype("Int64")
+    out["awareness_suppressed"] = small
+    return out
 
 
 class _SummaryPart:
@@ -334,65 +444,69 @@ class _SummaryPart:
 
     def _frames(self, group: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         read = _dist._read_county
-        st = self.settings
+        st, opt = self.settings, self.options
         villages = read(self.root, "villages", group, None, False, with_key=True)
         villages = villages.drop(columns=[c for c in villages.columns
                                           if c not in ("village_id", "village_name", "town",
                                                        "population", "county")])
-        names = _dist._read_schema(next(Path(self.root, "events").rglob("*.parquet"))).names \
-            if Path(self.root, "events").is_dir() else []
-        columns = [c for c in ("date", "village_id", "topic", "attendees", "audience")
-                   if c in names]
-        events = read(self.root, "events", group, columns or None, False)
+        place = villages.set_index(villages["village_id"].astype("str"))
+        topics = _dist._event_topics(self.root, group)
+        wanted = ("event_id", "date", "village_id", "topic", "attendees", "audience")
+        columns = [c for c in wanted if c in opt["event_columns"]
+                   and (c != "event_id" or topics is not None)]
+        events = read(self.root, "events", group, columns, False)
         coverage = village_coverage(
-            events, villages.drop(columns=["county"]), start=self.options["start"],
-            end=self.options["end"], as_of=self.options["as_of"],
-            required_topics=st.required_topics,
+            events, villages.drop(columns=["county"]), start=opt["start"], end=opt["end"],
+            as_of=opt["as_of"], event_topics=topics, required_topics=st.required_topics,
         )
-        county = villages.set_index(villages["village_id"].astype("str"))["county"]
         rates = area = None
-        if self.codebook is not None:
+        if self.codebook is not None:  # the dataset is surveyed: every county is judged on it
             responses = read(self.root, "responses", group, None, False)
+            ids = responses["village_id"].astype("str")
+            area = responses.assign(
+                county=place["county"].reindex(ids).to_numpy(),
+                town=(place["town"].reindex(ids).to_numpy() if "town" in place.columns
+                      else np.nan))
+            rates = _EMPTY_RATES
             if len(responses):
                 from .workflow import village_rates
 
-                place = villages.set_index(villages["village_id"].astype("str"))
-                ids = responses["village_id"].astype("str")
-                area = responses.assign(
-                    county=place["county"].reindex(ids).to_numpy(),
-                    town=(place["town"].reindex(ids).to_numpy() if "town" in place.columns
-                          else np.nan))
                 # one shrinkage prior per county and item, as the county's own report fits it
-                rates = village_rates(area, self.codebook, settings=st,
-                                      weight=self.options["weight"], shrink_within="county")
+                found = village_rates(area, self.codebook, settings=st, weight=opt["weight"],
+                                      shrink_within="county")
+                if len(found) and (found["domain"] == "awareness").any():
+                    rates = found
         blind = find_blind_spots(
-            coverage, rates=rates if rates is not None and len(rates) else None,
-            events=events if "audience" in events.columns else None, settings=st,
-            include_all=True, as_of=self.options["as_of"],
+            coverage, rates=rates, events=events if "audience" in events.columns else None,
+            event_topics=topics, settings=st, include_all=True, as_of=opt["as_of"],
+            codebook=self.codebook,
         )
-        blind.insert(0, "county", county.reindex(blind.index.astype("str")).to_numpy())
-        if "town" not in blind.columns:
-            blind.insert(1, "town", pd.Series(np.nan, index=blind.index, dtype="str"))
+        blind.insert(0, "county", place["county"].reindex(blind.index.astype("str")).to_numpy())
         assessed = ["no_events", "stale", "long_gap"]
         assessed += ["low_attendance"] if "attendees" in events.columns else []
         assessed += (["missing_topics"] if st.required_topics and "topic" in events.columns
                      else [])
         assessed += ["missing_audiences"] if "audience" in events.columns else []
         assessed += ["low_awareness", "unknown_awareness"] if rates is not None else []
+        levels = [("counties", ["county"])]
+        if "town" in place.columns:
+            levels.append(("towns", ["county", "town"]))
         out = {}
-        for name, keys in (("counties", ["county"]), ("towns", ["county", "town"])):
-            level_rates = None
+        for name, keys in levels:  # county, then town
+            level_rates = level_pooled = None
             if area is not None:
-                level_rates = awareness_rates(area, self.codebook, by=keys, domain="awareness",
-                                              weight=self.options["weight"])
-            out[name] = area_summary(blind, by=keys, rates=level_rates, reasons=assessed,
+                level_rates, level_pooled = _area_rates(area, self.codebook, keys,
+                                                        opt["weight"])
+            out[name] = area_summary(blind, by=keys, rates=level_rates, pooled=level_pooled,
+                                     reasons=assessed,
+                                     secondary_by=["county"] if name == "towns" else None,
                                      settings=st)
         flagged = blind[blind["score"] > 0]
         flagged = flagged.sort_values(["county", "priority"], kind="stable")
         flagged = flagged.assign(
             county_priority=flagged.groupby("county", sort=False).cumcount() + 1)
         keep = [c for c in _FOLLOW_UP_COLUMNS if c in flagged.columns]
-        out["follow_up"] = flagged[keep].reset_index()
+        out["follow_up"] = _suppress_villages(flagged[keep], st.suppress_below).reset_index()
         return out
 
     def __call__(self, group: tuple[str, ...]) -> pd.DataFrame:
@@ -400,7 +514,7 @@ class _SummaryPart:
             frames = self._frames(group)
         except ValueError as exc:
             raise ValueError(f"counties {list(group)}（县 {'、'.join(group)}）: {exc}") from exc
-        rows = {}
+        rows = {"towns": 0}
         for name, frame in frames.items():
             frame = frame.reset_index() if name != "follow_up" else frame
             frame.attrs = {}
@@ -424,6 +538,8 @@ class _SummaryPart:
 
 def _read_parts(folder: Path) -> pd.DataFrame:
     files = sorted(folder.glob("part-*.parquet"))
+    if not files:  # e.g. towns of a register without a town column
+        return pd.DataFrame()
     tables = [pq.read_table(f) for f in files]  # one small file per partition
     frame = pa.concat_tables(tables, promote_options="default").to_pandas()
     for column in ("reasons", "missing_topics", "missing_audiences"):
@@ -470,8 +586,10 @@ def summarise_partitioned(
     -------
     dict
         ``{"counties": …, "towns": …, "follow_up": …}``: :func:`area_summary` frames indexed by
-        ``county`` and ``[county, town]``, and every village with a reason, ranked within its
-        county (``county_priority``).
+        ``county`` and ``[county, town]`` (no ``towns`` when the register has no ``town``
+        column), and every village with a reason, ranked within its county
+        (``county_priority``); survey figures of villages with fewer than ``[privacy]
+        suppress_below`` respondents are blanked (``awareness_suppressed``).
 
     Examples
     --------
@@ -504,15 +622,25 @@ def summarise_partitioned(
     as_of = st.as_of if st.as_of is not None else end
     if codebook is None and (path / "codebook.parquet").is_file():
         codebook = pd.read_parquet(path / "codebook.parquet")
-    if not list(_dist._county_dirs(path, "responses")):
+    if codebook is not None:
+        from .survey import _check_frame as _check_codebook
+
+        _check_codebook(codebook, "codebook")
+    # surveyed or not is decided once for the whole dataset, so that every county is judged
+    # alike (a county with no answers in a surveyed dataset: its villages' awareness is unknown)
+    if (codebook is None or not list(_dist._county_dirs(path, "responses"))
+            or "domain" not in codebook.columns or not (codebook["domain"] == "awareness").any()):
         codebook = None
+    events = list((path / "events").rglob("*.parquet")) if (path / "events").is_dir() else []
+    event_columns = _dist._read_schema(events[0]).names if events else ["date", "village_id"]
     groups = _dist._groups(_dist.counties(path), counties_per_partition)
     target = Path(out)
     for name in ("counties", "towns", "follow_up"):
         if (target / name).is_dir():
             shutil.rmtree(target / name)
     part = _SummaryPart(str(path), str(target), st, codebook,
-                        {"start": start, "end": end, "as_of": as_of, "weight": weight}, groups)
+                        {"start": start, "end": end, "as_of": as_of, "weight": weight,
+                         "event_columns": event_columns}, groups)
     meta = pd.DataFrame({
         "first_county": pd.array([], dtype="str"), "last_county": pd.array([], dtype="str"),
         "counties": np.array([], dtype=np.int64), "towns": np.array([], dtype=np.int64),
@@ -520,10 +648,14 @@ def summarise_partitioned(
     })
     _dist._from_map(part, groups, meta, "national_summary").compute()
     counties = _read_parts(target / "counties").set_index("county").sort_index()
-    towns = _read_parts(target / "towns").set_index(["county", "town"]).sort_index()
+    towns = _read_parts(target / "towns")
+    towns = (towns.set_index(["county", "town"]).sort_index() if len(towns.columns)
+             else None)
     follow_up = _read_parts(target / "follow_up").set_index("village_id")
     follow_up = follow_up.sort_values(["county", "county_priority"], kind="stable")
     frames = {"counties": counties, "towns": towns, "follow_up": follow_up}
+    if towns is None:
+        del frames["towns"]
     for frame in frames.values():
         frame.attrs = {"start": pd.Timestamp(start), "end": pd.Timestamp(end),
                        "as_of": pd.Timestamp(as_of)}
@@ -698,7 +830,7 @@ def reason_bar(
 # --------------------------------------------------------------------------------------------
 
 
-def _headline(counties: pd.DataFrame, towns: pd.DataFrame, follow_up: pd.DataFrame,
+def _headline(counties: pd.DataFrame, towns: pd.DataFrame | None, follow_up: pd.DataFrame,
               settings: Settings, lang: str) -> pd.DataFrame:
     """The national figures, one row each: label, value."""
     n_v = int(counties["n_villages"].sum())
@@ -706,7 +838,7 @@ def _headline(counties: pd.DataFrame, towns: pd.DataFrame, follow_up: pd.DataFra
     pop = counties["population"].astype("Float64").sum()
     rows = [
         (_pick("县（市、区）数", "Counties", lang), f"{len(counties):,}"),
-        (_pick("乡镇（街道）数", "Towns", lang), f"{len(towns):,}"),
+        (_pick("乡镇（街道）数", "Towns", lang), f"{len(towns):,}" if towns is not None else "—"),
         (_pick("村（社区）数", "Villages", lang), f"{n_v:,}"),
         (_pick("有村级普法活动的村", "Villages with a village event", lang),
          f"{reached:,}（{reached / n_v * 100:.1f}%）" if n_v else "—"),
@@ -780,8 +912,8 @@ def _brief_html(heading: str, period: str, headline: pd.DataFrame, charts: list[
     return "\n".join(parts)
 
 
-def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Shares as percentages (one decimal), counts as integers, Chinese or English headers."""
+def _display(frame: pd.DataFrame, lang: str, k: int) -> pd.DataFrame:
+    """Shares as percentages (one decimal), suppressed figures as "<k", Chinese or English."""
     shown = frame.reset_index()
     for column in shown.columns:
         if column.endswith("_rate") or column in ("awareness_ci_low", "awareness_ci_high"):
@@ -789,8 +921,9 @@ def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         elif column == "events_per_village":
             shown[column] = shown[column].astype("float64").round(2)
     if "awareness_suppressed" in shown.columns:
-        shown["awareness_rate"] = shown["awareness_rate"].astype("object").where(
-            ~shown["awareness_suppressed"].astype(bool), "<5")
+        hidden = shown["awareness_suppressed"].astype(bool)
+        for column in ("respondents", "awareness_rate"):  # the rest stays blank
+            shown[column] = shown[column].astype("object").where(~hidden, f"<{k}")
         shown = shown.drop(columns=["awareness_suppressed"])
     header = AREA_HEADERS if lang == "zh" else _EN_HEADERS
     renamed = {c: header.get(c, c) + ("（%）" if c.endswith("_rate") or c.startswith(
@@ -813,14 +946,13 @@ _FOLLOW_UP_HEADERS = {
 
 def _follow_up_sheet(follow_up: pd.DataFrame, top_n: int, lang: str, k: int) -> pd.DataFrame:
     top = follow_up[follow_up["county_priority"] <= top_n].reset_index()
+    small = (top["awareness_suppressed"].astype(bool).to_numpy()
+             if "awareness_suppressed" in top.columns else np.zeros(len(top), dtype=bool))
     keep = [c for c in _FOLLOW_UP_HEADERS if c in top.columns]
     top = top[keep].copy()
     if "awareness_rate" in top.columns:
-        small = ~(top["awareness_n"].astype("Float64") >= k).fillna(False)
         top["awareness_rate"] = (top["awareness_rate"].astype("float64") * 100).round(1)
-        top.loc[small.to_numpy(), "awareness_rate"] = np.nan
-        top["awareness_n"] = top["awareness_n"].astype("object").where(~small.to_numpy(),
-                                                                        f"<{k}")
+        top["awareness_n"] = top["awareness_n"].astype("object").where(~small, f"<{k}")
     return top.rename(columns={c: _FOLLOW_UP_HEADERS[c][0 if lang == "zh" else 1]
                                for c in top.columns})
 
@@ -838,9 +970,19 @@ def _notes_sheet(settings: Settings, start, end, as_of, lang: str) -> pd.DataFra
          f"最近一次活动距截至日不超过 {tg['max_days_without_event']:.0f} 天 / last event at most "
          f"{tg['max_days_without_event']:.0f} days before the as-of date"),
         ("知晓率 / awareness",
-         "按各题有效样本加权合并各题（每题率×有效样本量之和 ÷ 有效样本量之和），Wilson 95%CI；"
-         f"样本少于 {settings.suppress_below} 人的地区不公布。/ items pooled by effective n, "
-         f"Wilson 95% CI; areas with fewer than {settings.suppress_below} respondents suppressed."),
+         "各题全部有效回答合并（按权重）；95%CI 按村整群抽样计算（泰勒线性化），村内回答相似，"
+         "故比简单随机抽样宽；样本少于 "
+         f"{settings.suppress_below} 人的地区（及同县可反推的地区）不公布，显示“<"
+         f"{settings.suppress_below}”。/ all valid answers to the awareness items pooled "
+         "(weighted); 95% CI from the village-clustered design (Taylor linearisation), wider "
+         "than a simple-random-sample interval because answers within a village are alike; "
+         f"areas with fewer than {settings.suppress_below} respondents (and any town from "
+         "which one could be worked out) are suppressed."),
+        ("未评估的原因 / not assessed",
+         "全国数据不含阵地、法律明白人、法律顾问与村界，故无阵地、服务与空间冷点三类原因，得分"
+         "低于乡镇报告中同一村的得分。/ the dataset has no sites, services or village "
+         "boundaries: those reasons are not assessed, so scores run lower than in town "
+         "reports."),
         ("需跟进 / follow-up",
          "与乡镇报告相同的规则（find_blind_spots）；得分≥8为重点；县内按得分排序。/ the town "
          "report's rules; score ≥ 8 is urgent; ranked within each county."),
@@ -909,6 +1051,7 @@ def national_report(
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
         raise ValueError(f"`top_n` should be a whole number ≥ 1, got {top_n!r}")
     st = _check_settings(settings)
+    k = st.suppress_below
     _dist._check_root(root)
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -918,7 +1061,8 @@ def national_report(
         frames = summarise_partitioned(root, tmp / ".parts", settings=st, codebook=codebook,
                                        weight=weight,
                                        counties_per_partition=counties_per_partition)
-        counties, towns, follow_up = frames["counties"], frames["towns"], frames["follow_up"]
+        counties, follow_up = frames["counties"], frames["follow_up"]
+        towns = frames.get("towns")
         start, end, as_of = (counties.attrs[k] for k in ("start", "end", "as_of"))
         synthetic = (Path(root) / ".synthetic").exists()
         period = _pick(f"统计期间：{start:%Y-%m-%d}至{end:%Y-%m-%d}",
@@ -935,9 +1079,10 @@ def national_report(
             pq.write_table(pa.Table.from_pandas(table, preserve_index=False),
                            tmp / "data" / f"{name}.parquet")
         charts = [("county_reach", area_bar(counties, column="reach_rate", lang=lang,
-                                            caption=caption, synthetic=synthetic)),
-                  ("town_reach", area_bar(towns, column="reach_rate", lang=lang,
-                                          caption=caption, synthetic=synthetic))]
+                                            caption=caption, synthetic=synthetic))]
+        if towns is not None:
+            charts.append(("town_reach", area_bar(towns, column="reach_rate", lang=lang,
+                                                  caption=caption, synthetic=synthetic)))
         if "awareness_rate" in counties.columns and counties["awareness_rate"].notna().any():
             target = float(st.targets["awareness"])
             charts.append(("county_awareness", area_bar(
@@ -953,11 +1098,11 @@ def national_report(
             _pick("总体", "Overview", lang): headline.rename(
                 columns={"label": _pick("指标", "Figure", lang), "value": _pick("数值", "Value",
                                                                                  lang)}),
-            _pick("县汇总", "Counties", lang): _display(counties, lang),
-            _pick("乡镇汇总", "Towns", lang): _display(towns, lang),
-            _pick("重点跟进村", "Follow-up", lang): _follow_up_sheet(follow_up, top_n, lang,
-                                                                st.suppress_below),
+            _pick("县汇总", "Counties", lang): _display(counties, lang, k),
         }
+        if towns is not None:
+            sheets[_pick("乡镇汇总", "Towns", lang)] = _display(towns, lang, k)
+        sheets[_pick("重点跟进村", "Follow-up", lang)] = _follow_up_sheet(follow_up, top_n, lang, k)
         write_workbook(sheets, tmp / "summary.xlsx")
         brief_cols = [c for c in ("n_villages", "villages_reached", "reach_rate",
                                   "population_reach_rate", "events_per_village",
@@ -965,7 +1110,7 @@ def national_report(
                                   "awareness_rate", "awareness_suppressed")
                       if c in counties.columns]
         worst = _display(counties.sort_values("reach_rate", kind="stable").head(30)[brief_cols],
-                         lang)
+                         lang, k)
         heading = title or _pick("普法覆盖情况汇总报告", "Legal-education reach: summary", lang)
         notes = [_pick("村覆盖率：统计期内至少有1场村级普法活动的村所占比例；乡镇级活动不计入村。",
                        "Village reach: share of villages with at least one village-level event "

@@ -414,3 +414,24 @@ def test_errors_name_the_county(national, tmp_path):
     with pytest.raises(ValueError, match=f"counties \\['{COUNTIES[1]}'\\].*not in the register"):
         dist.village_coverage(root, start="2023-01-01", end="2024-12-31").compute(
             scheduler="sync")
+
+
+def test_every_topic_of_an_event_travels_with_it(tmp_path, client):
+    # e1 (V1 in county A) covered 宪法 and 禁毒 (two rows of event_topics); e2 (V2, county B)
+    # only 宪法. By hand: V1 has 2 topics, none missing; V2 has 1, 禁毒 missing.
+    villages = pd.DataFrame({"village_id": ["V1", "V2"], "village_name": ["一", "二"],
+                             "population": [100, 100], "county": ["A", "B"]})
+    events = pd.DataFrame({"event_id": ["e1", "e2"],
+                           "date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+                           "village_id": ["V1", "V2"], "topic": ["宪法", "宪法"]})
+    topics = pd.DataFrame({"event_id": ["e1", "e1", "e2"], "topic": ["宪法", "禁毒", "宪法"]})
+    root = dist.write_partitioned({"villages": villages, "events": events,
+                                   "event_topics": topics}, tmp_path / "d")
+    assert sorted(p.name for p in (root / "event_topics").iterdir()) == ["county=A", "county=B"]
+    got = dist.village_coverage(root, required_topics=["宪法", "禁毒"]).compute()
+    assert got["n_topics"].tolist() == [2, 1]
+    assert got["missing_topics"].tolist() == [(), ("禁毒",)]
+    stray = topics.assign(event_id=["e1", "e9", "e2"])
+    with pytest.raises(ValueError, match="e9"):
+        dist.write_partitioned({"villages": villages, "events": events, "event_topics": stray},
+                               tmp_path / "bad")

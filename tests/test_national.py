@@ -28,7 +28,6 @@ import pufa_metrics as pm
 from pufa_metrics import distributed, national
 from pufa_metrics.cli import main
 from pufa_metrics.privacy import find_personal_data
-from pufa_metrics.workflow import village_rates
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -90,28 +89,39 @@ def test_area_summary_by_town_and_chosen_reasons():
     assert s["n_missing_topics"].tolist() == [0, 1, 1]
 
 
-def test_area_summary_awareness_pooled_with_wilson_ci_and_suppression():
-    # 甲县: q1 18 of 20 aware, q2 12 of 20 → pooled (18 + 12) / (20 + 20) = 0.75, CI at n = 20
-    # 乙县: 3 respondents → below the k = 5 limit: suppressed
+def test_area_summary_awareness_items_pooled_figures_and_suppression():
+    # item rates: 甲县 q1 18/20 (CI high 0.97), q2 12/20 (CI high 0.78 < 0.90), q3 answered by
+    # only 4 (rate 0.25, too few to judge); 乙县: 3 respondents → below k = 5, suppressed
     rates = pd.DataFrame({
-        "county": ["甲县", "甲县", "乙县"], "item": ["q1", "q2", "q1"],
-        "domain": "awareness", "n": [20, 20, 3], "n_eff": [20.0, 20.0, 3.0],
-        "n_positive": [18, 12, 3], "rate": [0.9, 0.6, 1.0],
-        "ci_high": [0.97, 0.78, 1.0],
+        "county": ["甲县", "甲县", "甲县", "乙县"], "item": ["q1", "q2", "q3", "q1"],
+        "domain": "awareness", "n": [20, 20, 4, 3], "rate": [0.9, 0.6, 0.25, 1.0],
+        "ci_high": [0.97, 0.78, 0.7, 1.0],
     })
-    s = national.area_summary(_villages(), by="county", rates=rates, settings=pm.Settings())
+    pooled = pd.DataFrame({"county": ["甲县", "乙县"], "n_respondents": [20, 3],
+                           "rate": [0.7, 1.0], "ci_low": [0.6, 0.4], "ci_high": [0.8, 1.0],
+                           "n_eff": [12.5, 3.0]})
+    s = national.area_summary(_villages(), by="county", rates=rates, pooled=pooled,
+                              settings=pm.Settings())
     jia, yi = s.loc["甲县"], s.loc["乙县"]
-    low, high = proportion_confint(15, 20, method="wilson")
-    assert jia["awareness_rate"] == pytest.approx(0.75)
-    assert (jia["awareness_ci_low"], jia["awareness_ci_high"]) == (pytest.approx(low),
-                                                                   pytest.approx(high))
-    assert jia["respondents"] == 20
-    # q2's upper bound 0.78 < 0.90: one law below target; q2 is the lowest item
-    assert jia["awareness_items_below"] == 1
+    assert (jia["respondents"], jia["awareness_rate"], jia["awareness_ci_low"],
+            jia["awareness_ci_high"], jia["awareness_n_eff"]) == (20, 0.7, 0.6, 0.8, 12.5)
+    # q2 is the lowest item judged (q3's 4 answers are too few) and the one below target
     assert (jia["awareness_lowest_item"], jia["awareness_lowest_rate"]) == ("q2", 0.6)
+    assert jia["awareness_items_below"] == 1
     assert not jia["awareness_suppressed"]
-    assert yi["respondents"] == 3 and yi["awareness_suppressed"]
-    assert np.isnan(yi["awareness_rate"]) and pd.isna(yi["awareness_lowest_item"])
+    assert pd.isna(yi["respondents"]) and yi["awareness_suppressed"]  # shown as "<5"
+    assert pd.isna(yi["awareness_rate"]) and pd.isna(yi["awareness_lowest_item"])
+
+
+def test_towns_one_suppressed_in_a_county_hides_the_next_smallest_too():
+    villages = _villages()
+    pooled = pd.DataFrame({"county": ["甲县", "甲县", "乙县"], "town": ["一镇", "二镇", "三镇"],
+                           "n_respondents": [30, 3, 40], "rate": [0.9, 0.5, 0.8],
+                           "ci_low": 0.0, "ci_high": 1.0, "n_eff": 10.0})
+    s = national.area_summary(villages, by=["county", "town"], pooled=pooled,
+                              secondary_by="county", settings=pm.Settings())
+    # 甲县 二镇 (3) is suppressed; 一镇 would give it away with the county figure: hidden too
+    assert s["awareness_suppressed"].tolist() == [False, True, True]  # 乙县三镇, 甲县一镇/二镇
 
 
 def test_area_summary_says_what_is_missing():
@@ -179,25 +189,45 @@ def test_counts_match_direct_counts_on_the_raw_tables(split, summaries):
                                   check_names=False)
 
 
-def test_each_countys_follow_up_is_its_own_blind_spot_list(split, summaries):
-    st = pm.Settings.load()
+def _county_dataset(split, county: str):
+    """One county of the split sample as a Dataset of the tables a national dataset holds."""
     ds, villages = split["ds"], split["villages"]
+    ids = villages.loc[villages["county"] == county, "village_id"]
+    events = ds.events[ds.events["village_id"].isin(ids)]
+    return dataclasses.replace(
+        ds, villages=villages[villages["village_id"].isin(ids)].drop(columns="county"),
+        events=events, event_topics=ds.event_topics[ds.event_topics["event_id"].isin(
+            events["event_id"])],
+        responses=ds.responses[ds.responses["village_id"].isin(ids)],
+        sites=ds.sites.iloc[:0], cadres=ds.cadres.iloc[:0], legal_literates=None,
+        adviser_visits=None, geometry=None)
+
+
+def test_each_countys_follow_up_is_the_one_its_own_report_gives(split, summaries):
+    # the town report's own pipeline (workflow.analyse) on each county alone, with the tables a
+    # national dataset holds (no sites, services or geometry)
+    st = pm.Settings.load()
+    period = pm.Period(start=st.start, end=st.end, as_of=st.as_of)
     follow = summaries["follow_up"]
     for county in ("甲县", "乙县"):  # two counties
-        ids = villages.loc[villages["county"] == county, "village_id"]
-        v = villages[villages["village_id"].isin(ids)].drop(columns="county")
-        ev = ds.events[ds.events["village_id"].isin(ids)]
-        cov = pm.village_coverage(ev, v, start=st.start, end=st.end, as_of=st.as_of,
-                                  required_topics=st.required_topics)
-        resp = ds.responses[ds.responses["village_id"].isin(ids)]
-        rates = village_rates(resp, ds.codebook, settings=st)
-        want = pm.find_blind_spots(cov, rates=rates, events=ev, settings=st, as_of=st.as_of)
+        want = pm.analyse(_county_dataset(split, county), settings=st, period=period).follow_up
         got = follow[follow["county"] == county]
         assert got.index.tolist() == want.index.tolist()
         assert got["county_priority"].tolist() == list(range(1, len(want) + 1))
         np.testing.assert_allclose(got["score"], want["score"])
-        assert got["reasons_zh"].tolist() == want["reasons_zh"].tolist()
         assert got["reasons"].tolist() == want["reasons"].tolist()
+        assert got["reasons_zh"].tolist() == want["reasons_zh"].tolist()
+        assert got["actions_zh"].tolist() == want["actions_zh"].tolist()
+
+
+def test_the_sample_as_one_county_flags_the_town_reports_missing_topics(tmp_path):
+    # every topic of an event counts (event_topics travels with the events): the town report
+    # flags missing topics in 4 villages of the sample (SAMPLE_TRUTH), so must this one
+    ds = pm.load_dataset(SAMPLE)
+    root = distributed.write_partitioned(
+        dataclasses.replace(ds, villages=ds.villages.assign(county="水寨县")), tmp_path / "d")
+    s = national.summarise_partitioned(root, tmp_path / "parts", settings=pm.Settings.load())
+    assert s["counties"]["n_missing_topics"].tolist() == [4]
 
 
 def test_partitioning_never_changes_a_figure(split, summaries, tmp_path):
@@ -227,7 +257,7 @@ def report(split, tmp_path_factory):
     return out
 
 
-def test_report_writes_workbook_charts_brief_and_tables(report, summaries):
+def test_report_writes_workbook_charts_brief_and_tables(report, split):
     wb = openpyxl.load_workbook(report / "summary.xlsx")
     assert wb.sheetnames == ["说明", "总体", "县汇总", "乡镇汇总", "重点跟进村"]
     counties = wb["县汇总"]
@@ -236,8 +266,12 @@ def test_report_writes_workbook_charts_brief_and_tables(report, summaries):
     assert counties.max_row == 1 + 2 and counties.freeze_panes == "A2"
     reach = header.index("村覆盖率（%）")
     values = {r[0].value: r[reach].value for r in counties.iter_rows(min_row=2)}
-    expected = (summaries["counties"]["reach_rate"] * 100).round(1).to_dict()
-    assert values == expected
+    # from the raw tables: villages with a village event in 2020–2025 over all villages
+    villages, events = split["villages"], split["events"]
+    st = pm.Settings.load()
+    seen = events.loc[(events["date"] >= st.start) & (events["date"] <= st.end), "village_id"]
+    reached = villages["village_id"].isin(seen).groupby(villages["county"])
+    assert values == (reached.mean() * 100).round(1).to_dict()
     follow = wb["重点跟进村"]
     ranks = [r[0].value for r in follow.iter_rows(min_row=1, max_row=1)][0]
     assert ranks == "村（社区）编码"
@@ -297,3 +331,118 @@ def test_cli_report_dask_on_a_folder_that_is_not_partitioned(tmp_path, capsys):
     assert "Traceback" not in err
     assert "不是按县分区的数据集" in err and "is not a county-partitioned dataset" in err
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# A hand-made country: a county without answers, a tiny village sample, personal columns
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_country(tmp_path_factory):
+    """甲县 (V1, V2), 乙县 (V3) and 丙县 (V4); only 甲县 surveyed; no attendee figures."""
+    villages = pd.DataFrame({
+        "village_id": ["V1", "V2", "V3", "V4"],
+        "village_name": ["甲一村", "甲二村", "乙村", "丙村"],
+        "town": ["一镇", "一镇", "二镇", "三镇"], "population": [1200, 800, 900, 700],
+        "county": ["甲县", "甲县", "乙县", "丙县"]})
+    events = pd.DataFrame({
+        "event_id": ["e1", "e2", "e3"], "date": pd.to_datetime(["2025-03-01", "2025-06-26",
+                                                               "2025-12-04"]),
+        "village_id": ["V1", "V1", "V3"], "topic": ["宪法", "禁毒", "宪法"]})
+    # V1: 12 respondents, 9 aware; V2: 3 respondents, 2 aware (a group below k = 5)
+    answers = ["知道"] * 9 + ["不知道"] * 3 + ["知道", "知道", "不知道"]
+    responses = pd.DataFrame({
+        "response_id": [f"r{i}" for i in range(15)],
+        "village_id": ["V1"] * 12 + ["V2"] * 3, "q1": answers,
+        "name": ["张三丰"] * 15, "phone": ["13800138000"] * 15})
+    codebook = pd.DataFrame({"item": ["q1"], "text": ["是否知道宪法日"], "domain": ["awareness"],
+                             "positive": [("知道",)]})
+    root = distributed.write_partitioned(
+        {"villages": villages, "events": events, "responses": responses, "codebook": codebook},
+        tmp_path_factory.mktemp("country") / "d")
+    settings = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
+    return root, settings
+
+
+def test_a_county_without_answers_is_unknown_whatever_the_partitioning(small_country, tmp_path):
+    root, st = small_country
+    one = national.summarise_partitioned(root, tmp_path / "a", settings=st)
+    three = national.summarise_partitioned(root, tmp_path / "b", settings=st,
+                                           counties_per_partition=3)
+    for name in ("counties", "towns", "follow_up"):
+        pd.testing.assert_frame_equal(one[name], three[name])
+    c = one["counties"]
+    # 乙县 and 丙县 were not surveyed: 0 respondents, no rate, not "suppressed", and every
+    # village's awareness unknown
+    assert c.loc[["乙县", "丙县"], "respondents"].tolist() == [0, 0]
+    assert c.loc[["乙县", "丙县"], "awareness_rate"].isna().all()
+    assert not c.loc[["乙县", "丙县"], "awareness_suppressed"].any()
+    # 丙县, 乙县 (sorted): their one village each; 甲县: V2 only (3 answers < 10; V1 has 12)
+    assert c["n_unknown_awareness"].tolist() == [1, 1, 1]
+    # 甲县: 15 respondents, 9 + 2 = 11 aware
+    assert c.loc["甲县", "respondents"] == 15
+    assert c.loc["甲县", "awareness_rate"] == pytest.approx(11 / 15)
+    # no attendee figures in the ledger: attendance is not assessed, so never a reason
+    assert "n_low_attendance" not in c.columns
+    assert not one["follow_up"]["reasons"].map(lambda r: "low_attendance" in r).any()
+
+
+def test_small_village_samples_are_suppressed_in_every_output(small_country, tmp_path):
+    root, st = small_country
+    out = tmp_path / "report"
+    national.national_report(root, out, settings=st)
+    follow = pd.read_parquet(out / "data" / "follow_up.parquet").set_index("village_id")
+    # V2 has 3 respondents (< 5): no count, rate or bound of its answers is published
+    assert pd.isna(follow.loc["V2", "awareness_n"]) and follow.loc["V2", "awareness_suppressed"]
+    assert pd.isna(follow.loc["V2", "awareness_rate"])
+    assert follow.loc["V1", "awareness_n"] == 12
+    sheet = pd.read_excel(out / "summary.xlsx", sheet_name="重点跟进村", engine="openpyxl")
+    assert sheet.set_index("村（社区）编码").loc["V2", "问卷样本量"] == "<5"
+    text = (out / "brief.html").read_text(encoding="utf-8")
+    for sheet in openpyxl.load_workbook(out / "summary.xlsx").worksheets:
+        text += json.dumps(list(sheet.iter_rows(values_only=True)), ensure_ascii=False,
+                           default=str)
+    for table in (out / "data").glob("*.parquet"):
+        text += pd.read_parquet(table).to_json(force_ascii=False)
+    assert "张三丰" not in text and "13800138000" not in text
+    assert find_personal_data(pd.Series([text])) is None
+
+
+def test_no_town_column_means_no_town_sheet_and_a_support_only_survey_is_no_survey(tmp_path):
+    villages = pd.DataFrame({"village_id": ["A", "B"], "village_name": ["甲村", "乙村"],
+                             "population": [500, 600], "county": ["甲县", "乙县"]})
+    events = pd.DataFrame({"date": pd.to_datetime(["2025-05-01"]), "village_id": ["A"],
+                           "topic": ["禁毒"], "attendees": pd.array([40], dtype="Int64")})
+    responses = pd.DataFrame({"response_id": ["r1", "r2"], "village_id": ["A", "B"],
+                              "s1": ["支持", "不支持"]})
+    codebook = pd.DataFrame({"item": ["s1"], "text": ["是否支持"], "domain": ["support"],
+                             "positive": [("支持",)]})
+    root = distributed.write_partitioned(
+        {"villages": villages, "events": events, "responses": responses, "codebook": codebook},
+        tmp_path / "d")
+    st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
+    out = national.national_report(root, tmp_path / "r", settings=st)
+    assert openpyxl.load_workbook(out / "summary.xlsx").sheetnames == [
+        "说明", "总体", "县汇总", "重点跟进村"]
+    assert sorted(p.stem for p in (out / "figures").glob("*.png")) == ["county_reach", "reasons"]
+    counties = pd.read_parquet(out / "data" / "counties.parquet")
+    assert "awareness_rate" not in counties.columns  # no awareness item: not surveyed
+    assert counties["villages_reached"].tolist() == [0, 1]  # 乙县, 甲县
+
+
+def test_county_awareness_is_the_village_clustered_pooled_rate(split, summaries):
+    ds, villages = split["ds"], split["villages"]
+    county_of = villages.set_index("village_id")["county"]
+    answered = ds.responses[ds.responses["village_id"].notna()]
+    want = pm.survey.pooled_rates(answered.assign(county=answered["village_id"].map(county_of)),
+                                  ds.codebook, by="county").set_index("county")
+    c = summaries["counties"]
+    for column, theirs in (("awareness_rate", "rate"), ("awareness_ci_low", "ci_low"),
+                           ("awareness_ci_high", "ci_high"), ("respondents", "n_respondents")):
+        np.testing.assert_allclose(c[column].astype("float64"), want[theirs].astype("float64"))
+    # answers within a village are alike: the clustered interval is wider than Wilson's on the
+    # respondents as if they were a simple random sample (statsmodels)
+    n = c["respondents"].astype("float64")
+    low, high = proportion_confint(c["awareness_rate"] * n, n, method="wilson")
+    assert ((c["awareness_ci_high"] - c["awareness_ci_low"]) > (high - low)).all()
