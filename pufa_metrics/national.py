@@ -10,9 +10,10 @@ country in memory:
 
 1. Each Dask partition (one or a few whole counties) runs the town pipeline on its own rows:
    :func:`~pufa_metrics.coverage.village_coverage`, :func:`~pufa_metrics.workflow.village_rates`
-   (weighted rates, Wilson CIs, shrinkage, LQAS), :func:`~pufa_metrics.blindspots.find_blind_spots`
-   (no spatial cold spots: the national data has no geometry) and
-   :func:`~pufa_metrics.survey.awareness_rates` by county and by town. It reduces them with
+   (weighted rates, Wilson CIs, LQAS; no shrinkage, which only feeds spatial cold spots),
+   :func:`~pufa_metrics.blindspots.find_blind_spots` (no spatial cold spots: the national data
+   has no geometry), :func:`~pufa_metrics.survey.awareness_rates` and the village-clustered
+   :func:`~pufa_metrics.survey.pooled_rates` by county and by town. It reduces them with
    :func:`area_summary` to one row per county and per town, and writes these with its villages'
    follow-up list as Parquet: the client never sees village rows.
 2. :func:`national_report` then reads the small per-county and per-town tables and writes the
@@ -471,9 +472,10 @@ class _SummaryPart:
             if len(responses):
                 from .workflow import village_rates
 
-                # one shrinkage prior per county and item, as the county's own report fits it
-                found = village_rates(area, self.codebook, settings=st, weight=opt["weight"],
-                                      shrink_within="county")
+                # no shrinkage: the follow-up list uses shrunk rates only for cold spots, and a
+                # national dataset has no village geometry
+                found = village_rates(responses, self.codebook, settings=st,
+                                      weight=opt["weight"], shrink=False)
                 if len(found) and (found["domain"] == "awareness").any():
                     rates = found
         blind = find_blind_spots(

@@ -133,7 +133,7 @@ def village_rates(
     domain: str | None = None,
     lqas_n: int = 19,
     weight: str | bool | None = None,
-    shrink_within: str | None = None,
+    shrink: bool = True,
 ) -> pd.DataFrame:
     """Per village and item: rates with CIs, shrunk rates and the LQAS class against the target.
 
@@ -144,9 +144,9 @@ def village_rates(
     threshold ``target − lqas_lower_gap``. Adds a ``target`` column.
 
     ``weight`` is passed to ``awareness_rates`` (None: the ``weight`` column when present).
-    ``shrink_within`` names a column of ``responses`` (e.g. ``"county"``) whose areas each get
-    their own shrinkage prior, as each area's own report would fit it; the column is kept in
-    the result (before ``village_id``). By default one prior per item pools all villages.
+    ``shrink=False`` skips the shrinkage (no ``rate_shrunk`` column): the follow-up list uses
+    shrunk rates only for spatial cold spots, and the county report, which has no village
+    geometry, would otherwise fit a prior for every county and item (most of its time).
     """
     from .survey import awareness_rates, lqas_classify, shrink_rates
 
@@ -154,11 +154,11 @@ def village_rates(
     if domain is None:  # the rate domains present; "other" (free text, channels) is no target
         domain = [d for d in ("awareness", "knowledge", "support", "satisfaction")
                   if d in set(codebook["domain"].dropna())]
-    by = "village_id" if shrink_within is None else [shrink_within, "village_id"]
-    rates = awareness_rates(responses, codebook, by=by, domain=domain, weight=weight)
+    rates = awareness_rates(responses, codebook, by="village_id", domain=domain, weight=weight)
     if rates.empty:
         return rates
-    rates = shrink_rates(rates, by="item" if shrink_within is None else [shrink_within, "item"])
+    if shrink:
+        rates = shrink_rates(rates)
     gap = float(settings.targets["lqas_lower_gap"])
     parts = []
     for dom, part in rates.groupby("domain", sort=False):
