@@ -7,28 +7,42 @@ The ledgers look like real ones, only longer: a title row above the header, a vi
 counts such as ``约50`` / ``300余人``, several topics per cell, a few rows with an unknown village,
 a negative count or a date in the future (rejected), a blank row every 5,000 rows and a 合计 row at
 the end (non-data), and a phone number in ``备注`` now and then (masked). They are written once
-into ``benchmarks/data/large/`` (ignored by git) and reused.
+into ``benchmarks/data/large/`` (ignored by git) and reused. The same 200,000-row ledger is written
+twice: ``xlsx`` by openpyxl's write-only mode (every cell an inline string, as many tools export)
+and ``xlsx_excel`` as Excel saves it (a shared-string table, 序号 and counts as numbers, ISO dates
+as date cells).
 
 Each case runs in a fresh subprocess (``--repeat`` times; median time reported), so that the peak
 RSS is its own: :func:`pufa_metrics.load_dataset` on a folder holding the register and the ledger,
 with the progress bar forced on (``PUFA_PROGRESS=1``, on stderr). The child checks the
 reconciliation (loaded + rejected + non-data = data rows) and the expected counts.
 
+Each .xlsx case runs once per cell reader (``--xlsx-engines``: python-calamine, the default, and
+openpyxl, forced with ``PUFA_XLSX_ENGINE=openpyxl``), each twice: ``parse`` times only the cell
+grid (``io._read_raw``), ``load`` the whole :func:`load_dataset`. The child reports which reader
+really read the file (calamine may leave a file to openpyxl), and the two engines' loaded events,
+rejected and reconciliation are compared (a digest of each); the ratio openpyxl / calamine is
+printed.
+
 Usage::
 
-    nice .venv/bin/python benchmarks/bench_large_input.py            # both cases
+    nice .venv/bin/python benchmarks/bench_large_input.py            # every case
     nice .venv/bin/python benchmarks/bench_large_input.py --cases csv --rows-csv 200000
+    nice .venv/bin/python benchmarks/bench_large_input.py --cases xlsx,xlsx_excel --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import operator
 import os
 import statistics
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -123,12 +137,92 @@ def _add_dimension(path: Path, n_rows: int, n_cols: int) -> None:
     tmp.replace(path)
 
 
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def _write_excel_like(path: Path, title: str, body: pd.DataFrame) -> None:
+    """The ledger as Excel saves it: shared strings, numbers as numbers, ISO dates as date cells.
+
+    openpyxl's write-only mode writes every text inline (``t="inlineStr"``); Excel keeps a
+    shared-string table and typed cells, which both readers handle differently. The XML is
+    built column by column with vectorised string operations.
+    """
+    from openpyxl.utils import get_column_letter
+
+    text = body.astype("str")
+    numeric = {"序号", "参加人数（人次）", "发放资料（份）"}
+    iso = text["日期"].str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    serial = (pd.to_datetime(text["日期"].where(iso), format="%Y-%m-%d")
+              - pd.Timestamp("1899-12-30")).dt.days
+    strings = pd.concat([pd.Series([title, *HEADER]), *(text[c] for c in HEADER)])
+    table = pd.Index(pd.unique(strings[strings != ""]))
+    rownum = pd.Series(np.arange(3, len(text) + 3).astype(str), index=text.index)
+    cells = []
+    for j, col in enumerate(HEADER):  # eleven columns
+        ref = '<c r="' + get_column_letter(j + 1) + rownum
+        values = text[col]
+        number = values.str.fullmatch(r"-?\d+") & (col in numeric)
+        shared = ref + '" t="s"><v>' + pd.Series(table.get_indexer(values), index=text.index
+                                                  ).astype(str) + "</v></c>"
+        cell = shared.where(~number, ref + '"><v>' + values + "</v></c>")
+        if col == "日期":
+            cell = cell.where(~iso, ref + '" s="1"><v>' + serial.astype("Int64").astype(str)
+                              + "</v></c>")
+        cells.append(cell.where(values != "", ""))
+    body_xml = '<row r="' + rownum + '">' + functools.reduce(operator.add, cells) + "</row>"
+    head = (f'<row r="1"><c r="A1" t="s"><v>{table.get_loc(title)}</v></c></row><row r="2">'
+            + "".join(f'<c r="{get_column_letter(j + 1)}2" t="s"><v>{table.get_loc(h)}</v></c>'
+                      for j, h in enumerate(HEADER)) + "</row>")
+    sheet = (f'<worksheet xmlns="{_MAIN}"><dimension ref="A1:{get_column_letter(len(HEADER))}'
+             f'{len(text) + 2}"/><sheetData>{head}{"".join(body_xml)}</sheetData></worksheet>')
+    sst = "".join("<si><t>" + table.str.replace("&", "&amp;").str.replace("<", "&lt;")
+                  + "</t></si>")
+    parts = {
+        "[Content_Types].xml":
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/>'
+            "</Types>",
+        "_rels/.rels":
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        "xl/workbook.xml":
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+            '<sheet name="台账" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels":
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId3" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>",
+        "xl/styles.xml":
+            f'<styleSheet xmlns="{_MAIN}"><fonts count="1"><font/></fonts><fills count="1">'
+            '<fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/>'
+            '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
+            'borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" '
+            'fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" '
+            'borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>',
+        "xl/sharedStrings.xml": f'<sst xmlns="{_MAIN}">{sst}</sst>',
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, xml in parts.items():  # seven parts
+            zf.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + xml)
+
+
 def make(rows_csv: int, rows_xlsx: int, n_villages: int) -> dict[str, Path]:
-    """Write (once) the register, the CSV case and the .xlsx case; return the case folders."""
+    """Write (once) the register and the CSV and .xlsx cases; return the case folders."""
     DATA.mkdir(parents=True, exist_ok=True)
     villages = _register(n_villages)
     folders = {}
-    for case, rows in (("csv", rows_csv), ("xlsx", rows_xlsx)):
+    for case, rows in (("csv", rows_csv), ("xlsx", rows_xlsx), ("xlsx_excel", rows_xlsx)):
         folder = DATA / f"{case}_{rows}_{n_villages}"
         folders[case] = folder
         if (folder / ".expect.json").exists():
@@ -141,6 +235,9 @@ def make(rows_csv: int, rows_xlsx: int, n_villages: int) -> dict[str, Path]:
             with (folder / "普法活动台账.csv").open("w", encoding="utf-8-sig", newline="") as fh:
                 fh.write("示例镇普法活动台账（大文件基准）\n")
                 body.to_csv(fh, index=False)
+        elif case == "xlsx_excel":
+            title = "示例镇普法活动台账（大文件基准）"
+            _write_excel_like(folder / "普法活动台账.xlsx", title, body)
         else:
             from openpyxl import Workbook
 
@@ -158,35 +255,67 @@ def make(rows_csv: int, rows_xlsx: int, n_villages: int) -> dict[str, Path]:
 
 
 CHILD = r"""
-import json, os, resource, sys, time
+import hashlib, json, os, resource, sys, time
 from pathlib import Path
-folder = Path(sys.argv[1])
+folder, mode = Path(sys.argv[1]), sys.argv[2]
 t0 = time.perf_counter()
+import pandas as pd
 import pufa_metrics as pm
+from pufa_metrics import io as pio
 t1 = time.perf_counter()
-rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-ds = pm.load_dataset(folder, settings=pm.Settings(), progress=True)
-t2 = time.perf_counter()
-rec = ds.reconciliation().set_index("source_file")
+def peak_mib():
+    # VmHWM restarts at exec; ru_maxrss keeps the parent's peak across fork + exec on Linux
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_import = peak_mib()
+readers = []  # per .xlsx: "calamine", or why calamine left it to openpyxl (none: openpyxl)
+calamine_sheets = pio._calamine_sheets
+def spy(*args, **kwargs):
+    sheets, why = calamine_sheets(*args, **kwargs)
+    readers.append("calamine" if sheets is not None else "openpyxl: " + why)
+    return sheets, why
+pio._calamine_sheets = spy
 expect = json.loads((folder / ".expect.json").read_text("utf-8"))
-ledger = [f for f in rec.index if "台账" in f][0]
-got = rec.loc[ledger, ["data_rows", "loaded", "rejected", "non_data"]].astype(int).to_dict()
-ok = all(got[k] == expect[k] for k in got) and (
-    got["loaded"] + got["rejected"] + got["non_data"] == got["data_rows"])
-phones = int(ds.events["notes"].astype("str").str.contains("13800138000", regex=False).sum())
+if mode == "parse":
+    ledger = next(p for p in folder.iterdir() if p.suffix in (".xlsx", ".csv") and "台账" in p.name)
+    sheets = pio._read_raw(ledger, ledger.name)
+    t2 = time.perf_counter()
+    cells = sum(int(s.grid.notna().to_numpy().sum()) for s in sheets)
+    got, ok, phones, digest = {"cells": cells}, cells > 0, 0, ""
+else:
+    ds = pm.load_dataset(folder, settings=pm.Settings(), progress=True)
+    t2 = time.perf_counter()
+    rec = ds.reconciliation().set_index("source_file")
+    ledger = [f for f in rec.index if "台账" in f][0]
+    got = rec.loc[ledger, ["data_rows", "loaded", "rejected", "non_data"]].astype(int).to_dict()
+    ok = all(got[k] == expect[k] for k in got) and (
+        got["loaded"] + got["rejected"] + got["non_data"] == got["data_rows"])
+    phones = int(ds.events["notes"].astype("str").str.contains("13800138000", regex=False).sum())
+    digest = hashlib.sha256(b"".join(
+        pd.util.hash_pandas_object(f.astype("str"), index=False).to_numpy().tobytes()
+        for f in (ds.events, ds.rejected, ds.reconciliation()))).hexdigest()[:16]
 print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "ok": bool(ok and phones == 0),
-                  "got": got, "expect": expect, "phones_left": phones,
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "import_rss_mib": rss_import / 1024}))
+                  "got": got, "expect": expect, "phones_left": phones, "digest": digest,
+                  "readers": readers,
+                  "peak_rss_mib": peak_mib(), "import_rss_mib": rss_import}))
 """
 
 
-def run(folder: Path, repeat: int) -> dict:
-    """Run one case ``repeat`` times in fresh processes; median time, max peak RSS."""
+def run(folder: Path, repeat: int, mode: str = "load", engine: str | None = None) -> dict:
+    """Run one case ``repeat`` times in fresh processes; median time, max peak RSS.
+
+    ``mode`` is ``load`` (the whole load_dataset) or ``parse`` (only the cell grid); ``engine``
+    sets ``PUFA_XLSX_ENGINE`` for the child.
+    """
     results = []
     for _ in range(repeat):  # a few repeats
         env = dict(os.environ, PUFA_PROGRESS="1")
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(folder)], env=env,
+        if engine:
+            env["PUFA_XLSX_ENGINE"] = engine
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(folder), mode], env=env,
                               capture_output=True, text=True, cwd=ROOT, check=False)
         if proc.returncode != 0:
             raise SystemExit(f"{folder.name} failed:\n{proc.stderr[-3000:]}")
@@ -206,20 +335,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows-csv", type=int, default=1_000_000)
     parser.add_argument("--rows-xlsx", type=int, default=200_000)
     parser.add_argument("--villages", type=int, default=1000)
-    parser.add_argument("--cases", default="csv,xlsx")
+    parser.add_argument("--cases", default="csv,xlsx,xlsx_excel")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--xlsx-engines", default="calamine,openpyxl",
+                        help="cell readers to time on the .xlsx case (PUFA_XLSX_ENGINE)")
     args = parser.parse_args(argv)
     folders = make(args.rows_csv, args.rows_xlsx, args.villages)
-    print(f"{'case':<6}{'rows':>10}{'load s':>10}{'peak RSS MiB':>15}{'import MiB':>12}  check")
+    print(f"{'case':<11}{'reader':<10}{'step':<7}{'rows':>10}{'time s':>9}{'peak RSS MiB':>14}"
+          f"{'import MiB':>12}  check")
     failed = False
-    for case in args.cases.split(","):  # two cases
-        res = run(folders[case], args.repeat)
-        rows = res["expect"]["data_rows"]
-        status = "ok" if res["ok"] else f"FAILED got {res['got']} expected {res['expect']}"
-        failed |= not res["ok"]
-        print(f"{case:<6}{rows:>10,}{res['load_s']:>10.1f}{res['peak_rss_mib']:>15.0f}"
-              f"{res['import_rss_mib']:>12.0f}  {status}; progress bar lines on stderr: "
-              f"{res['progress_lines']}; runs {res['runs']}")
+    for case in args.cases.split(","):  # three cases
+        engines = args.xlsx_engines.split(",") if case.startswith("xlsx") else [None]
+        times: dict[tuple[str, str | None], float] = {}
+        digests = set()
+        for engine in engines:  # two readers at most
+            for mode in ("parse", "load") if case.startswith("xlsx") else ("load",):
+                res = run(folders[case], args.repeat, mode, engine)
+                rows = res["expect"]["data_rows"]
+                status = "ok" if res["ok"] else f"FAILED got {res['got']} expected {res['expect']}"
+                read_by = sorted(set(res["readers"])) or ["openpyxl"]
+                if engine and read_by != [engine]:
+                    status += f"; FAILED: read by {read_by}, not {engine}"
+                    res["ok"] = False
+                failed |= not res["ok"]
+                times[mode, engine] = res["load_s"]
+                if mode == "load":
+                    digests.add(res["digest"])
+                print(f"{case:<11}{engine or '-':<10}{mode:<7}{rows:>10,}{res['load_s']:>9.1f}"
+                      f"{res['peak_rss_mib']:>14.0f}{res['import_rss_mib']:>12.0f}  {status}; "
+                      f"progress bar lines on stderr: {res['progress_lines']}; "
+                      f"runs {res['runs']}")
+        if len(engines) == 2:
+            for mode in ("parse", "load"):  # openpyxl / calamine
+                ratio = times[mode, "openpyxl"] / times[mode, "calamine"]
+                print(f"{case}: {mode} openpyxl / calamine = {ratio:.1f}×")
+            same = len(digests) == 1
+            failed |= not same
+            print(f"{case}: loaded events, rejected and reconciliation "
+                  f"{'identical' if same else 'DIFFER'} across readers ({', '.join(digests)})")
     return 1 if failed else 0
 
 

@@ -19,9 +19,10 @@ Hostile input: a file that cannot be read at all (empty, truncated, password pro
 page, an image or a ZIP named .xlsx, an unclosed quote, no header in the first 30 rows, a required
 column missing …) raises :class:`LedgerError` naming the file and what to fix; in
 :func:`load_dataset` it is recorded (``files`` status ``error``) and the other files are still
-read. Large files (over 50,000 rows) are read in a streaming way (openpyxl read-only mode; pandas'
-C parser for CSV without quotes) with a progress bar on stderr when it is a terminal (or
-``PUFA_PROGRESS=1``).
+read. Large files are read fast: .xlsx cells by python-calamine (Rust), or by openpyxl's
+read-only mode when calamine is not installed, might read a workbook differently or
+``PUFA_XLSX_ENGINE=openpyxl`` is set; CSV without quotes by pandas' C parser. Files over 50,000
+rows show a progress bar on stderr when it is a terminal (or ``PUFA_PROGRESS=1``).
 
 Privacy (:mod:`pufa_metrics.privacy`): columns whose header names personal data (姓名, 身份证号,
 联系电话, 住址 …) are dropped (a name column is first hashed into ``person_id``); in every text that
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import functools
 import io as _stdio
 import json
@@ -543,7 +545,11 @@ def _col_index(letters: bytes) -> int:
 
 def _xlsx_sheet_info(zf: zipfile.ZipFile, member: str) -> tuple[bool, list]:
     """Whether a worksheet XML holds formulas, and its merged ranges (r0, c0, r1, c1)."""
-    data = zf.read(member)
+    return _xlsx_sheet_info_bytes(zf.read(member))
+
+
+def _xlsx_sheet_info_bytes(data: bytes) -> tuple[bool, list]:
+    """Whether worksheet XML (or its part after the cells) holds formulas; its merged ranges."""
     merges = []
     for a, r0, b, r1 in _MERGE.findall(data):  # merged ranges (few)
         c0 = _col_index(a)
@@ -579,7 +585,43 @@ def _check_workbook_zip(path: Path, name: str) -> zipfile.ZipFile:
 
 
 def _read_xlsx(path: Path, name: str, *, progress: bool | None = None) -> list[_Sheet]:
-    """Every worksheet of an .xlsx, streamed (openpyxl read-only mode, constant memory per row).
+    """Every worksheet of an .xlsx as text grids, read by python-calamine or else by openpyxl.
+
+    python-calamine (Rust) reads a large ledger several times faster than openpyxl (200,000
+    rows: about 5 s instead of 15–28 s; see benchmarks/README.md) and gives the same grid:
+    cells are converted to what openpyxl returns (dates as datetimes, error values, Excel's row
+    and column numbers, trailing empty rows and columns). A workbook calamine might read
+    differently (see :func:`_calamine_sheets`), or that makes it fail, is read by openpyxl,
+    which also gives the clear message for a damaged file.
+    """
+    zf = _check_workbook_zip(path, name)
+    try:
+        sheets = None
+        if _xlsx_engine() == "calamine":
+            sheets, _why = _calamine_sheets(path, zf, name, progress)
+        if sheets is None:
+            sheets = _openpyxl_sheets(path, zf, name, progress)
+    finally:
+        zf.close()
+    if not sheets:
+        raise LedgerError(name, "工作簿中没有工作表", "the workbook has no worksheet")
+    return sheets
+
+
+def _formula_cells(grid: pd.DataFrame, fgrid: pd.DataFrame) -> pd.DataFrame | None:
+    """The formula text (from a formula-reading pass) of cells with a formula but no value."""
+    fgrid = fgrid.reindex(index=grid.index, columns=grid.columns)
+    text = fgrid.astype("str")
+    is_formula = text.apply(  # column-wise
+        lambda c: c.str.startswith("=") | c.str.contains("Formula object", regex=False)
+    ).fillna(False).astype(bool)
+    missing = is_formula & grid.isna()
+    return fgrid.where(missing) if missing.to_numpy().any() else None
+
+
+def _openpyxl_sheets(path: Path, zf: zipfile.ZipFile, name: str,
+                     progress: bool | None) -> list[_Sheet]:
+    """Every worksheet, streamed by openpyxl in read-only mode (constant memory per row).
 
     The sheet's own size claim (``<dimension>``) is ignored, so rows beyond a wrong claim are
     still read; merged ranges and formulas come from the sheet XML.
@@ -591,7 +633,6 @@ def _read_xlsx(path: Path, name: str, *, progress: bool | None = None) -> list[_
         "the file is damaged or truncated; copy it again from the original, or open it in Excel "
         "and save it again",
     )
-    zf = _check_workbook_zip(path, name)
     wb = wbf = None
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -612,16 +653,7 @@ def _read_xlsx(path: Path, name: str, *, progress: bool | None = None) -> list[_
             del rows
             formulas = None
             if wbf is not None and has_formulas:
-                fgrid = _to_grid(_sheet_rows(wbf[ws.title], name, False))
-                fgrid = fgrid.reindex(index=grid.index, columns=grid.columns)
-                text = fgrid.astype("str")
-                is_formula = text.apply(  # column-wise
-                    lambda c: c.str.startswith("=") | c.str.contains("Formula object",
-                                                                     regex=False)
-                ).fillna(False).astype(bool)
-                missing = is_formula & grid.isna()
-                if missing.to_numpy().any():
-                    formulas = fgrid.where(missing)
+                formulas = _formula_cells(grid, _to_grid(_sheet_rows(wbf[ws.title], name, False)))
             sheets.append(_Sheet(ws.title, grid, merges, formulas, origin))
     except LedgerError:
         raise
@@ -631,9 +663,6 @@ def _read_xlsx(path: Path, name: str, *, progress: bool | None = None) -> list[_
         for book in (wb, wbf):
             if book is not None:
                 book.close()
-        zf.close()
-    if not sheets:
-        raise LedgerError(name, "工作簿中没有工作表", "the workbook has no worksheet")
     return sheets
 
 
@@ -651,6 +680,315 @@ def _sheet_rows(ws: Any, name: str, progress: bool | None) -> list:
     finally:
         bar.close()
     return rows
+
+
+# -- the calamine reader ----------------------------------------------------------------------
+
+#: Which library reads the cells of an .xlsx: ``"calamine"`` or ``"openpyxl"``. ``None`` (the
+#: default) means the ``PUFA_XLSX_ENGINE`` environment variable when it says ``openpyxl``, else
+#: calamine when python-calamine is installed. Tests set it to compare the two readers.
+_XLSX_ENGINE: str | None = None
+
+#: Largest Excel date serial Python can hold (9999-12-31); beyond it openpyxl gives ``#VALUE!``.
+_EXCEL_SERIAL_MAX = 2958465
+_XML_ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
+
+
+def _xlsx_engine() -> str:
+    """The engine that reads .xlsx cells now (see :data:`_XLSX_ENGINE`)."""
+    choice = _XLSX_ENGINE or os.environ.get("PUFA_XLSX_ENGINE", "")
+    if choice.strip().lower() == "openpyxl":
+        return "openpyxl"
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:
+        return "openpyxl"
+    return "calamine"
+
+
+def _calamine_format_kind(code: str) -> str:
+    """``date``, ``timedelta`` or ``other``: how calamine reads numbers shown with ``code``.
+
+    A port of calamine's ``detect_custom_number_format`` (calamine 0.37), so that a format on
+    which calamine and openpyxl disagree can be found before reading.
+    """
+    escaped = quoted = hms = ap = False
+    brackets = 0
+    prev = " "
+    for s in code:  # the characters of one number format (short)
+        if escaped:
+            escaped = False
+        elif s in "_\\*":
+            escaped = True
+        elif quoted:
+            quoted = s != '"'
+        elif s == '"':
+            quoted = True
+        elif s == ";":
+            return "other"
+        elif s == "[":
+            brackets += 1
+        elif s == "]" and brackets == 1 and hms:
+            return "timedelta"
+        elif s == "]":
+            brackets = max(brackets - 1, 0)
+        elif s in "aA" and not ap and brackets == 0:
+            ap = True
+        elif (s in "pm/PM" and ap or s in "dmhysDMHYS" and not ap) and brackets == 0:
+            return "date"
+        elif not (hms and s.lower() == prev.lower()):
+            hms = prev == "[" and s in "mhsMHS"
+        prev = s
+    return "other"
+
+
+def _openpyxl_format_kind(code: str | None) -> str:
+    """``date``, ``timedelta`` or ``other``: how openpyxl reads numbers shown with ``code``."""
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+    if not is_date_format(code):
+        return "other"
+    return "timedelta" if is_timedelta_format(code) else "date"
+
+
+def _xlsx_styles(zf: zipfile.ZipFile) -> tuple[bool, list[int]]:
+    """Whether calamine and openpyxl read every cell style alike; the styles showing dates.
+
+    The styles are positions in ``cellXfs`` (a cell's ``s``) whose number format openpyxl (and
+    calamine) read as a date, time or duration.
+    """
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    if "xl/styles.xml" not in zf.namelist():
+        return True, False
+    root = ET.fromstring(zf.read("xl/styles.xml"))
+    custom = {f.get("numFmtId"): f.get("formatCode") or ""
+              for f in root.iterfind("{*}numFmts/{*}numFmt")}
+    agree, dated = True, set()
+    xfs = [xf.get("numFmtId", "0") for xf in root.iterfind("{*}cellXfs/{*}xf")]
+    for fid in set(xfs):  # distinct number formats in use (a handful)
+        if fid in custom:
+            ours, theirs = _openpyxl_format_kind(custom[fid]), _calamine_format_kind(custom[fid])
+        else:
+            number = int(fid) if fid.isdigit() else -1
+            ours = _openpyxl_format_kind(BUILTIN_FORMATS.get(number))
+            theirs = ("date" if 14 <= number <= 22 or number in (45, 47)
+                      else "timedelta" if number == 46 else "other")
+        agree &= ours == theirs
+        if ours != "other":
+            dated.add(fid)
+    return agree, [i for i, fid in enumerate(xfs) if fid in dated]
+
+
+def _after_column(j: int) -> bytes:
+    """A regex for Excel column letters right of 0-based column ``j`` (any column for -1)."""
+    if j < 0:
+        return rb"[A-Z]{1,3}"
+    name = _col_letter(j)
+    alts = [f"{name[:i]}[{chr(ord(ch) + 1)}-Z]{'[A-Z]' * (len(name) - i - 1)}"
+            for i, ch in enumerate(name) if ch != "Z"]  # at most three letters
+    if len(name) < 3:
+        alts.append(f"[A-Z]{{{len(name) + 1},3}}")
+    return f"(?:{'|'.join(alts)})".encode() if alts else rb"(?!)"
+
+
+def _cell_positions(letters: list[bytes], numbers: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """0-based (rows, columns) of cell references split into letters (``b"AB"``) and row."""
+    if not letters:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = np.array(numbers).astype(np.int64) - 1
+    codes, distinct = pd.factorize(pd.Series(letters, dtype=object))
+    cols = np.array([_col_index(b) for b in distinct], dtype=np.int64)  # few distinct columns
+    return rows, cols[codes]
+
+
+@dataclass
+class _SheetXml:
+    """What the cell values alone do not tell, from one worksheet's XML."""
+
+    height: int  # rows openpyxl yields: the last <row> element's number
+    width: int  # columns openpyxl yields: the rightmost cell element (values or not)
+    merges: list
+    errors: list  # (row, column, text) of error cells, 0-based
+    formulas: tuple[np.ndarray, np.ndarray]  # 0-based positions of formula cells
+
+
+def _scan_sheet_xml(data: bytes, last_col: int, dated: list[int]) -> _SheetXml | str:
+    """Positions calamine does not report, from the raw XML; a reason string when unsure.
+
+    ``last_col`` is the 0-based last column of calamine's cells (-1: none); ``dated`` lists the
+    cell styles that show dates, times or durations (see :func:`_xlsx_styles`).
+    """
+    head = re.match(rb"(?:<\?[^>]*\?>)?\s*<(\w+:)?worksheet\b", data)
+    if head is None:
+        return "no <worksheet> root"
+    p = head.group(1) or b""
+    ep = re.escape(p)
+    if (re.search(rb"<" + ep + rb"c(?:>|/>| (?!r=\"))", data)
+            or re.search(rb"<" + ep + rb"row(?:>|/>| (?!r=\"))", data)):
+        return "a cell or row without a leading r= attribute"
+    if not data[-200:].rstrip().endswith(b"</" + p + b"worksheet>"):
+        return "the sheet XML is cut short"
+    types = set(re.findall(rb't="([de])"', data))  # ISO-dated and error cells (rare)
+    if b"d" in types:
+        return "ISO-dated cells (t=\"d\")"
+    if _XML_ESCAPE.search(data):
+        return "_xHHHH_ escapes (calamine decodes them, openpyxl keeps them)"
+    # values that are no plain number (text of formulas and errors, or damage), and integers
+    # calamine reads otherwise: from 2**53 (9.007e15) on they lose digits as floats and print
+    # as 1e+16 from 10**16; -0 (openpyxl: int 0). One pass over the values; few matches.
+    texts = re.findall(rb"<" + ep + rb"v>(?!(?!-?(?:\d{17}|9\d{15})\d*<|-0<)[-+]?(?:\d+\.?\d*|"
+                       rb"\.\d+)(?:[eE][-+]?\d+)?<|<)([^<]*)", data)
+    if any(re.fullmatch(rb"-?(?:\d{17,}|9\d{15})|-0", v) for v in texts):  # few
+        return "an integer beyond float precision, or -0"
+    if texts and len(texts) > data.count(b't="str"') + data.count(b't="e"'):
+        return "a number cell whose value is not a number"
+    found = re.findall(rb"<" + ep + rb'row r="(\d+)"[^>]*?(/?)>', data)
+    numbers, closed = zip(*found, strict=True) if found else ((), ())
+    row_numbers = np.array(numbers).astype(np.int64) if numbers else np.zeros(0, np.int64)
+    if (np.diff(row_numbers) <= 0).any():
+        return "rows out of order"
+    if len(found) - closed.count(b"/") != data.count(b"</" + p + b"row>"):
+        return "a row element left open"
+    height = int(row_numbers[-1]) if len(row_numbers) else 0
+    tail = data[max(data.rfind(b"sheetData>"), 0):]
+    _, merges = _xlsx_sheet_info_bytes(tail)
+    errors = []
+    if b"e" in types:
+        pattern = (rb"<" + ep + rb'c r="([A-Z]+)(\d+)"[^>]*? t="e"[^>]*>\s*(?:<' + ep
+                   + rb"f\b[^>]*?(?:/>|>[^<]*</" + ep + rb"f>)\s*)?(?:<" + ep + rb"v>([^<]*)</"
+                   + ep + rb"v>)?")
+        found = re.findall(pattern, data)
+        if len(found) != data.count(b't="e"'):
+            return "error cells not all understood"
+        letters, numbers, texts = zip(*found, strict=True) if found else ((), (), ())
+        rows, cols = _cell_positions(list(letters), list(numbers))
+        errors = [(r, c, v.decode() or None)  # error cells (few)
+                  for r, c, v in zip(rows.tolist(), cols.tolist(), texts, strict=True)]
+    formulas = _cell_positions([], [])
+    if re.search(rb"<" + ep + rb"f[ >/]", data):
+        found = re.findall(rb"<" + ep + rb'c r="([A-Z]+)(\d+)"[^>]*>\s*<' + ep + rb"f\b", data)
+        formulas = _cell_positions([c for c, _ in found], [r for _, r in found])
+    # openpyxl's rows reach the last cell element, values or not (a border, a fill)
+    found = re.findall(rb"<" + ep + rb'c r="(' + _after_column(last_col) + rb")\d", data)
+    width = max([last_col + 1, *(_col_index(c) + 1 for c in set(found))])  # few distinct
+    if dated and re.search(rb" s=\"(?:" + "|".join(map(str, dated)).encode() + rb')"', data):
+        # date cells outside 1899-12-30 … 9999-12-31: openpyxl gives old datetimes or #VALUE!,
+        # calamine a time of day, the number, or a Rust panic (far beyond the range)
+        pattern = (rb"<" + ep + rb'c r="[A-Z]+\d+"[^>]*? s="(?:'
+                   + "|".join(map(str, dated)).encode() + rb')"[^>]*>\s*(?:<' + ep
+                   + rb"f\b[^>]*?(?:/>|>[^<]*</" + ep + rb"f>)\s*)?<" + ep + rb"v>([^<]*)<")
+        found = pd.Series(re.findall(pattern, data), dtype=object).str.decode("latin-1")
+        values = pd.to_numeric(found, errors="coerce")  # text (a formula's) is no date
+        if ((values < 0) | (values >= _EXCEL_SERIAL_MAX)).any():
+            return "a date cell before 1900 or after 9999"
+    return _SheetXml(height, width, merges, errors, formulas)
+
+
+def _calamine_cells(rows: list, xml: _SheetXml) -> np.ndarray | str:
+    """Calamine's values as openpyxl gives them, on openpyxl's grid; a reason when unsure."""
+    arr = np.array(rows, dtype=object) if rows else np.empty((0, 0), dtype=object)
+    if arr.ndim != 2:
+        return "ragged rows"
+    kinds = np.frompyfunc(type, 1, 1)(arr)
+    is_date = np.equal(kinds, dt.date)  # a date (not a datetime): openpyxl gives datetimes
+    if is_date.any():
+        days = np.array(arr[is_date].tolist(), dtype="datetime64[D]")
+        arr[is_date] = days.astype("datetime64[us]").astype(object)
+    # openpyxl's grid: down to the last <row> element, right to the last cell element
+    height, width = max(xml.height, arr.shape[0]), max(xml.width, arr.shape[1])
+    if (height, width) != arr.shape:
+        grown = np.full((height, max(width, 1)), None, dtype=object)
+        grown[:arr.shape[0], :arr.shape[1]] = arr
+        arr = grown
+    for r, c, text in xml.errors:  # error cells (few): calamine reads them as empty
+        if r >= arr.shape[0] or c >= arr.shape[1] or arr[r, c] not in ("", None):
+            return "an error cell calamine did not leave empty"
+        arr[r, c] = text
+    return arr
+
+
+def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str,
+                     progress: bool | None) -> tuple[list[_Sheet] | None, str]:
+    """Every worksheet read by python-calamine, or (None, why) to let openpyxl read the file.
+
+    The sheet list, names, order and date system are openpyxl's own (its workbook parser reads
+    only ``workbook.xml``); the values are calamine's, converted to openpyxl's types. The file
+    is left to openpyxl when calamine fails on it or when the two could differ: number formats
+    the two classify differently, ``_xHHHH_`` escapes (calamine decodes them), integers beyond
+    float precision, ISO-dated cells, cells or rows without a reference, rows out of order,
+    date cells before 1900 or after 9999; and damage openpyxl stops at (sheet XML cut short, a
+    row left open, text in a number cell, any error or panic of calamine), so that it gives its
+    message. Formula text for formulas without a saved result still comes from openpyxl.
+    """
+    try:
+        from openpyxl.reader.excel import ExcelReader
+        from python_calamine import CalamineWorkbook
+    except ImportError as exc:
+        return None, f"not installed: {exc}"
+    wbf = None
+    try:
+        agree, dated = _xlsx_styles(zf)
+        if not agree:
+            return None, "a number format calamine and openpyxl classify differently"
+        if "xl/sharedStrings.xml" in zf.namelist():
+            strings = zf.read("xl/sharedStrings.xml")
+            if not re.search(rb"</(?:\w+:)?sst>\s*$", strings[-100:]):
+                return None, "the shared strings are cut short"
+            if _XML_ESCAPE.search(strings):
+                return None, "_xHHHH_ escapes in shared strings"
+            del strings
+        reader = ExcelReader(path, read_only=True, data_only=True)
+        try:
+            reader.read_manifest()
+            reader.read_workbook()
+            book = [(sheet.name, rel.target.lstrip("/"))
+                    for sheet, rel in reader.parser.find_sheets()
+                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+            origin = _EXCEL_ORIGIN_1904 if reader.wb.epoch.year == 1904 else _EXCEL_ORIGIN
+        finally:
+            reader.archive.close()
+        if not book or len({t.casefold() for t, _ in book}) < len(book):
+            return None, "no worksheet, or two with the same name"
+        sheets = []
+        with CalamineWorkbook.from_path(path) as wb:
+            for title, member in book:  # loop over sheets (few)
+                sheet = wb.get_sheet_by_name(title)
+                end = sheet.end
+                xml = _scan_sheet_xml(zf.read(member), end[1] if end else -1, dated)
+                if isinstance(xml, str):
+                    return None, f"{title}: {xml}"
+                bar = _Progress(xml.height, f"{name} [{title}]", progress)
+                rows = sheet.to_python(skip_empty_area=False)
+                del sheet
+                cells = _calamine_cells(rows, xml)
+                del rows
+                bar.update(xml.height)
+                bar.close()
+                if isinstance(cells, str):
+                    return None, f"{title}: {cells}"
+                grid = _to_grid(cells)
+                del cells
+                formulas = None
+                r, c = xml.formulas
+                if len(r) and grid.isna().to_numpy()[r, c].any():  # formulas without a value
+                    if wbf is None:
+                        import openpyxl
+
+                        wbf = openpyxl.load_workbook(path, read_only=True, data_only=False)
+                    formulas = _formula_cells(grid, _to_grid(_sheet_rows(wbf[title], name, False)))
+                sheets.append(_Sheet(title, grid, xml.merges, formulas, origin))
+    except BaseException as exc:  # anything calamine cannot read goes to openpyxl, even a
+        # Rust panic (pyo3's PanicException derives from BaseException)
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        return None, f"{type(exc).__name__}: {exc}"
+    finally:
+        if wbf is not None:
+            wbf.close()
+    return sheets, ""
 
 
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -2214,31 +2552,36 @@ def _key_columns(table: str) -> tuple[str, ...]:
         "events": ("event_id",),
         "sites": ("site_id",),
         "cadres": ("person_id", "year"),
-        "legal_literates": ("person_id",),
+        # One row per person per year: county rosters re-certify the same 法律明白人 each year.
+        # A roster without a year column falls back to person_id alone (see below).
+        "legal_literates": ("person_id", "year"),
     }.get(table, ())
 
 
 def _drop_duplicate_keys(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reject later rows repeating a key (event_id, site_id, village_id, (person_id, year)).
 
+    Key columns absent from the frame are left out (a roster with no year: person_id alone).
+    A row needs its first key (the id) to be a duplicate; a blank year is a value of its own,
+    so the same person twice with no year is a duplicate, but not next to a dated row.
     Returns the frame without them and their problems (with ``_sheet`` when the frame has it).
     """
     keys = [k for k in _key_columns(table) if k in frame.columns]
     none = _empty_problems().assign(_sheet=pd.Series(dtype="int64"))
     if not keys or frame.empty:
         return frame, none
-    valid = frame[keys].notna().all(axis=1)
+    valid = frame[keys[0]].notna()
     dup = frame.duplicated(keys, keep="first") & valid
     if not dup.any():
         return frame, none
-    grouped = frame.groupby(keys, dropna=True, sort=False)
+    grouped = frame.groupby(keys, dropna=False, sort=False)
     first_file = grouped["source_file"].transform("first")[dup]
     first_row = grouped["source_row"].transform("first")[dup].astype("str")
     sub = frame[dup]
     label = " + ".join(keys)
     value = sub[keys[0]].astype("str")
     for k in keys[1:]:
-        value = value + " / " + sub[k].astype("str")
+        value = value + " / " + sub[k].astype("str").fillna("")
     where = pd.Series(
         np.where(first_file == sub["source_file"], "row " + first_row,
                  first_file + " row " + first_row),

@@ -285,7 +285,7 @@ LEGAL_LITERATES = TableSpec(
         **PROVENANCE,
     },
     required=("person_id", "village_id"),
-    key=("person_id",),
+    key=("person_id", "year"),
     aliases={
         "person_id": ("编号", "人员编号"),
         "village_name": ("所属村", "村（社区）", "村(社区)", "所属村/村民小组"),

@@ -295,7 +295,9 @@ def service_coverage(
 
         - ``n_legal_literates`` (Int64): distinct ``person_id`` on the roster who are trained:
           ``trained_hours`` not recorded as 0 (a blank counts: the roster lists trained people)
-          and ``year`` not after the year of ``end`` (a blank counts);
+          and ``year`` not after the year of ``end`` (a blank counts). A person is counted once
+          however many rows qualify: county rosters list the same 法律明白人 once per year of
+          (re-)certification, keyed ``(person_id, year)``;
         - ``literates_target`` (Int64, NA where the target does not apply) and
           ``literates_met`` (boolean): ``n_legal_literates ≥ literates_target``;
         - ``priority_groups`` (Int64): how many of the 10 priority groups (schema

@@ -101,6 +101,77 @@ def test_communities_can_be_held_to_the_target(villages, roster):
                                                                            False]
 
 
+
+# ---- a roster with one row per person per year (法律明白人 re-certified each year) -------------
+
+
+@pytest.fixture
+def yearly_roster():
+    return pd.DataFrame({
+        "person_id": ["p1", "p1", "p1", "p2", "p3", "p3", "p4", "p5", "p5"],
+        "village_id": ["A", "A", "A", "A", "B", "B", "B", "B", "B"],
+        "trained_hours": [12.0, 10.0, 8.0, 6.0, 8.0, 8.0, 6.0, 0.0, 8.0],
+        "year": pd.array([2023, 2024, 2025, 2024, 2023, 2024, 2026, 2024, 2025], dtype="Int64"),
+    })
+
+
+def test_a_person_on_the_roster_in_several_years_counts_once(villages, yearly_roster):
+    out = run(villages, yearly_roster, end="2025-06-30")
+    # A: p1 (2023, 2024, 2025: one person), p2 → 2
+    # B: p3 (2023, 2024: one person); p4 only in 2026, after the period's year 2025 → no;
+    #    p5 untrained (0 h) in 2024 but trained in 2025 → counts once → 2
+    assert out["n_legal_literates"].tolist() == [2, 2, 0, 0]
+    # before 2025 ends: p1's and p5's 2025 rows do not count yet, p1's 2023 row does
+    # A: p1, p2 → 2;  B: p3 (p5 only untrained in 2024) → 1
+    early = run(villages, yearly_roster, start="2024-01-01", end="2024-12-31", as_of="2024-12-31")
+    assert early["n_legal_literates"].tolist() == [2, 1, 0, 0]
+
+
+ROSTER_CSV = (
+    "姓名,所属村,身份类别,培训学时,年度\n"
+    "张三,甲村,村干部,12,2023\n"  # row 2
+    "张三,甲村,村干部,10,2024\n"  # row 3: re-certified in 2024: a new (person, year), kept
+    "李四,甲村,党员,8,2023\n"  # row 4
+    "李四,甲村,党员,8,2023\n"  # row 5: same person, same year: duplicate of row 4
+    "王五,乙村,网格员,6,\n"  # row 6: no year
+    "王五,乙村,网格员,6,\n"  # row 7: no year again: duplicate of row 6
+    "赵六,乙村,五老,6,2024\n"  # row 8
+)
+
+
+def test_roster_key_is_person_and_year(tmp_path, villages):
+    from pufa_metrics.io import read_ledger
+
+    path = tmp_path / "法律明白人名册.csv"
+    path.write_text(ROSTER_CSV, encoding="utf-8-sig")
+    frame, rejected = read_ledger(path, table="legal_literates", villages=villages,
+                                  settings=S)
+    # 7 data rows: rows 5 and 7 repeat (person, year) → 5 loaded, 2 rejected
+    assert frame["source_row"].tolist() == [2, 3, 4, 6, 8]
+    assert rejected["source_row"].tolist() == [5, 7]
+    assert rejected["reason"].str.startswith("duplicate person_id + year").all()
+    assert [r.rsplit(": ", 1)[1] for r in rejected["reason"]] == ["same as row 4",
+                                                                   "same as row 6"]
+    # 张三's two years are one person: A (甲村): 张三, 李四 → 2;  B (乙村): 王五, 赵六 → 2
+    out = run(villages, frame, start="2024-01-01", end="2024-12-31", as_of="2024-12-31")
+    assert out["n_legal_literates"].tolist() == [2, 2, 0, 0]
+
+
+def test_roster_without_a_year_is_keyed_by_person_alone(tmp_path, villages):
+    from pufa_metrics.io import read_ledger
+
+    path = tmp_path / "法律明白人名册.csv"
+    lines = ROSTER_CSV.splitlines()
+    path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n",
+                    encoding="utf-8-sig")
+    frame, rejected = read_ledger(path, table="legal_literates", villages=villages,
+                                  settings=S)
+    # no year column: 张三 (row 3), 李四 (row 5), 王五 (row 7) each repeat a person
+    assert "year" not in frame.columns or frame["year"].isna().all()
+    assert frame["source_row"].tolist() == [2, 4, 6, 8]
+    assert rejected["source_row"].tolist() == [3, 5, 7]
+
+
 # ---- the village legal adviser -------------------------------------------------------------------
 
 
