@@ -217,8 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "and town summary report / 按县分区数据生成县、乡镇汇总报告")
     p.add_argument("--scheduler", default=None,
                    help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local cluster)")
-    p.add_argument("--counties-per-partition", type=int, default=1,
-                   help="counties per dask partition (a village is never split)")
+    p.add_argument("--counties-per-partition", type=int, default=None,
+                   help="counties per dask task (a village is never split; default: the "
+                   "counties in about 32 tasks)")
     p.add_argument("--top-n", type=int, default=20,
                    help="villages per county in the follow-up sheet (dask engine)")
     p.set_defaults(func=cmd_report)

@@ -446,3 +446,17 @@ def test_county_awareness_is_the_village_clustered_pooled_rate(split, summaries)
     n = c["respondents"].astype("float64")
     low, high = proportion_confint(c["awareness_rate"] * n, n, method="wilson")
     assert ((c["awareness_ci_high"] - c["awareness_ci_low"]) > (high - low)).all()
+
+
+def test_awareness_bars_carry_their_confidence_intervals():
+    s = pd.DataFrame({"awareness_rate": [0.7, 0.95], "awareness_ci_low": [0.6, 0.9],
+                      "awareness_ci_high": [0.8, 0.99], "n_villages": [4, 3]},
+                     index=pd.Index(["甲县", "乙县"], name="county"))
+    fig = national.area_bar(s, column="awareness_rate", target=0.9)
+    ax = fig.axes[0]
+    whiskers = [seg for c in ax.collections for seg in c.get_segments()]
+    spans = sorted((round(float(seg[0][0]), 2), round(float(seg[1][0]), 2)) for seg in whiskers)
+    assert spans == [(0.6, 0.8), (0.9, 0.99)]
+    # below the 90% target: vermillion; 乙县 (95%) blue
+    colours = [p.get_facecolor() for p in ax.patches]
+    assert colours[0] != colours[1]
