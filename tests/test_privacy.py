@@ -600,7 +600,7 @@ def test_report_notebooks_show_no_rate_of_a_group_under_k(sample_report):
 @pytest.mark.slow
 def test_report_workbook_and_brief_show_no_rate_of_a_group_under_k(sample_report):
     k = Settings.load().suppress_below
-    book = pd.read_excel(sample_report / "follow_up.xlsx", sheet_name=None)
+    book = pd.read_excel(sample_report / "follow_up.xlsx", sheet_name=None, engine="openpyxl")
     for name, sheet in book.items():  # the follow-up list, group gaps, notes
         for count in ("问卷样本数", "样本数"):
             if count not in sheet.columns:

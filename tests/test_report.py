@@ -67,7 +67,7 @@ def test_each_notebook_writes_its_outputs(mini_report, notebook):
 def test_mini_follow_up_workbook_lists_villages_of_the_mini_town(mini_report):
     with zipfile.ZipFile(mini_report / "follow_up.xlsx") as zf:
         assert "xl/workbook.xml" in zf.namelist()
-    sheets = pd.read_excel(mini_report / "follow_up.xlsx", sheet_name=None)
+    sheets = pd.read_excel(mini_report / "follow_up.xlsx", sheet_name=None, engine="openpyxl")
     first = next(iter(sheets.values()))
     villages = set(pd.read_csv(MINI / "villages.csv")["village_name"])
     named = set(first["村（社区）"].dropna())
