@@ -950,7 +950,8 @@ def _display(frame: pd.DataFrame, lang: str, k: int) -> pd.DataFrame:
             shown[column] = shown[column].astype("object").where(~hidden, f"<{k}")
         shown = shown.drop(columns=["awareness_suppressed"])
     header = AREA_HEADERS if lang == "zh" else _EN_HEADERS
-    renamed = {c: header.get(c, c) + ("（%）" if c.endswith("_rate") or c.startswith(
+    percent = "（%）" if lang == "zh" else " (%)"
+    renamed = {c: header.get(c, c) + (percent if c.endswith("_rate") or c.startswith(
         "awareness_ci") else "") for c in shown.columns}
     return shown.rename(columns=renamed)
 

@@ -460,3 +460,15 @@ def test_awareness_bars_carry_their_confidence_intervals():
     # below the 90% target: vermillion; 乙县 (95%) blue
     colours = [p.get_facecolor() for p in ax.patches]
     assert colours[0] != colours[1]
+
+
+def test_the_report_in_english(small_country, tmp_path):
+    root, st = small_country
+    out = national.national_report(root, tmp_path / "en", settings=st, lang="en")
+    wb = openpyxl.load_workbook(out / "summary.xlsx")
+    assert wb.sheetnames == ["Notes", "Overview", "Counties", "Towns", "Follow-up"]
+    header = [c.value for c in wb["Counties"][1]]
+    assert header[:5] == ["County", "Villages", "Population", "Villages reached",
+                          "Village reach (%)"]
+    page = (out / "brief.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "The 30 counties with the lowest village reach" in page
