@@ -1,4 +1,4 @@
-"""The ``pufa`` command: validate, build, report and sample.
+"""The ``pufa`` command: validate, build, report, partition and sample.
 
 Bad input ends with a one-paragraph message in Chinese and English and a non-zero exit code,
 never a traceback (set ``PUFA_DEBUG=1`` to see the traceback).
@@ -168,6 +168,48 @@ def _report_dask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_partition(args: argparse.Namespace) -> int:
+    """Many towns' ledger folders → one county-partitioned Parquet dataset."""
+    import pandas as pd
+
+    from . import distributed
+
+    for folder in args.dirs:  # a handful of towns
+        if not Path(folder).is_dir():
+            raise UserError(
+                f"找不到乡镇台账文件夹：{folder}。请确认路径（每个乡镇一个文件夹）。\n"
+                f"No such folder of town ledgers: {folder}. Check the path (one folder per town)."
+            )
+    settings = config.Settings.load(args.config)
+    ds = distributed.from_towns(args.dirs, args.out, county=args.county, settings=settings,
+                                overwrite=args.overwrite)
+    rec = ds.reconciliation()
+    sums = rec.groupby("folder", sort=False)[["loaded", "rejected", "non_data", "data_rows"]].sum()
+    towns = pd.DataFrame(ds.meta["towns"]).set_index("folder")
+    table = towns[["county", "villages"]].join(sums).assign(
+        files=rec.groupby("folder", sort=False).size())
+    print("每个乡镇文件夹（读入 + 未导入 + 非数据行 = 数据行） / per town folder "
+          "(loaded + rejected + non-data = data rows):")
+    _print_table(table)
+    n_rejected = int(rec["rejected"].sum())
+    where = f"{args.out}/rejected.csv" if len(ds.rejected) else "none / 无"
+    print(f"\n已写入 / written: {args.out} — {len(towns)} towns, "
+          f"{ds.villages['county'].nunique()} counties, {len(ds.villages)} villages, "
+          f"{len(ds.events)} events, {len(ds.responses)} survey answers; "
+          f"rejected rows 未导入行: {n_rejected} ({where}).")
+    failed = rec[rec["status"] == "error"]
+    if len(failed):
+        print("\n以下文件无法读取，其数据未进入数据集 / these files could not be read and are "
+              "not in the dataset (run `pufa validate` on their folder):", file=sys.stderr)
+        _print_table(failed[["folder", "source_file", "message"]], out=sys.stderr)
+        return EXIT_BAD_INPUT
+    if (rec["loaded"] + rec["rejected"] + rec["non_data"] != rec["data_rows"]).any():
+        print("核对不平衡 / reconciliation does not balance; see reconciliation.csv",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     """Write the synthetic sample town."""
     from .sample import write_sample
@@ -223,6 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-n", type=int, default=20,
                    help="villages per county in the follow-up sheet (dask engine)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("partition", help="town ledger folders -> one county-partitioned dataset "
+                       "/ 多个乡镇台账生成按县分区数据")
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="one folder of ledgers per town")
+    p.add_argument("--out", required=True, help="the dataset folder to write")
+    p.add_argument("--county", default=None,
+                   help="county of villages whose register leaves 所属县 empty "
+                   "/ 名册未填所属县时使用")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the dataset in a non-empty --out")
+    p.set_defaults(func=cmd_partition)
 
     p = sub.add_parser("sample", help="write the synthetic sample town / 生成示例数据")
     p.add_argument("--out", default=str(config.RAW_DIR))

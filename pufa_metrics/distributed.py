@@ -36,12 +36,13 @@ cluster) or any other. The ``root`` folder must be readable from the client and 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -53,12 +54,17 @@ from . import coverage as _coverage
 from . import frequency as _frequency
 from . import survey as _survey
 
+if TYPE_CHECKING:
+    from .config import Settings
+    from .io import Dataset
+
 __all__ = [
     "awareness_rates",
     "build_metrics",
     "connect",
     "counties",
     "event_counts",
+    "from_towns",
     "load_metrics",
     "read_partitioned",
     "village_coverage",
@@ -532,6 +538,479 @@ def _tables_of(tables: Any) -> dict[str, pd.DataFrame]:
         if frame is not None and not isinstance(frame, pd.DataFrame):
             raise TypeError(f"`tables[{name!r}]` should be a DataFrame, got {type(frame).__name__}")
     return frames
+
+
+# --------------------------------------------------------------------------------------------
+# From town folders: many towns' ledger folders → one county-partitioned dataset
+# --------------------------------------------------------------------------------------------
+
+#: Id columns made unique across town folders (``<folder>/<id>`` in every folder) when an id of
+#: one folder repeats in another.
+_TOWN_IDS: dict[str, str] = {"events": "event_id", "responses": "response_id",
+                             "sites": "site_id"}
+#: Tables of each town's Dataset that :func:`from_towns` stacks (the register comes first).
+_TOWN_TABLES: tuple[str, ...] = ("villages", "events", "event_topics", "sites", "responses",
+                                 "cadres", "legal_literates", "adviser_visits")
+#: The lists of problems and files, each given a ``folder`` column.
+_TOWN_LISTS: tuple[str, ...] = ("files", "rejected", "warnings")
+#: What :func:`from_towns` writes in its output folder (other entries of an old folder stay).
+_TOWN_OUTPUTS: frozenset[str] = frozenset(
+    {*PARTITIONED_TABLES, "codebook.parquet", ".synthetic", "rejected.csv", "reconciliation.csv"}
+)
+
+
+def _town_folders(folders: Any) -> list[tuple[str, Path]]:
+    """``[(name, path)]`` of the town folders; the names (folder names) must all differ."""
+    if isinstance(folders, (str, os.PathLike)):
+        folders = [folders]
+    if isinstance(folders, Mapping) or not isinstance(folders, Iterable):
+        raise TypeError(
+            "`folders` should be a list of town folders (paths), got "
+            f"{type(folders).__name__} {folders!r}（folders 应为乡镇台账文件夹的列表）"
+        )
+    towns = []
+    for item in folders:  # a handful of towns
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(
+                f"`folders` should hold folder paths, got {type(item).__name__} {item!r}"
+                "（folders 中应为文件夹路径）"
+            )
+        path = Path(item)
+        if not path.is_dir():
+            state = "is a file" if path.exists() else "does not exist"
+            raise ValueError(
+                f"`folders`: {str(path)!r} {state}; each item should be one town's folder of "
+                f"ledgers（{path} 不是乡镇台账文件夹）"
+            )
+        towns.append((path.resolve().name, path))
+    if not towns:
+        raise ValueError(
+            "`folders` is empty; give at least one town's folder of ledgers（未指定乡镇台账文件夹）"
+        )
+    names = [name for name, _ in towns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        paths = [str(p) for n, p in towns if n == repeated[0]]
+        raise ValueError(
+            f"`folders`: {len(paths)} folders are named {repeated[0]!r} ({paths}); the folder name "
+            "labels each town's rows and prefixes its ids, so every town needs a folder of its "
+            f"own name（乡镇文件夹重名：{repeated[0]}，请给每个乡镇的文件夹起不同的名字）"
+        )
+    return towns
+
+
+def _county_fallback(county: Any, towns: list[tuple[str, Path]]) -> dict[str, str | None]:
+    """The county given for each folder (used where its register has none), or None."""
+    if county is None:
+        return {name: None for name, _ in towns}
+    if isinstance(county, str):
+        if not county.strip():
+            raise ValueError("`county` is empty; give the county's name, e.g. '五华县'（县名为空）")
+        return {name: county.strip() for name, _ in towns}
+    if not isinstance(county, Mapping):
+        raise TypeError(
+            "`county` should be a county name (str) or a mapping {folder: county}, got "
+            f"{type(county).__name__} {county!r}（county 应为县名或“文件夹→县名”的映射）"
+        )
+    out: dict[str, str | None] = {name: None for name, _ in towns}
+    for key, value in county.items():  # one entry per town
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(
+                f"`county[{key!r}]` should be a county name, got {value!r}（县名无效）"
+            )
+        hits = [name for name, path in towns
+                if isinstance(key, (str, os.PathLike))
+                and (str(key) == name or Path(key).resolve() == path.resolve())]
+        if not hits:
+            raise ValueError(
+                f"`county` names the folder {key!r}, which is not among `folders` "
+                f"{[name for name, _ in towns]}（county 中的文件夹不在 folders 中：{key}）"
+            )
+        out[hits[0]] = value.strip()
+    return out
+
+
+def _check_out(out: Any, towns: list[tuple[str, Path]], overwrite: bool) -> Path:
+    """The output folder: not a file, not in or above a town folder, empty unless overwrite."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"`out` should be a folder path, got {type(out).__name__} {out!r}")
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"`overwrite` should be True or False, got {overwrite!r}")
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise ValueError(
+            f"`out` should be a folder, got the file {str(target)!r}（输出路径是文件）"
+        )
+    where = target.resolve()
+    for name, path in towns:  # a handful of towns
+        town = path.resolve()
+        if where == town or where in town.parents or town in where.parents:
+            raise ValueError(
+                f"`out` {str(target)!r} is, holds or lies inside the town folder {name!r}; write "
+                "the dataset outside the ledger folders"
+                "（输出目录不能是乡镇台账文件夹，也不能在其中）"
+            )
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise ValueError(
+            f"`out` {str(target)!r} is not empty; pass overwrite=True (--overwrite) to replace "
+            f"the dataset in it（输出目录非空，如需覆盖请使用 --overwrite）"
+        )
+    return target
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A text column, stripped, empty → NaN (all NaN when the column is absent)."""
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="str")
+    values = frame[column].astype("str").str.strip()
+    return values.where(values != "")
+
+
+def _town_register(ds: Any, name: str, path: Path, fallback: str | None) -> pd.DataFrame:
+    """A town's register with ``county`` (register, else ``fallback``) and ``town`` filled."""
+    villages = ds.villages
+    if villages is None or len(villages) == 0:
+        raise ValueError(
+            f"folder {name!r} ({path}): no village register was read, so its villages cannot be "
+            "placed in a county; add the register (村编码, 村（社区）, 常住人口, 所属县, e.g. "
+            f"villages.csv or 村居基本信息.xlsx) and check it with `pufa validate {path}`"
+            f"（乡镇文件夹「{name}」中未读取到村（社区）基本信息表，无法确定各村所属县）"
+        )
+    county = _text(villages, _KEY)
+    if fallback is not None:
+        county = county.fillna(fallback)
+    if county.isna().any():
+        lost = villages[county.isna()]
+        examples = "、".join((lost["village_id"].astype("str") + " "
+                             + lost["village_name"].fillna("").astype("str")).head(3).tolist())
+        raise ValueError(
+            f"folder {name!r} ({path}): {len(lost)} of {len(villages)} villages have no county in "
+            f"the register (e.g. {examples}); fill the register's 所属县 (county) column, or pass "
+            "county='<name>' (for every folder whose register has none) or a mapping "
+            "{folder: county}; on the command line: --county <name>"
+            f"（乡镇文件夹「{name}」的村居名册中有 {len(lost)} 个村未填所属县：请在名册中填写"
+            "“所属县”列，或用 county 参数 / --county 指定县名）"
+        )
+    town = _text(villages, "town").fillna(name)
+    return villages.assign(**{_KEY: county.astype("str"), "town": town.astype("str")})
+
+
+def _check_shared_villages(villages: pd.DataFrame, name: str, owner: pd.Series) -> pd.Series:
+    """Refuse a village id already in another folder's register; returns the owners so far."""
+    ids = villages["village_id"].astype("str")
+    shared = ids[ids.isin(owner.index)]
+    if len(shared):
+        first = shared.iloc[0]
+        other = owner[first]
+        raise ValueError(
+            f"village_id {first!r} is in the registers of both {other!r} and {name!r} "
+            f"({len(shared)} shared id(s), e.g. {shared.head(5).tolist()}); a village belongs to "
+            "one town: correct the code in one of the registers"
+            f"（村编码 {first} 同时出现在「{other}」和「{name}」的村居名册中，同一个村不能属于"
+            "两个乡镇，请更正其中一个名册的村编码）"
+        )
+    return pd.concat([owner, pd.Series(name, index=ids.to_numpy(), dtype="str")])
+
+
+def _answers(value: Any) -> frozenset[str]:
+    """A codebook cell listing answers (tuple, list or text 'a、b|c') as a set."""
+    if isinstance(value, str):
+        return frozenset(v.strip() for v in re.split(r"[、|]", value) if v.strip())
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return frozenset(str(v) for v in value)
+    return frozenset()
+
+
+def _coding(codebook: pd.DataFrame) -> pd.Series:
+    """How each codebook row codes answers (domain | positive with correct | missing), as text."""
+    positive = codebook["positive"].map(_answers)
+    if "correct" in codebook.columns:
+        correct = codebook["correct"].map(
+            lambda v: frozenset({v.strip()}) if isinstance(v, str) and v.strip() else frozenset())
+        positive = pd.Series([p | c for p, c in zip(positive, correct, strict=True)],
+                             index=codebook.index, dtype=object)
+    missing = (codebook["missing"].map(_answers) if "missing" in codebook.columns
+               else pd.Series([frozenset()] * len(codebook), index=codebook.index, dtype=object))
+    domain = _text(codebook, "domain").fillna("")
+    return (domain + " | " + positive.map(lambda v: "、".join(sorted(v))).astype("str")
+            + " | " + missing.map(lambda v: "、".join(sorted(v))).astype("str"))
+
+
+def _union_codebooks(books: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The codebooks' union by item (first folder's row, ``options`` merged).
+
+    An item coded differently in two folders is refused.
+    """
+    parts = [book.assign(_folder=name) for name, book in books if book is not None and len(book)]
+    if not parts:
+        return next((book for _, book in books if book is not None), None)
+    both = pd.concat(parts, ignore_index=True)
+    both["_coding"] = _coding(both)
+    rules = both.drop_duplicates(["item", "_coding"])
+    clash = rules["item"][rules["item"].duplicated()]
+    if len(clash):
+        item = clash.iloc[0]
+        one, two = (rules[rules["item"] == item].iloc[k] for k in (0, 1))
+        others = sorted(set(clash) - {item})
+        more = f"; also {others[:5]}" if others else ""
+        raise ValueError(
+            f"codebook item {item!r} is coded differently in {one['_folder']!r} "
+            f"(domain | positive | missing: {one['_coding']}) and {two['_folder']!r} "
+            f"({two['_coding']}){more}; make the two codebooks agree (or rename one item) so "
+            "that one rate means one thing"
+            f"（问卷题目 {item} 在「{one['_folder']}」和「{two['_folder']}」的编码表中"
+            "类别或肯定答案不同，请统一两个编码表）"
+        )
+    first = both.drop_duplicates("item").reset_index(drop=True)
+    if "options" in both.columns:  # every answer seen in any town, in order of appearance
+        seen = both.groupby("item", sort=False)["options"].agg(
+            lambda s: tuple(dict.fromkeys(a for v in s if isinstance(v, (tuple, list))
+                                          for a in v)))
+        first["options"] = first["item"].map(seen).astype(object)
+    return first.drop(columns=["_folder", "_coding"])
+
+
+def _ids_repeat(loaded: list[tuple], table: str, key: str) -> bool:
+    """True when an id of ``table`` in one town folder is also an id in another."""
+    ids = [getattr(ds, table)[key].dropna().drop_duplicates() for _, _, ds, _, _ in loaded
+           if getattr(ds, table) is not None and key in getattr(ds, table).columns]
+    return bool(ids) and bool(pd.concat(ids, ignore_index=True).duplicated().any())
+
+
+def _with_prefix(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """``column`` as ``<name>/<value>`` (missing and empty values left as they are)."""
+    if column not in frame.columns or frame.empty:
+        return frame
+    values = frame[column].astype("str")
+    filled = values.notna() & (values != "")
+    return frame.assign(**{column: (name + "/" + values).where(filled, values)})
+
+
+def _concat_frames(frames: list[Any]) -> Any:
+    """Stack the frames given (None skipped; empty ones too, unless all are empty)."""
+    present = [f for f in frames if f is not None]
+    if not present:
+        return None
+    rows = [f for f in present if len(f)]
+    if not rows:
+        return present[0]
+    return rows[0] if len(rows) == 1 else pd.concat(rows, ignore_index=True)
+
+
+def _prefix_note(table: str, key: str, name: str) -> pd.DataFrame:
+    from . import schema
+
+    return schema.coerce(pd.DataFrame({
+        "table": [table], "source_file": [""], "source_row": pd.array([pd.NA], dtype="Int64"),
+        "column": [key], "value": [np.nan],
+        "reason": [f"{key} repeats across town folders; every folder's ids are prefixed with "
+                   f"its folder name ({name}/…) "
+                   "编号在乡镇文件夹之间重复，各文件夹的编号已加文件夹名前缀"],
+    }), "rejected")
+
+
+def _merge_towns(loaded: list[tuple], codebook: pd.DataFrame, meta: dict[str, Any]) -> Any:
+    """One Dataset from the towns' Datasets (ids made unique, events given their county)."""
+    from .io import Dataset
+
+    clash = {table: _ids_repeat(loaded, table, key) for table, key in _TOWN_IDS.items()}
+    parts: dict[str, list] = {t: [] for t in (*_TOWN_TABLES, *_TOWN_LISTS, "geometry")}
+    towns = []
+    for name, path, ds, villages, home in loaded:  # a handful of towns
+        tables = {"villages": villages, **{t: getattr(ds, t) for t in _TOWN_TABLES[1:]}}
+        notes = []
+        for table, key in _TOWN_IDS.items():  # three tables
+            if clash[table]:
+                tables[table] = _with_prefix(tables[table], key, name)
+                notes.append(_prefix_note(table, key, name))
+        if clash["events"]:
+            tables["event_topics"] = _with_prefix(tables["event_topics"], "event_id", name)
+        events = tables["events"]
+        if len(events):
+            county_of = pd.Series(villages[_KEY].to_numpy(),
+                                  index=villages["village_id"].astype("str").to_numpy())
+            county = pd.Series(county_of.reindex(events["village_id"].astype("str")).to_numpy(),
+                               index=events.index, dtype="str")
+            wide = events["village_id"].isna()
+            if wide.any() and home is None:
+                raise ValueError(
+                    f"folder {name!r} ({path}): {int(wide.sum())} town-wide event(s) (no village) "
+                    f"but its register names several counties {sorted(villages[_KEY].unique())}, "
+                    "so they cannot be placed in one; pass county={folder: county} for this "
+                    f"folder（乡镇文件夹「{name}」有全镇性活动，但名册中有多个县，无法确定其所属县）"
+                )
+            tables["events"] = events.assign(**{_KEY: county.where(~wide, home)})
+        for table, frame in tables.items():  # a few tables
+            if frame is not None:
+                parts[table].append(_with_prefix(frame, "source_file", name))
+        for table in _TOWN_LISTS:  # files, rejected, warnings
+            frame = getattr(ds, table)
+            if table == "warnings" and notes:
+                frame = pd.concat([frame, *notes], ignore_index=True)
+            frame = _with_prefix(frame, "source_file", name)
+            parts[table].append(frame.assign(folder=name)[["folder", *frame.columns]])
+        if ds.geometry is not None and len(ds.geometry):
+            parts["geometry"].append(ds.geometry)
+        towns.append({"folder": name, "path": str(path),
+                      "county": "、".join(sorted(villages[_KEY].unique())),
+                      "villages": len(villages), "events": len(events),
+                      "responses": len(ds.responses)})
+    merged = {table: _concat_frames(frames) for table, frames in parts.items()}
+    return Dataset(**merged, codebook=codebook, meta={**meta, "towns": towns})
+
+
+def _write_towns(ds: Any, target: Path, overwrite: bool) -> None:
+    """Write into a temporary sibling folder, then swap it in: a failure leaves no half dataset."""
+    import uuid
+
+    from .io import _swap_in
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # a plain mkdir (not mkdtemp's 0700): workers of a cluster may read it as another user
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        write_partitioned(ds, tmp, overwrite=overwrite)
+        ds.reconciliation().to_csv(tmp / "reconciliation.csv", index=False,
+                                   encoding="utf-8-sig")
+        if len(ds.rejected):
+            ds.rejected.to_csv(tmp / "rejected.csv", index=False, encoding="utf-8-sig")
+        if target.is_dir() and any(target.iterdir()) and not overwrite:  # appeared meanwhile
+            raise ValueError(
+                f"`out` {str(target)!r} is not empty; pass overwrite=True (--overwrite) to "
+                f"replace it（输出目录非空）"
+            )
+        _swap_in(tmp, target, set(_TOWN_OUTPUTS))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def from_towns(
+    folders: Sequence[str | os.PathLike] | str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    county: str | Mapping[str, str] | None = None,
+    settings: Settings | None = None,
+    overwrite: bool = False,
+) -> Dataset:
+    r"""Read many towns' ledger folders and write one county-partitioned dataset.
+
+    从多个乡镇的台账文件夹生成一个按县分区的数据集（供 ``pufa report --engine dask`` 使用）。
+
+    Each folder (the layout ``pufa validate``/``pufa build`` read) is loaded on its own with
+    :func:`pufa_metrics.io.load_dataset`, so each town's register resolves its own village names
+    (two towns may both have a 新村). The towns are then stacked and written with
+    :func:`write_partitioned`:
+
+    - **County** of each village: the register's ``county`` (所属县) where filled, else
+      ``county``; a village left without one is an error naming the folder.
+      **Town**: the register's ``town`` where filled, else the folder's name.
+    - **Ids**: ledgers without ids get ``event_id`` from file and row, so two towns'
+      ``普法活动台账.xlsx`` give the same ids. When an ``event_id``, ``response_id`` or
+      ``site_id`` of one folder repeats in another, that table's ids are prefixed with the folder
+      name in **every** folder (``水寨镇/普法活动台账:5``; ``event_topics`` alike, so topics
+      still join their events) and a warning says so. ``source_file`` becomes
+      ``<folder>/<file>`` in every table. A ``village_id`` in two folders' registers is an
+      error naming both folders (a village belongs to one town).
+    - **Codebook**: the union of the towns' codebooks by item (first folder's text; ``options``
+      merged). An item whose ``domain``, positive answers (with the correct answer) or no-answer
+      values differ between two folders is an error naming the item and both folders.
+    - **Nothing lost**: the result's :meth:`~pufa_metrics.io.Dataset.reconciliation` is every
+      folder's per-file reconciliation (``loaded + rejected + non_data == data_rows``) with a
+      leading ``folder`` column, and ``rejected``/``warnings`` carry the folder too. Written next
+      to the dataset: ``reconciliation.csv`` and, when any row was rejected, ``rejected.csv``
+      (UTF-8 with BOM, for Excel).
+    - **Synthetic data**: when every folder is the synthetic sample (``pufa sample``'s marker),
+      the dataset is marked synthetic too; mixing sample and real folders is refused.
+    - **Atomic**: everything is written into a temporary sibling folder that replaces ``out``
+      only when complete; a failure leaves ``out`` as it was. Files in ``out`` that are not part
+      of a dataset are kept.
+
+    Sites, cadre records and village boundaries are stacked in the returned Dataset but not
+    written: the county-partitioned layout holds villages, events, event_topics, responses and
+    the codebook.
+
+    Parameters
+    ----------
+    folders : list of str or path
+        One folder of ledgers per town (a single path is one town). Folder names must differ.
+    out : str or path
+        The dataset folder to write; it must not exist, or be empty, unless ``overwrite``.
+    county : str or mapping, optional
+        The county of villages whose register leaves ``county`` empty: one name for every
+        folder, or ``{folder: county}`` (folder name or path).
+    settings : Settings, optional
+        Passed to ``load_dataset``; default ``Settings.load()``.
+    overwrite : bool, default False
+        Replace the dataset in a non-empty ``out``.
+
+    Returns
+    -------
+    pufa_metrics.io.Dataset
+        The stacked towns as written (events with a ``county`` column), with ``files``,
+        ``rejected`` and ``warnings`` per folder; ``meta`` holds ``root`` (the dataset folder),
+        ``synthetic`` and ``towns`` (per folder: path, county, villages, events, responses).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> tmp_dir = tempfile.TemporaryDirectory(); tmp = pathlib.Path(tmp_dir.name)
+    >>> for town, county, code in [("水寨镇", "五华县", "A"), ("新圩镇", "兴宁市", "B")]:
+    ...     folder = tmp / town
+    ...     folder.mkdir()
+    ...     _ = (folder / "villages.csv").write_text(
+    ...         f"村编码,村（社区）,所属县,常住人口\n{code}1,新村,{county},900\n", encoding="utf-8")
+    ...     _ = (folder / "普法活动台账.csv").write_text(
+    ...         "日期,村（社区）,宣传内容\n2024-03-01,新村,宪法\n2024-05-02,新村,禁毒\n"
+    ...         "2024-06-01,旧村,禁毒\n", encoding="utf-8")
+    >>> ds = from_towns([tmp / "水寨镇", tmp / "新圩镇"], tmp / "county")
+    >>> ds.events[["event_id", "village_id", "county"]].values.tolist()  # ids repeated: prefixed
+    [['水寨镇/普法活动台账:2', 'A1', '五华县'], ['水寨镇/普法活动台账:3', 'A1', '五华县'],
+     ['新圩镇/普法活动台账:2', 'B1', '兴宁市'], ['新圩镇/普法活动台账:3', 'B1', '兴宁市']]
+    >>> ds.reconciliation().query("table == 'events'")[
+    ...     ["folder", "data_rows", "loaded", "rejected"]].values.tolist()
+    [['水寨镇', 3, 2, 1], ['新圩镇', 3, 2, 1]]
+    >>> counties(tmp / "county")
+    ['五华县', '兴宁市']
+    >>> sorted(p.name for p in (tmp / "county").iterdir())
+    ['event_topics', 'events', 'reconciliation.csv', 'rejected.csv', 'villages']
+    >>> tmp_dir.cleanup()
+    """
+    from .config import Settings
+    from .io import _SYNTHETIC_MARKER, load_dataset
+
+    towns = _town_folders(folders)
+    fallback = _county_fallback(county, towns)
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            f"`settings` should be a Settings object, got {type(settings).__name__}"
+            "（settings 应为 Settings 对象）"
+        )
+    target = _check_out(out, towns, overwrite)
+    marked = [(path / _SYNTHETIC_MARKER).is_file() for _, path in towns]
+    if any(marked) and not all(marked):
+        sample = [name for (name, _), m in zip(towns, marked, strict=True) if m]
+        real = [name for (name, _), m in zip(towns, marked, strict=True) if not m]
+        raise ValueError(
+            f"`folders` mixes the synthetic sample town {sample} with real ledgers {real}; leave "
+            "the sample out of a real county dataset（示例（合成）数据不能与真实台账混在一起："
+            f"{'、'.join(sample)}）"
+        )
+    settings = settings if settings is not None else Settings.load()
+    loaded = []
+    owner = pd.Series(dtype="str")  # village_id → folder
+    for name, path in towns:  # one town at a time: a bad register fails before the next loads
+        ds = load_dataset(path, settings=settings)
+        villages = _town_register(ds, name, path, fallback[name])
+        owner = _check_shared_villages(villages, name, owner)
+        counties_here = villages[_KEY].unique()
+        home = str(counties_here[0]) if len(counties_here) == 1 else fallback[name]
+        loaded.append((name, path, ds, villages, home))
+    codebook = _union_codebooks([(name, ds.codebook) for name, _, ds, _, _ in loaded])
+    merged = _merge_towns(loaded, codebook, {"synthetic": all(marked), "root": str(target)})
+    _write_towns(merged, target, overwrite)
+    return merged
 
 
 # --------------------------------------------------------------------------------------------
