@@ -241,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "/ 按县分区数据用 dask 计算")
     p.add_argument("--scheduler", default=None,
                    help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local cluster)")
-    p.add_argument("--counties-per-partition", type=int, default=1,
-                   help="counties per dask partition (a village is never split)")
+    p.add_argument("--counties-per-partition", type=int, default=None,
+                   help="counties per dask task (a village is never split; default: the "
+                   "counties in about 32 tasks)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("report", help="run the notebooks, write reports/ / 生成报告")

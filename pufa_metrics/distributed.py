@@ -82,6 +82,9 @@ CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "responses": ("village_id",),
 }
 METRICS: tuple[str, ...] = ("coverage", "event_counts", "awareness")
+#: Partitions the counties are split into by default: enough for a small cluster's workers,
+#: few enough that the fixed cost of a task (about 0.3 s for the county report) stays small.
+TASKS = 32
 _KEY = "county"
 _PART_FILE = "part-0.parquet"
 
@@ -1146,8 +1149,13 @@ def _read_county(root: str, table: str, group: Sequence[str], columns: Sequence[
     return _to_pandas(_read_files(files, cols, dictionary, "str" if with_key else None))
 
 
-def _groups(names: list[str], per: int) -> list[tuple[str, ...]]:
-    """Consecutive counties, ``per`` to a partition (a village is never split)."""
+def _groups(names: list[str], per: int | None) -> list[tuple[str, ...]]:
+    """Consecutive counties, ``per`` to a partition (a village is never split).
+
+    ``per=None`` splits the counties into about :data:`TASKS` partitions.
+    """
+    if per is None:
+        per = max(1, -(-len(names) // TASKS))
     if isinstance(per, bool) or not isinstance(per, int) or per < 1:
         raise ValueError(
             f"`counties_per_partition` should be a whole number ≥ 1, got {per!r}"
@@ -1237,7 +1245,7 @@ def village_coverage(
     as_of: _coverage.DateLike | None = None,
     required_topics: Sequence[str] | None = None,
     population: str = "population",
-    counties_per_partition: int = 1,
+    counties_per_partition: int | None = None,
 ):
     """Per-village coverage of a county-partitioned dataset, one Dask partition per county.
 
@@ -1259,9 +1267,11 @@ def village_coverage(
         Topics every village should hear about (e.g. ``Settings().required_topics``).
     population : {"population", "registered_population"}
         The denominator.
-    counties_per_partition : int, default 1
-        Whole counties per Dask partition. One county is a few hundred villages; at national
-        scale (2,800 counties) grouping 10–50 of them cuts the per-task overhead.
+    counties_per_partition : int, optional
+        Whole counties per Dask partition. Default: the counties split into about
+        :data:`TASKS` (32) partitions, at least one county each. One county is a few hundred
+        villages; every task has a fixed cost (scheduling, reading, many small pandas steps),
+        so one county per task is slow at national scale (2,800 counties).
 
     Returns
     -------
@@ -1310,7 +1320,7 @@ def event_counts(
     start: _coverage.DateLike | None = None,
     end: _coverage.DateLike | None = None,
     wide: bool = False,
-    counties_per_partition: int = 1,
+    counties_per_partition: int | None = None,
 ):
     """Events per village and period on the full village × period grid, county by county.
 
@@ -1329,7 +1339,7 @@ def event_counts(
     wide : bool, default False
         False: long ``[village_id, period, n_events]`` (``village_id`` categorical); True: the
         village × period matrix.
-    counties_per_partition : int, default 1
+    counties_per_partition : int, optional
         Whole counties per Dask partition (see :func:`village_coverage`).
 
     Returns
@@ -1371,7 +1381,7 @@ def awareness_rates(
     weight: str | bool | None = None,
     method: str = "wilson",
     level: float = 0.95,
-    counties_per_partition: int = 1,
+    counties_per_partition: int | None = None,
 ):
     """Survey rates per village (or county) and item with CIs, one Dask partition per county.
 
@@ -1390,7 +1400,7 @@ def awareness_rates(
         Group columns; ``"county"`` is the partition key.
     items, domain, weight, method, level
         As in :func:`pufa_metrics.survey.awareness_rates`.
-    counties_per_partition : int, default 1
+    counties_per_partition : int, optional
         Whole counties per Dask partition (see :func:`village_coverage`).
 
     Returns
@@ -1486,7 +1496,7 @@ def build_metrics(
     codebook: pd.DataFrame | None = None,
     weight: str | bool | None = None,
     freq: str = "MS",
-    counties_per_partition: int = 1,
+    counties_per_partition: int | None = None,
     compute: bool = True,
 ) -> pd.DataFrame:
     """Compute coverage, event counts and awareness rates for every county and write them.
@@ -1508,8 +1518,9 @@ def build_metrics(
         As in :func:`awareness_rates`; awareness is skipped when the dataset has no responses.
     freq : {"MS", "QS", "YS"}
         Period of the event counts.
-    counties_per_partition : int, default 1
-        Whole counties per partition (and per output file).
+    counties_per_partition : int, optional
+        Whole counties per partition (and per output file); default about :data:`TASKS`
+        partitions (see :func:`village_coverage`).
     compute : bool, default True
         False returns the lazy Dask frame of the summary instead of computing it.
 

@@ -107,8 +107,6 @@ _EN_HEADERS: dict[str, str] = {
     "awareness_lowest_rate": "Lowest item rate",
     **{f"n_{r}": f"{REASONS[r]['en']} (villages)" for r in _AREA_REASONS},
 }
-#: Dask tasks the counties are split into by default (see :func:`summarise_partitioned`).
-TASKS = 32
 #: A village with this score or more is "urgent" (the town map outlines the same villages).
 URGENT_SCORE = 8.0
 
@@ -585,10 +583,10 @@ def summarise_partitioned(
         Survey weights, as in :func:`~pufa_metrics.survey.awareness_rates`.
     counties_per_partition : int, optional
         Whole counties per Dask task. Default: the counties split into about 32 tasks
-        (:data:`TASKS`), at least one county each. Each task has a fixed cost of about 0.3 s
-        (the blind-spot rules are many small pandas steps): at 490,000 villages in 2,800
-        counties, one county per task took 91 s with 2 workers, 25 counties 75 s, 100 counties
-        31 s.
+        (``pufa_metrics.distributed.TASKS``), at least one county each. Each task has a fixed
+        cost of about 0.3 s (the blind-spot rules are many small pandas steps): at 490,000
+        villages in 2,800 counties, 25 counties per task took 91 s with 2 workers and 100
+        counties 31 s.
 
     Returns
     -------
@@ -641,10 +639,7 @@ def summarise_partitioned(
         codebook = None
     events = list((path / "events").rglob("*.parquet")) if (path / "events").is_dir() else []
     event_columns = _dist._read_schema(events[0]).names if events else ["date", "village_id"]
-    names = _dist.counties(path)
-    if counties_per_partition is None:
-        counties_per_partition = max(1, -(-len(names) // TASKS))
-    groups = _dist._groups(names, counties_per_partition)
+    groups = _dist._groups(_dist.counties(path), counties_per_partition)
     target = Path(out)
     for name in ("counties", "towns", "follow_up"):
         if (target / name).is_dir():
