@@ -258,6 +258,7 @@ def service_coverage(
     as_of: Any = None,
     settings: Settings | None = None,
     literates_kinds: tuple[str, ...] | None = ("village",),
+    site_updates_recorded: bool | None = None,
 ) -> pd.DataFrame:
     """Standing legal services per village: 法律明白人, the legal adviser's visits, sites.
 
@@ -286,6 +287,11 @@ def service_coverage(
         行政村, so communities (社区) are not held to it by default (their target and
         ``literates_met`` are NA); pass ``("village", "community")`` to include them, or None
         for every unit. A register without ``kind`` holds every unit to it.
+    site_updates_recorded : bool, optional
+        Whether the site register records update dates at all. Default: some site given has a
+        ``last_updated``. Pass it when ``sites`` is part of a larger register (one county of a
+        province): a county whose sites all lack a date then counts them as stale, as it would
+        among the others, instead of leaving staleness unassessed.
 
     Returns
     -------
@@ -504,7 +510,12 @@ def service_coverage(
         sub = sites[village_level]
         scode = _village_codes(sub["village_id"], ids, "sites")
         n_sites = np.bincount(scode, minlength=n)
-        if "last_updated" in sub.columns and sites["last_updated"].notna().any():
+        recorded = (site_updates_recorded if site_updates_recorded is not None
+                    else "last_updated" in sites.columns and sites["last_updated"].notna().any())
+        if recorded and "last_updated" not in sub.columns:  # the register has no such column
+            sub = sub.assign(last_updated=pd.Series(pd.NaT, index=sub.index,
+                                                    dtype="datetime64[us]"))
+        if recorded:
             upd = _day_numbers(sub["last_updated"], "sites['last_updated']")
             known = upd != np.iinfo(np.int64).min
             cutoff = _months_offset(as_of_ts, stale_months)

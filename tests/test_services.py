@@ -407,3 +407,18 @@ def test_brief_gets_a_services_page(villages, roster, visits, sites, tmp_path):
     assert b.count("data:image/png;base64,") == a.count("data:image/png;base64,") + 1
     assert "法律服务情况" in b
     assert "法律服务台账（未绘制法律服务图）" in a and "法律服务台账（未绘制法律服务图）" not in b
+
+
+def test_site_updates_recorded_decides_whether_undated_sites_are_stale():
+    # one village-level site with no update date: on its own the register "records no
+    # updates" (NA, not assessed); told that the wider register does, the site counts as stale
+    villages = pd.DataFrame({"village_id": ["A"], "village_name": ["甲村"]})
+    sites = pd.DataFrame({"site_id": ["s1"], "level": ["village"], "village_id": ["A"],
+                          "site_name": ["甲村法治长廊"]})
+    kw = {"sites": sites, "start": "2025-01-01", "end": "2025-12-31", "as_of": "2025-12-31",
+          "settings": Settings()}
+    alone = service_coverage(villages, **kw)
+    assert pd.isna(alone.loc["A", "stale_sites"])
+    told = service_coverage(villages, site_updates_recorded=True, **kw)
+    assert told.loc["A", "stale_sites"] == 1
+    assert told.loc["A", "stale_site_names"] == "甲村法治长廊"
