@@ -191,6 +191,20 @@ def cmd_partition(args: argparse.Namespace) -> int:
     print("每个乡镇文件夹（读入 + 未导入 + 非数据行 = 数据行） / per town folder "
           "(loaded + rejected + non-data = data rows):")
     _print_table(table)
+    warn = ds.warnings
+    if len(warn):
+        # the merge's own notes (ids prefixed by folder, a table other towns keep) in full; the
+        # ledgers' warnings counted per folder (`pufa validate FOLDER` lists them)
+        source = warn["source_file"].fillna("").astype("str").str.rstrip("/")
+        merged = (source == "") | (source == warn["folder"].astype("str"))  # no file: the merge
+        if merged.any():
+            print("\n合并提示 / notes on the merge:")
+            for folder, reason in warn.loc[merged, ["folder", "reason"]].itertuples(index=False):
+                print(f"- {folder}: {reason}")
+        counts = warn[~merged].groupby("folder", sort=False).size()
+        if len(counts):
+            listed = ", ".join(f"{f} {n}" for f, n in counts.items())
+            print(f"\n台账提示 / ledger warnings: {listed} (see `pufa validate FOLDER`)")
     n_rejected = int(rec["rejected"].sum())
     where = f"{args.out}/rejected.csv" if len(ds.rejected) else "none / 无"
     print(f"\n已写入 / written: {args.out} — {len(towns)} towns, "

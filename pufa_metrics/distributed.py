@@ -10,6 +10,9 @@ dataset** (the layout written by :func:`write_partitioned` and ``benchmarks/make
     root/events/county=<county>/*.parquet       events (date, village_id, topic, attendees, …)
     root/event_topics/county=<county>/*.parquet every topic of every event (optional)
     root/responses/county=<county>/*.parquet    survey responses (village_id, weight, items…)
+    root/sites/county=<county>/*.parquet        publicity sites (阵地; optional)
+    root/legal_literates/county=<county>/…      the 法律明白人 roster (optional)
+    root/adviser_visits/county=<county>/…       the village legal adviser's log (optional)
     root/codebook.parquet                       the survey codebook (optional)
 
 Every village belongs to exactly one county, so a county's files hold everything its villages'
@@ -71,8 +74,12 @@ __all__ = [
     "write_partitioned",
 ]
 
+#: Optional tables of the standing services (阵地, 法律明白人, 法律顾问): a dataset holds one when
+#: its folder exists (``pufa report --engine dask`` then assesses the reasons that need it).
+SERVICE_TABLES: tuple[str, ...] = ("sites", "legal_literates", "adviser_visits")
 #: Tables kept one folder per county (hive layout ``county=<value>``).
-PARTITIONED_TABLES: tuple[str, ...] = ("villages", "events", "event_topics", "responses")
+PARTITIONED_TABLES: tuple[str, ...] = ("villages", "events", "event_topics", "responses",
+                                       *SERVICE_TABLES)
 #: Columns read as Arrow dictionaries → pandas categoricals (ids and short labels): grouping on
 #: their integer codes is 5–10× faster than hashing strings (PERF.md).
 CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -80,7 +87,16 @@ CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("village_id", "topic", "form", "organizer", "audience"),
     "event_topics": ("topic",),
     "responses": ("village_id",),
+    "sites": ("village_id", "level"),
+    "legal_literates": ("village_id",),
+    "adviser_visits": ("village_id",),
 }
+#: Tables every Dataset has (the others of :data:`PARTITIONED_TABLES` are optional).
+_CORE_TABLES: tuple[str, ...] = ("villages", "events", "event_topics", "responses")
+#: Optional tables written as an empty folder when given with no rows: an empty roster or log
+#: still says "none on record" (``workflow.analyse`` assesses it), while an empty site register
+#: is read as no register at all (Dataset.sites is an empty frame by default).
+_EMPTY_KEPT: tuple[str, ...] = ("legal_literates", "adviser_visits")
 METRICS: tuple[str, ...] = ("coverage", "event_counts", "awareness")
 #: Partitions the counties are split into by default: enough for a small cluster's workers,
 #: few enough that the fixed cost of a task (about 0.3 s for the county report) stays small.
@@ -251,8 +267,9 @@ def read_partitioned(
     ----------
     root : str or path
         The dataset folder.
-    table : {"villages", "events", "responses"}
-        The table.
+    table : str
+        The table: one of :data:`PARTITIONED_TABLES` (``villages``, ``events``,
+        ``event_topics``, ``responses``, ``sites``, ``legal_literates``, ``adviser_visits``).
     columns : sequence of str, optional
         Columns to read (default all). ``"county"`` adds the partition key as a column.
     counties : sequence of str, optional
@@ -399,9 +416,10 @@ def _county_of_rows(
         own = np.where(pd.isna(own), single, own)
     lost = pd.isna(own)
     if lost.any():
+        rows = {"sites": "town-level sites"}.get(table, "town-wide events")
         raise ValueError(
             f"`{table}` has {int(lost.sum())} row(s) with no village and no `county` column, so "
-            "they cannot be placed in a county partition (town-wide events of a multi-county "
+            f"they cannot be placed in a county partition ({rows} of a multi-county "
             f"dataset); add a `county` column（{table} 中有行既无村编码也无所属县，无法分区）"
         )
     return own.astype(str)
@@ -435,9 +453,15 @@ def write_partitioned(
     tables : Dataset or mapping
         A :class:`pufa_metrics.io.Dataset`, or ``{"villages": …, "events": …,
         "responses": …, "codebook": …}`` (villages required). The register needs a ``county``
-        column; events and responses take their village's county. A town-wide event (no
-        village) needs its own ``county`` column, unless the register has a single county.
-        ``event_topics`` (every topic of every event) follows its event by ``event_id``.
+        column; events, responses and the optional service tables (:data:`SERVICE_TABLES`:
+        ``sites``, ``legal_literates``, ``adviser_visits``) take their village's county. A
+        town-wide event or a town-level site (no village) needs its own ``county`` column,
+        unless the register has a single county. ``event_topics`` (every topic of every event)
+        follows its event by ``event_id``. A table that is None, or ``sites`` with no rows, is
+        not written (the dataset then lacks it); a ``legal_literates`` roster or
+        ``adviser_visits`` log given with no rows is written as an empty table, because it
+        still says something: no village has a 法律明白人 or an adviser visit on record (as
+        :func:`pufa_metrics.workflow.analyse` reads it).
     root : str or path
         The output folder; it must not exist yet, or be empty, unless ``overwrite``.
     overwrite : bool, default False
@@ -456,6 +480,17 @@ def write_partitioned(
     >>> root = write_partitioned({"villages": villages}, tmp.name)
     >>> sorted(p.name for p in (root / "villages").iterdir())
     ['county=%E4%B9%99%E5%8E%BF', 'county=%E7%94%B2%E5%8E%BF']
+
+    A village site goes with its village; a town-level site (no village) with its ``county``:
+
+    >>> sites = pd.DataFrame({"site_id": ["S1", "S2"], "site_name": ["乙村宣传栏", "甲镇长廊"],
+    ...                       "village_id": ["B1", None], "level": ["village", "town"],
+    ...                       "county": [None, "甲县"]})
+    >>> root = write_partitioned({"villages": villages, "sites": sites}, tmp.name,
+    ...                          overwrite=True)
+    >>> read_partitioned(root, "sites", columns=["site_id", "county"],
+    ...                  categorical=False).values.tolist()
+    [['S1', '乙县'], ['S2', '甲县']]
     >>> tmp.cleanup()
     """
     frames = _tables_of(tables)
@@ -489,7 +524,11 @@ def write_partitioned(
     event_county = pd.Series(dtype="str")
     for table in PARTITIONED_TABLES:
         frame = frames.get(table)
-        if frame is None or (table != "villages" and len(frame) == 0):
+        if frame is None:
+            continue
+        if table != "villages" and len(frame) == 0:
+            if table in _EMPTY_KEPT:  # an empty roster or log: the table is there, no rows
+                (path / table).mkdir(parents=True, exist_ok=True)
             continue
         if table == "event_topics":  # every topic of an event goes where its event went
             county = _county_of_topics(frame, event_county)
@@ -521,8 +560,9 @@ def write_partitioned(
 def _tables_of(tables: Any) -> dict[str, pd.DataFrame]:
     if isinstance(tables, Mapping):
         frames = dict(tables)
-    elif all(hasattr(tables, t) for t in PARTITIONED_TABLES):
-        frames = {t: getattr(tables, t) for t in (*PARTITIONED_TABLES, "codebook")}
+    elif all(hasattr(tables, t) for t in _CORE_TABLES):
+        # the service tables are optional attributes (None when the town keeps no such ledger)
+        frames = {t: getattr(tables, t, None) for t in (*PARTITIONED_TABLES, "codebook")}
     else:
         raise TypeError(
             "`tables` should be a pufa_metrics Dataset or a dict of DataFrames "
@@ -812,11 +852,42 @@ def _prefix_note(table: str, key: str, name: str) -> pd.DataFrame:
     }), "rejected")
 
 
+#: What a folder lacking a service table misses (zh, en) and the reason it then gets.
+_SERVICE_LABELS: dict[str, tuple[str, str, str]] = {
+    "sites": ("普法阵地台账", "site register", "no_site"),
+    "legal_literates": ("法律明白人名册", "法律明白人 roster", "few_legal_literates"),
+    "adviser_visits": ("法律顾问服务台账", "legal adviser log", "adviser_absent"),
+}
+
+
+def _has_service_table(ds: Any, table: str) -> bool:
+    """Whether a town's Dataset has ``table`` (as ``workflow.analyse`` reads it)."""
+    frame = getattr(ds, table, None)
+    return frame is not None and (table != "sites" or len(frame) > 0)
+
+
+def _missing_service_note(table: str, name: str) -> pd.DataFrame:
+    """A warning: this folder lacks a service table that other folders have."""
+    from . import schema
+
+    zh, en, reason = _SERVICE_LABELS[table]
+    return schema.coerce(pd.DataFrame({
+        "table": [table], "source_file": [""],
+        "source_row": pd.array([pd.NA], dtype="Int64"), "column": [np.nan], "value": [np.nan],
+        "reason": [f"folder {name!r} has no {en} while other folders do: in the county dataset "
+                   f"its villages have none on record ({reason}) "
+                   f"乡镇文件夹「{name}」没有{zh}而其他乡镇有：县级数据中该镇各村按“无记录”评估"],
+    }), "rejected")
+
+
 def _merge_towns(loaded: list[tuple], codebook: pd.DataFrame, meta: dict[str, Any]) -> Any:
     """One Dataset from the towns' Datasets (ids made unique, events given their county)."""
     from .io import Dataset
 
     clash = {table: _ids_repeat(loaded, table, key) for table, key in _TOWN_IDS.items()}
+    # a service table some folders have: the others are judged as having none on record
+    kept = {t: [_has_service_table(ds, t) for _, _, ds, _, _ in loaded] for t in SERVICE_TABLES}
+    partial = [t for t, has in kept.items() if any(has) and not all(has)]
     parts: dict[str, list] = {t: [] for t in (*_TOWN_TABLES, *_TOWN_LISTS, "geometry")}
     towns = []
     for name, path, ds, villages, home in loaded:  # a handful of towns
@@ -828,21 +899,30 @@ def _merge_towns(loaded: list[tuple], codebook: pd.DataFrame, meta: dict[str, An
                 notes.append(_prefix_note(table, key, name))
         if clash["events"]:
             tables["event_topics"] = _with_prefix(tables["event_topics"], "event_id", name)
+        notes += [_missing_service_note(t, name) for t in partial
+                  if not _has_service_table(ds, t)]
         events = tables["events"]
-        if len(events):
-            county_of = pd.Series(villages[_KEY].to_numpy(),
-                                  index=villages["village_id"].astype("str").to_numpy())
-            county = pd.Series(county_of.reindex(events["village_id"].astype("str")).to_numpy(),
-                               index=events.index, dtype="str")
-            wide = events["village_id"].isna()
+        county_of = pd.Series(villages[_KEY].to_numpy(),
+                              index=villages["village_id"].astype("str").to_numpy())
+        # each row's county: its village's; a town-wide event or town-level site: the folder's
+        for table, what, what_zh in (("events", "town-wide event(s)", "全镇性活动"),
+                                     ("sites", "town-level site(s)", "镇级阵地")):
+            frame = tables[table]
+            if frame is None or not len(frame):
+                continue
+            ids = (frame["village_id"] if "village_id" in frame.columns
+                   else pd.Series(np.nan, index=frame.index, dtype="str"))
+            county = pd.Series(county_of.reindex(ids.astype("str")).to_numpy(),
+                               index=frame.index, dtype="str")
+            wide = ids.isna()
             if wide.any() and home is None:
                 raise ValueError(
-                    f"folder {name!r} ({path}): {int(wide.sum())} town-wide event(s) (no village) "
+                    f"folder {name!r} ({path}): {int(wide.sum())} {what} (no village) "
                     f"but its register names several counties {sorted(villages[_KEY].unique())}, "
                     "so they cannot be placed in one; pass county={folder: county} for this "
-                    f"folder（乡镇文件夹「{name}」有全镇性活动，但名册中有多个县，无法确定其所属县）"
+                    f"folder（乡镇文件夹「{name}」有{what_zh}，但名册中有多个县，无法确定其所属县）"
                 )
-            tables["events"] = events.assign(**{_KEY: county.where(~wide, home)})
+            tables[table] = frame.assign(**{_KEY: county.where(~wide, home)})
         for table, frame in tables.items():  # a few tables
             if frame is not None:
                 parts[table].append(_with_prefix(frame, "source_file", name))
@@ -930,9 +1010,16 @@ def from_towns(
       only when complete; a failure leaves ``out`` as it was. Files in ``out`` that are not part
       of a dataset are kept.
 
-    Sites, cadre records and village boundaries are stacked in the returned Dataset but not
-    written: the county-partitioned layout holds villages, events, event_topics, responses and
-    the codebook.
+    - **Services**: the publicity sites (阵地), the 法律明白人 roster and the village legal
+      adviser's log are written too (``sites``, ``legal_literates``, ``adviser_visits``, each
+      row in its village's county; a town-level site in its folder's county, as a town-wide
+      event), so that ``pufa report --engine dask`` assesses the reasons that need them. A
+      table that no folder has is left out; one that only some folders have covers all of
+      them: in a county report, a town without a roster has no 法律明白人 on record.
+
+    Cadre records and village boundaries are stacked in the returned Dataset but not written:
+    the county-partitioned layout holds villages, events, event_topics, responses, the three
+    service tables and the codebook.
 
     Parameters
     ----------
@@ -951,7 +1038,7 @@ def from_towns(
     Returns
     -------
     pufa_metrics.io.Dataset
-        The stacked towns as written (events with a ``county`` column), with ``files``,
+        The stacked towns as written (events and sites with a ``county`` column), with ``files``,
         ``rejected`` and ``warnings`` per folder; ``meta`` holds ``root`` (the dataset folder),
         ``synthetic`` and ``towns`` (per folder: path, county, villages, events, responses).
 
@@ -1115,6 +1202,37 @@ def _date_range(root: Path) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     if not lows:
         return None
     return pd.Timestamp(min(lows)), pd.Timestamp(max(highs))
+
+
+def _has_table(root: str | os.PathLike, table: str) -> bool:
+    """Whether the dataset holds ``table`` (its folder exists, rows or not)."""
+    return (Path(root) / table).is_dir()
+
+
+def _any_value(root: str | os.PathLike, table: str, column: str) -> bool:
+    """Whether any row of ``table`` in the whole dataset has a value in ``column``.
+
+    Read from the Parquet footers' null counts (no data pass) where present, else from the
+    column itself, file by file until a value is found.
+    """
+    for _, folder in _county_dirs(Path(root), table).items():  # one footer per county file
+        for file in _files(folder):
+            try:
+                meta = pq.ParquetFile(file).metadata
+            except (pa.ArrowException, OSError) as exc:
+                raise _damaged(file, exc) from None
+            names = [meta.schema.column(j).name for j in range(meta.num_columns)]
+            if column not in names:
+                continue
+            j = names.index(column)
+            groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+            stats = [g.column(j).statistics for g in groups]  # a row group or two per file
+            if all(st is not None and st.has_null_count for st in stats):
+                if any(st.null_count < g.num_rows for st, g in zip(stats, groups, strict=True)):
+                    return True
+            elif pq.read_table(file, columns=[column])[column].null_count < meta.num_rows:
+                return True
+    return False
 
 
 def _period(root: Path, start: Any, end: Any) -> tuple[Any, Any]:

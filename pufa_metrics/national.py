@@ -11,6 +11,8 @@ country in memory:
 1. Each Dask partition (one or a few whole counties) runs the town pipeline on its own rows:
    :func:`~pufa_metrics.coverage.village_coverage`, :func:`~pufa_metrics.workflow.village_rates`
    (weighted rates, Wilson CIs, LQAS; no shrinkage, which only feeds spatial cold spots),
+   :func:`~pufa_metrics.services.service_coverage` over the same 12-month window as the town
+   report (when the dataset has sites, the 法律明白人 roster or the adviser log),
    :func:`~pufa_metrics.blindspots.find_blind_spots` (no spatial cold spots: the national data
    has no geometry), :func:`~pufa_metrics.survey.awareness_rates` and the village-clustered
    :func:`~pufa_metrics.survey.pooled_rates` by county and by town. It reduces them with
@@ -44,6 +46,7 @@ from . import distributed as _dist
 from .blindspots import REASON_CODES, REASONS, find_blind_spots
 from .config import Settings
 from .coverage import village_coverage
+from .services import service_coverage, service_window
 from .survey import awareness_rates, pooled_rates
 
 __all__ = [
@@ -62,7 +65,9 @@ _FOLLOW_UP_COLUMNS: tuple[str, ...] = (
     "county", "town", "village_name", "population", "score", "county_priority", "reasons",
     "reasons_zh", "actions_zh", "reasons_en", "actions_en", "n_events", "days_since_last",
     "longest_gap_days", "attendance_per_100", "missing_topics", "missing_audiences",
-    "awareness_n", "awareness_rate", "awareness_ci_high", "lqas",
+    "has_site", "n_legal_literates", "literates_target", "adviser_visits", "days_since_adviser",
+    "stale_sites", "stale_site_names", "awareness_n", "awareness_rate", "awareness_ci_high",
+    "lqas",
 )
 
 #: Chinese headers of the area tables (workbook and brief).
@@ -434,6 +439,30 @@ def _suppress_villages(follow_up: pd.DataFrame, k: int) -> pd.DataFrame:
     return out
 
 
+#: Columns of the optional service tables that :func:`~pufa_metrics.services.service_coverage`
+#: and ``village_coverage(..., sites=)`` use (those present are read).
+_SERVICE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sites": ("site_id", "site_name", "village_id", "level", "last_updated"),
+    "legal_literates": ("person_id", "village_id", "group", "trained_hours", "year"),
+    "adviser_visits": ("date", "village_id", "service", "lectures", "consultations",
+                       "mediations"),
+}
+
+
+def _service_reasons(tables: Sequence[str], site_updates: bool) -> list[str]:
+    """The reasons the dataset's service tables let the report assess.
+
+    ``no_site`` needs the site register; ``stale_site`` also needs update dates somewhere in it
+    (:func:`~pufa_metrics.services.service_coverage` leaves staleness unassessed otherwise);
+    ``few_legal_literates`` the roster; ``adviser_absent`` the adviser's log.
+    """
+    out = ["no_site"] if "sites" in tables else []
+    out += ["few_legal_literates"] if "legal_literates" in tables else []
+    out += ["adviser_absent"] if "adviser_visits" in tables else []
+    out += ["stale_site"] if "sites" in tables and site_updates else []
+    return out
+
+
 class _SummaryPart:
     """One partition (a few whole counties): the town pipeline, reduced to areas, written out."""
 
@@ -449,17 +478,31 @@ class _SummaryPart:
         villages = read(self.root, "villages", group, None, False, with_key=True)
         villages = villages.drop(columns=[c for c in villages.columns
                                           if c not in ("village_id", "village_name", "town",
-                                                       "population", "county")])
+                                                       "kind", "population", "county")])
         place = villages.set_index(villages["village_id"].astype("str"))
         topics = _dist._event_topics(self.root, group)
         wanted = ("event_id", "date", "village_id", "topic", "attendees", "audience")
         columns = [c for c in wanted if c in opt["event_columns"]
                    and (c != "event_id" or topics is not None)]
         events = read(self.root, "events", group, columns, False)
+        tables = opt["service_tables"]
+        service = {t: read(self.root, t, group, _SERVICE_COLUMNS[t], False) if t in tables
+                   else None for t in _SERVICE_COLUMNS}
+        sites = service["sites"]  # in a dataset with sites, a county without any has none
         coverage = village_coverage(
-            events, villages.drop(columns=["county"]), start=opt["start"], end=opt["end"],
-            as_of=opt["as_of"], event_topics=topics, required_topics=st.required_topics,
+            events, villages.drop(columns=["county", "kind"], errors="ignore"),
+            start=opt["start"], end=opt["end"], as_of=opt["as_of"], event_topics=topics,
+            required_topics=st.required_topics, sites=sites,
         )
+        services = None
+        if tables:  # as workflow.analyse: the standing services over the last 12 months
+            w_start, w_end = service_window(opt["end"], start=opt["start"])
+            services = service_coverage(
+                villages, legal_literates=service["legal_literates"],
+                adviser_visits=service["adviser_visits"], sites=sites, start=w_start,
+                end=w_end, as_of=opt["as_of"], settings=st,
+                site_updates_recorded=bool(opt["site_updates"]) if sites is not None else None,
+            )
         rates = area = None
         if self.codebook is not None:  # the dataset is surveyed: every county is judged on it
             responses = read(self.root, "responses", group, None, False)
@@ -480,8 +523,8 @@ class _SummaryPart:
                     rates = found
         blind = find_blind_spots(
             coverage, rates=rates, events=events if "audience" in events.columns else None,
-            event_topics=topics, settings=st, include_all=True, as_of=opt["as_of"],
-            codebook=self.codebook,
+            event_topics=topics, services=services, settings=st, include_all=True,
+            as_of=opt["as_of"], codebook=self.codebook,
         )
         blind.insert(0, "county", place["county"].reindex(blind.index.astype("str")).to_numpy())
         assessed = ["no_events", "stale", "long_gap"]
@@ -490,6 +533,7 @@ class _SummaryPart:
                      else [])
         assessed += ["missing_audiences"] if "audience" in events.columns else []
         assessed += ["low_awareness", "unknown_awareness"] if rates is not None else []
+        assessed += _service_reasons(tables, opt["site_updates"])
         levels = [("counties", ["county"])]
         if "town" in place.columns:
             levels.append(("towns", ["county", "town"]))
@@ -567,6 +611,15 @@ def summarise_partitioned(
     and writes ``out/counties``, ``out/towns`` and ``out/follow_up`` (one Parquet file per
     partition); only these small tables are read back.
 
+    The standing services are assessed as the town report assesses them
+    (:func:`pufa_metrics.workflow.analyse`: :func:`~pufa_metrics.services.service_coverage`
+    over :func:`~pufa_metrics.services.service_window`) when the dataset has their tables:
+    ``sites`` gives ``no_site`` (and ``stale_site`` when some site has an update date),
+    ``legal_literates`` gives ``few_legal_literates``, ``adviser_visits`` gives
+    ``adviser_absent``. Whether a table is there is decided once for the whole dataset, as for
+    the survey, so that the partitioning never changes a figure: in a dataset with sites, the
+    villages of a county without site rows have no site.
+
     Parameters
     ----------
     root : str or path
@@ -595,7 +648,11 @@ def summarise_partitioned(
         ``county`` and ``[county, town]`` (no ``towns`` when the register has no ``town``
         column), and every village with a reason, ranked within its county
         (``county_priority``); survey figures of villages with fewer than ``[privacy]
-        suppress_below`` respondents are blanked (``awareness_suppressed``).
+        suppress_below`` respondents are blanked (``awareness_suppressed``). ``n_no_site``,
+        ``n_stale_site``, ``n_few_legal_literates`` and ``n_adviser_absent`` are there only
+        when assessed. Each frame's ``attrs``: ``start``, ``end``, ``as_of``,
+        ``service_tables`` (the service tables of the dataset) and ``not_assessed`` (reason
+        codes the data cannot support: ``cold_spot`` always, as there is no village geometry).
 
     Examples
     --------
@@ -639,6 +696,10 @@ def summarise_partitioned(
         codebook = None
     events = list((path / "events").rglob("*.parquet")) if (path / "events").is_dir() else []
     event_columns = _dist._read_schema(events[0]).names if events else ["date", "village_id"]
+    # the service tables too: a dataset with sites judges every county on them (a county with
+    # no site rows: its villages have no site), whatever the partitioning
+    tables = tuple(t for t in _dist.SERVICE_TABLES if _dist._has_table(path, t))
+    site_updates = "sites" in tables and _dist._any_value(path, "sites", "last_updated")
     groups = _dist._groups(_dist.counties(path), counties_per_partition)
     target = Path(out)
     for name in ("counties", "towns", "follow_up"):
@@ -646,7 +707,8 @@ def summarise_partitioned(
             shutil.rmtree(target / name)
     part = _SummaryPart(str(path), str(target), st, codebook,
                         {"start": start, "end": end, "as_of": as_of, "weight": weight,
-                         "event_columns": event_columns}, groups)
+                         "event_columns": event_columns, "service_tables": tables,
+                         "site_updates": site_updates}, groups)
     meta = pd.DataFrame({
         "first_county": pd.array([], dtype="str"), "last_county": pd.array([], dtype="str"),
         "counties": np.array([], dtype=np.int64), "towns": np.array([], dtype=np.int64),
@@ -662,9 +724,13 @@ def summarise_partitioned(
     frames = {"counties": counties, "towns": towns, "follow_up": follow_up}
     if towns is None:
         del frames["towns"]
+    possible = {"cold_spot", *_service_reasons(_dist.SERVICE_TABLES, True)}
+    assessed = set(_service_reasons(tables, site_updates))
+    not_assessed = tuple(r for r in REASON_CODES if r in possible - assessed)
     for frame in frames.values():
         frame.attrs = {"start": pd.Timestamp(start), "end": pd.Timestamp(end),
-                       "as_of": pd.Timestamp(as_of)}
+                       "as_of": pd.Timestamp(as_of), "service_tables": tables,
+                       "not_assessed": not_assessed}
     return frames
 
 
@@ -977,7 +1043,36 @@ def _follow_up_sheet(follow_up: pd.DataFrame, top_n: int, lang: str, k: int) -> 
                                for c in top.columns})
 
 
-def _notes_sheet(settings: Settings, start, end, as_of, lang: str) -> pd.DataFrame:
+#: Why a reason may be unassessed in a national dataset: (zh, en) of what the data lacks.
+_LACKS: dict[str, tuple[str, str]] = {
+    "cold_spot": ("村界", "village boundaries"),
+    "no_site": ("普法阵地台账", "site register"),
+    "stale_site": ("普法阵地台账", "site register"),
+    "few_legal_literates": ("法律明白人名册", "法律明白人 roster"),
+    "adviser_absent": ("法律顾问服务台账", "legal adviser log"),
+}
+
+
+def _not_assessed_note(not_assessed: Sequence[str], tables: Sequence[str]) -> str:
+    """The notes sheet's "not assessed" text: each missing table and the reasons it costs."""
+    lacks: dict[tuple[str, str], list[str]] = {}
+    for code in not_assessed:  # a handful of reasons
+        cause = _LACKS.get(code, ("数据", "data"))
+        if code == "stale_site" and "sites" in tables:
+            cause = ("阵地更新日期", "site update dates")
+        lacks.setdefault(cause, []).append(code)
+    zh = "；".join(f"数据不含{c[0]}，故不评估" + "、".join(f"“{REASONS[r]['zh']}”" for r in codes)
+                  for c, codes in lacks.items())
+    en = "; ".join(f"no {c[1]}, so " + ", ".join(f"'{REASONS[r]['en']}'" for r in codes)
+                   + " not assessed" for c, codes in lacks.items())
+    return (f"{zh}。未评估的原因不计分，故得分可能低于乡镇报告中同一村的得分。/ {en}. Reasons "
+            "not assessed add nothing to a score, so scores may run lower than in town reports.")
+
+
+def _notes_sheet(settings: Settings, start, end, as_of, lang: str, *,
+                 not_assessed: Sequence[str] = ("cold_spot", "no_site", "few_legal_literates",
+                                                "adviser_absent", "stale_site"),
+                 tables: Sequence[str] = ()) -> pd.DataFrame:
     tg = settings.targets
     rows = [
         ("统计期间 / period", f"{start:%Y-%m-%d} — {end:%Y-%m-%d}（截至 as of {as_of:%Y-%m-%d}）"),
@@ -998,14 +1093,21 @@ def _notes_sheet(settings: Settings, start, end, as_of, lang: str) -> pd.DataFra
          "than a simple-random-sample interval because answers within a village are alike; "
          f"areas with fewer than {settings.suppress_below} respondents (and any town from "
          "which one could be worked out) are suppressed."),
-        ("未评估的原因 / not assessed",
-         "全国数据不含阵地、法律明白人、法律顾问与村界，故无阵地、服务与空间冷点三类原因，得分"
-         "低于乡镇报告中同一村的得分。/ the dataset has no sites, services or village "
-         "boundaries: those reasons are not assessed, so scores run lower than in town "
-         "reports."),
+        ("未评估的原因 / not assessed", _not_assessed_note(not_assessed, tables)),
         ("需跟进 / follow-up",
          "与乡镇报告相同的规则（find_blind_spots）；得分≥8为重点；县内按得分排序。/ the town "
          "report's rules; score ≥ 8 is urgent; ranked within each county."),
+    ]
+    if tables:
+        w_start, w_end = service_window(end, start=start)
+        rows.append(
+            ("阵地与法律服务 / sites and legal services",
+             f"法律明白人、村法律顾问与阵地更新按统计期最后12个月（{w_start:%Y-%m-%d} — "
+             f"{w_end:%Y-%m-%d}）评估，与乡镇报告相同；数据集中有此类台账时，没有记录的村按“无”"
+             "计。/ 法律明白人, the village legal adviser and site upkeep are judged on the last "
+             f"12 months of the period ({w_start:%Y-%m-%d} to {w_end:%Y-%m-%d}), as in the town "
+             "report; where the dataset has such a table, a village with no rows in it has none."))
+    rows += [
         ("目标 / targets", f"知晓率 awareness {tg['awareness']:.0%}; 最长间隔 max gap "
          f"{tg['max_gap_days']:.0f} 天; 必讲主题 required topics: "
          f"{'、'.join(settings.required_topics)}"),
@@ -1114,7 +1216,9 @@ def national_report(
             P.save(fig, tmp / "figures" / name)
         headline = _headline(counties, towns, follow_up, st, lang)
         sheets = {
-            _pick("说明", "Notes", lang): _notes_sheet(st, start, end, as_of, lang),
+            _pick("说明", "Notes", lang): _notes_sheet(
+                st, start, end, as_of, lang, not_assessed=counties.attrs["not_assessed"],
+                tables=counties.attrs["service_tables"]),
             _pick("总体", "Overview", lang): headline.rename(
                 columns={"label": _pick("指标", "Figure", lang), "value": _pick("数值", "Value",
                                                                                  lang)}),

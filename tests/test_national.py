@@ -8,7 +8,10 @@ Three kinds of checks:
   events per county, respondents per county), computed here without the library's metrics;
 * partitioning never changes a figure: one county per task and both counties in one task give
   identical tables, and each county's follow-up list is the one ``find_blind_spots`` gives on
-  that county alone.
+  that county alone;
+* sites, the 法律明白人 roster and the adviser log: counted by hand on a four-village country,
+  counted with plain pandas on the sample's raw tables, and the sample town run through
+  ``pufa partition`` gives exactly the town report's follow-up list.
 """
 
 from __future__ import annotations
@@ -137,9 +140,19 @@ def test_area_summary_says_what_is_missing():
 
 
 @pytest.fixture(scope="module")
-def split(tmp_path_factory):
-    """The sample town as two counties: its first 14 villages in 甲县 (two towns), the rest 乙县."""
-    ds = pm.load_dataset(SAMPLE)
+def sample():
+    """The sample town as `pufa validate` reads it (sites, roster, adviser log, survey)."""
+    return pm.load_dataset(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def split(sample, tmp_path_factory):
+    """The sample town as two counties: its first 14 villages in 甲县 (two towns), the rest 乙县.
+
+    It carries the sites, the 法律明白人 roster and the adviser log: each row goes with its
+    village's county; the two town-level sites (no village) go to 甲县, as the town-wide events.
+    """
+    ds = sample
     villages = ds.villages.copy()
     order = villages["village_id"].astype("str").rank(method="first").to_numpy()
     villages["county"] = np.where(order <= 14, "甲县", "乙县")
@@ -147,10 +160,15 @@ def split(tmp_path_factory):
     events = ds.events.copy()
     events["county"] = pd.Series(np.nan, index=events.index, dtype="str")
     events.loc[events["village_id"].isna(), "county"] = "甲县"  # town-wide events
+    sites = ds.sites.copy()
+    sites["county"] = pd.Series(np.nan, index=sites.index, dtype="str")
+    sites.loc[sites["village_id"].isna(), "county"] = "甲县"  # town-level sites
+    assert sites["county"].notna().sum() == 2 and len(ds.legal_literates) and len(
+        ds.adviser_visits)
     # a Dataset (not a dict) so that the sample's "synthetic" mark travels along
-    split_ds = dataclasses.replace(ds, villages=villages, events=events)
+    split_ds = dataclasses.replace(ds, villages=villages, events=events, sites=sites)
     root = distributed.write_partitioned(split_ds, tmp_path_factory.mktemp("split") / "data")
-    return {"root": root, "villages": villages, "events": events, "ds": ds}
+    return {"root": root, "villages": villages, "events": events, "sites": sites, "ds": ds}
 
 
 @pytest.fixture(scope="module")
@@ -189,41 +207,151 @@ def test_counts_match_direct_counts_on_the_raw_tables(split, summaries):
                                   check_names=False)
 
 
-def _county_dataset(split, county: str):
-    """One county of the split sample as a Dataset of the tables a national dataset holds."""
+def _county_dataset(split, county: str, *, services: bool = True):
+    """One county of the split sample as a Dataset of the tables a national dataset holds.
+
+    With ``services``: its sites (the town-level ones in 甲县), roster and adviser log; without:
+    none of them, as a dataset written without those tables.
+    """
     ds, villages = split["ds"], split["villages"]
     ids = villages.loc[villages["county"] == county, "village_id"]
     events = ds.events[ds.events["village_id"].isin(ids)]
+    sites = split["sites"]
+    mine = sites["village_id"].isin(ids) | (sites["county"] == county)
     return dataclasses.replace(
         ds, villages=villages[villages["village_id"].isin(ids)].drop(columns="county"),
         events=events, event_topics=ds.event_topics[ds.event_topics["event_id"].isin(
             events["event_id"])],
         responses=ds.responses[ds.responses["village_id"].isin(ids)],
-        sites=ds.sites.iloc[:0], cadres=ds.cadres.iloc[:0], legal_literates=None,
-        adviser_visits=None, geometry=None)
+        sites=(sites[mine].drop(columns="county") if services else ds.sites.iloc[:0]),
+        cadres=ds.cadres.iloc[:0],
+        legal_literates=(ds.legal_literates[ds.legal_literates["village_id"].isin(ids)]
+                         if services else None),
+        adviser_visits=(ds.adviser_visits[ds.adviser_visits["village_id"].isin(ids)]
+                        if services else None),
+        geometry=None)
+
+
+def _assert_same_follow_up(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert got.index.tolist() == want.index.tolist()
+    assert got["county_priority"].tolist() == list(range(1, len(want) + 1))
+    np.testing.assert_allclose(got["score"], want["score"])
+    assert got["reasons"].tolist() == want["reasons"].tolist()
+    assert got["reasons_zh"].tolist() == want["reasons_zh"].tolist()
+    assert got["actions_zh"].tolist() == want["actions_zh"].tolist()
 
 
 def test_each_countys_follow_up_is_the_one_its_own_report_gives(split, summaries):
     # the town report's own pipeline (workflow.analyse) on each county alone, with the tables a
-    # national dataset holds (no sites, services or geometry)
+    # national dataset holds: sites, roster, adviser log and survey (no geometry)
     st = pm.Settings.load()
     period = pm.Period(start=st.start, end=st.end, as_of=st.as_of)
     follow = summaries["follow_up"]
+    seen = set()
     for county in ("甲县", "乙县"):  # two counties
         want = pm.analyse(_county_dataset(split, county), settings=st, period=period).follow_up
-        got = follow[follow["county"] == county]
-        assert got.index.tolist() == want.index.tolist()
-        assert got["county_priority"].tolist() == list(range(1, len(want) + 1))
-        np.testing.assert_allclose(got["score"], want["score"])
-        assert got["reasons"].tolist() == want["reasons"].tolist()
-        assert got["reasons_zh"].tolist() == want["reasons_zh"].tolist()
-        assert got["actions_zh"].tolist() == want["actions_zh"].tolist()
+        _assert_same_follow_up(follow[follow["county"] == county], want)
+        seen |= {r for reasons in want["reasons"] for r in reasons}
+    # the service reasons are really there to be compared
+    assert {"stale_site", "few_legal_literates", "adviser_absent"} <= seen
 
 
-def test_the_sample_as_one_county_flags_the_town_reports_missing_topics(tmp_path):
+def test_a_dataset_without_service_tables_is_judged_as_before(split, tmp_path):
+    # the same split written without sites, roster and log: each county's list is the town
+    # report's on the county without them, and no service reason is counted or given
+    ds = split["ds"]
+    root = distributed.write_partitioned(
+        {"villages": split["villages"], "events": split["events"],
+         "event_topics": ds.event_topics, "responses": ds.responses, "codebook": ds.codebook},
+        tmp_path / "d")
+    assert not any((root / t).exists() for t in distributed.SERVICE_TABLES)
+    st = pm.Settings.load()
+    s = national.summarise_partitioned(root, tmp_path / "p", settings=st)
+    period = pm.Period(start=st.start, end=st.end, as_of=st.as_of)
+    for county in ("甲县", "乙县"):  # two counties
+        want = pm.analyse(_county_dataset(split, county, services=False), settings=st,
+                          period=period).follow_up
+        _assert_same_follow_up(s["follow_up"][s["follow_up"]["county"] == county], want)
+    for name in ("counties", "towns"):
+        assert not set(_SERVICE_COUNTS) & set(s[name].columns)
+    assert not {"has_site", "n_legal_literates", "stale_sites"} & set(s["follow_up"].columns)
+    assert s["counties"].attrs["service_tables"] == ()
+    assert s["counties"].attrs["not_assessed"] == (
+        "no_site", "few_legal_literates", "adviser_absent", "stale_site", "cold_spot")
+
+
+_SERVICE_COUNTS = ("n_no_site", "n_few_legal_literates", "n_adviser_absent", "n_stale_site")
+
+
+def test_service_counts_of_the_split_sample_match_direct_counts(split, summaries):
+    # each county's villages per service reason, counted here with plain pandas on the raw
+    # tables and the rules of pufa.toml: 3 法律明白人 per 行政村 (communities exempt), the
+    # adviser within 90 days and at least once in the last 12 months of the period, sites
+    # updated within 12 months of as_of
+    st = pm.Settings.load()
+    ds, villages, sites = split["ds"], split["villages"], split["sites"]
+    as_of = pd.Timestamp(st.as_of or st.end)
+    window = (pd.Timestamp(st.end) - pd.DateOffset(months=12) + pd.Timedelta(days=1),
+              pd.Timestamp(st.end))
+    v = villages.set_index("village_id")
+    village_sites = sites[(sites["level"] == "village") & sites["village_id"].notna()]
+    no_site = ~v.index.isin(village_sites["village_id"])
+    stale = village_sites["last_updated"].isna() | (
+        village_sites["last_updated"] < as_of - pd.DateOffset(months=12))
+    stale_site = v.index.isin(village_sites.loc[stale, "village_id"])
+    roster = ds.legal_literates
+    later = (roster["year"] > pd.Timestamp(st.end).year).fillna(False).astype(bool)
+    trained = roster[~(roster["trained_hours"] <= 0) & ~later]  # a blank counts as trained
+    people = trained.groupby("village_id")["person_id"].nunique().reindex(v.index, fill_value=0)
+    few = (v["kind"] == "village") & (people < 3)
+    log = ds.adviser_visits
+    in_window = log[(log["date"] >= window[0]) & (log["date"] <= window[1])]
+    visits = in_window.groupby("village_id").size().reindex(v.index, fill_value=0)
+    last = log[log["date"] <= as_of].groupby("village_id")["date"].max().reindex(v.index)
+    absent = (visits == 0) | ((as_of - last).dt.days > 90)
+    direct = pd.DataFrame({"n_no_site": no_site, "n_stale_site": stale_site,
+                           "n_few_legal_literates": few.to_numpy(),
+                           "n_adviser_absent": absent.to_numpy()}, index=v.index)
+    want = direct.groupby(v["county"]).sum()
+    got = summaries["counties"][list(want.columns)]
+    pd.testing.assert_frame_equal(got, want.astype("int64"), check_names=False)
+    # the sample plants every one of them somewhere, but gives every village a site
+    assert (want[["n_stale_site", "n_few_legal_literates", "n_adviser_absent"]].sum() > 0).all()
+    # towns add up to their county
+    towns = summaries["towns"][list(want.columns)].groupby(level="county").sum()
+    pd.testing.assert_frame_equal(towns, got, check_names=False)
+
+
+def test_the_sample_town_through_from_towns_is_its_own_town_report(sample, tmp_path):
+    # `pufa partition data/raw` then the county report: the sample town is one county, and its
+    # follow-up list must be the town report's (workflow.analyse without village boundaries)
+    merged = distributed.from_towns([SAMPLE], tmp_path / "d")
+    for table in distributed.SERVICE_TABLES:  # written, every row
+        assert len(distributed.read_partitioned(tmp_path / "d", table)) == len(
+            getattr(sample, table)) > 0
+    assert merged.sites["county"].notna().all()  # town-level sites too
+    st = pm.Settings.load()
+    s = national.summarise_partitioned(tmp_path / "d", tmp_path / "p", settings=st)
+    period = pm.Period(start=st.start, end=st.end, as_of=st.as_of)
+    want = pm.analyse(dataclasses.replace(sample, geometry=None), settings=st,
+                      period=period).follow_up
+    got = s["follow_up"]
+    _assert_same_follow_up(got, want)
+    assert got["reasons_en"].tolist() == want["reasons_en"].tolist()
+    for column in ("has_site", "n_legal_literates", "days_since_adviser", "stale_sites"):
+        np.testing.assert_array_equal(got[column].astype("float64"),
+                                      want[column].astype("float64"))
+    reasons = pd.Series([r for rs in want["reasons"] for r in rs]).value_counts()
+    c = s["counties"]
+    for code in ("no_site", "few_legal_literates", "adviser_absent", "stale_site"):
+        assert c[f"n_{code}"].tolist() == [int(reasons.get(code, 0))], code
+    assert c.attrs["not_assessed"] == ("cold_spot",)
+
+
+def test_the_sample_as_one_county_flags_the_town_reports_missing_topics(sample, tmp_path):
     # every topic of an event counts (event_topics travels with the events): the town report
     # flags missing topics in 4 villages of the sample (SAMPLE_TRUTH), so must this one
-    ds = pm.load_dataset(SAMPLE)
+    ds = sample
     root = distributed.write_partitioned(
         dataclasses.replace(ds, villages=ds.villages.assign(county="水寨县")), tmp_path / "d")
     s = national.summarise_partitioned(root, tmp_path / "parts", settings=pm.Settings.load())
@@ -272,6 +400,13 @@ def test_report_writes_workbook_charts_brief_and_tables(report, split):
     seen = events.loc[(events["date"] >= st.start) & (events["date"] <= st.end), "village_id"]
     reached = villages["village_id"].isin(seen).groupby(villages["county"])
     assert values == (reached.mean() * 100).round(1).to_dict()
+    # the split sample has sites, roster and adviser log: only cold spots go unassessed
+    notes = {r[0].value: r[1].value for r in wb["说明"].iter_rows(min_row=2)}
+    unassessed = notes["未评估的原因 / not assessed"]
+    assert "村界" in unassessed and "空间冷点" in unassessed
+    assert not any(w in unassessed for w in ("阵地", "法律明白人", "法律顾问"))
+    assert "2025-01-01" in notes["阵地与法律服务 / sites and legal services"]
+    assert "法律明白人不足（村数）" in header and "无村级阵地（村数）" in header
     follow = wb["重点跟进村"]
     ranks = [r[0].value for r in follow.iter_rows(min_row=1, max_row=1)][0]
     assert ranks == "村（社区）编码"
@@ -399,6 +534,15 @@ def test_small_village_samples_are_suppressed_in_every_output(small_country, tmp
     assert follow.loc["V1", "awareness_n"] == 12
     sheet = pd.read_excel(out / "summary.xlsx", sheet_name="重点跟进村", engine="openpyxl")
     assert sheet.set_index("村（社区）编码").loc["V2", "问卷样本量"] == "<5"
+    # no sites, roster or adviser log in this country: the notes say so, and no column counts
+    # villages for those reasons
+    notes = pd.read_excel(out / "summary.xlsx", sheet_name="说明", engine="openpyxl")
+    unassessed = notes.set_index("项目 / item").loc["未评估的原因 / not assessed"].iloc[0]
+    for table in ("普法阵地台账", "法律明白人名册", "法律顾问服务台账", "村界"):
+        assert table in unassessed
+    assert "阵地与法律服务 / sites and legal services" not in notes["项目 / item"].tolist()
+    counties = pd.read_parquet(out / "data" / "counties.parquet")
+    assert not set(_SERVICE_COUNTS) & set(counties.columns)
     text = (out / "brief.html").read_text(encoding="utf-8")
     for sheet in openpyxl.load_workbook(out / "summary.xlsx").worksheets:
         text += json.dumps(list(sheet.iter_rows(values_only=True)), ensure_ascii=False,
@@ -472,3 +616,116 @@ def test_the_report_in_english(small_country, tmp_path):
                           "Village reach (%)"]
     page = (out / "brief.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "The 30 counties with the lowest village reach" in page
+
+
+# --------------------------------------------------------------------------------------------
+# Sites and legal services in a hand-made country
+# --------------------------------------------------------------------------------------------
+
+
+def _services_country(tmp_path, *, tables=("sites", "legal_literates", "adviser_visits")):
+    """甲县 (V1, V2), 乙县 (V3), 丙县 (V4); period 2025, as_of 2025-12-31.
+
+    Sites: V1 updated 2025-10-01 (fresh), V2 2024-06-30 (stale: before 2024-12-31, 12 months
+    before as_of), V3 no update date (stale: the register records dates elsewhere), V4 none
+    (no site); a town-level site of 甲县 with no village. Roster: V1 3 trained, V2 2, V3 2
+    trained + 1 with 0 hours, V4 nobody (target 3: V2, V3, V4 short). Adviser log: V1
+    2025-12-01 (30 days), V2 2025-03-15 (291 days > 90: absent), V3 never (absent), V4
+    2025-11-20 (41 days).
+    """
+    villages = pd.DataFrame({
+        "village_id": ["V1", "V2", "V3", "V4"],
+        "village_name": ["甲一村", "甲二村", "乙村", "丙村"],
+        "town": ["一镇", "一镇", "二镇", "三镇"], "kind": "village",
+        "population": [1200, 800, 900, 700], "county": ["甲县", "甲县", "乙县", "丙县"]})
+    events = pd.DataFrame({
+        "event_id": ["e1", "e2", "e3", "e4"], "village_id": ["V1", "V2", "V3", "V4"],
+        "date": pd.to_datetime(["2025-11-01"] * 4), "topic": "宪法"})
+    sites = pd.DataFrame({
+        "site_id": ["S0", "S1", "S2", "S3"], "site_name": ["一镇长廊", "甲一村宣传栏",
+                                                          "甲二村宣传栏", "乙村宣传栏"],
+        "village_id": [None, "V1", "V2", "V3"], "level": ["town", "village", "village",
+                                                          "village"],
+        "last_updated": pd.to_datetime(["2025-06-01", "2025-10-01", "2024-06-30", None]),
+        "county": ["甲县", None, None, None]})
+    roster = pd.DataFrame({
+        "person_id": [f"p{i}" for i in range(1, 9)],
+        "village_id": ["V1", "V1", "V1", "V2", "V2", "V3", "V3", "V3"],
+        "trained_hours": [8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 0.0]})
+    log = pd.DataFrame({"date": pd.to_datetime(["2025-12-01", "2025-03-15", "2025-11-20"]),
+                        "village_id": ["V1", "V2", "V4"]})
+    given = {"sites": sites, "legal_literates": roster, "adviser_visits": log}
+    root = distributed.write_partitioned(
+        {"villages": villages, "events": events, **{t: given[t] for t in tables}},
+        tmp_path / "d")
+    settings = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
+    return root, settings
+
+
+def test_service_reasons_by_hand_whatever_the_partitioning(tmp_path):
+    root, st = _services_country(tmp_path)
+    one = national.summarise_partitioned(root, tmp_path / "a", settings=st,
+                                         counties_per_partition=1)
+    three = national.summarise_partitioned(root, tmp_path / "b", settings=st,
+                                           counties_per_partition=3)
+    for name in ("counties", "towns", "follow_up"):
+        pd.testing.assert_frame_equal(one[name], three[name])
+    c = one["counties"]  # 丙县, 乙县, 甲县 (sorted)
+    assert c.index.tolist() == ["丙县", "乙县", "甲县"]
+    # 丙县 has no site row at all in a dataset with sites: its village has no site
+    assert c["n_no_site"].tolist() == [1, 0, 0]
+    # 乙县's only site has no update date: stale even when 乙县 is a partition of its own
+    assert c["n_stale_site"].tolist() == [0, 1, 1]  # 丙县 no site; 乙县 V3; 甲县 V2
+    assert c["n_few_legal_literates"].tolist() == [1, 1, 1]  # V4, V3, V2
+    assert c["n_adviser_absent"].tolist() == [0, 1, 1]  # V3 never, V2 291 days
+    f = one["follow_up"]
+    services = {"no_site", "stale_site", "few_legal_literates", "adviser_absent"}
+    assert services & set(f.loc["V3", "reasons"]) == services - {"no_site"}
+    assert services & set(f.loc["V4", "reasons"]) == {"no_site", "few_legal_literates"}
+    assert f.loc["V2", "stale_site_names"] == "甲二村宣传栏"
+    assert f.loc["V3", "n_legal_literates"] == 2 and f.loc["V2", "days_since_adviser"] == 291
+    # V1: fresh site, 3 literates, adviser 30 days ago (listed for its missing topics only)
+    assert not services & set(f.loc["V1", "reasons"])
+    assert c.attrs["not_assessed"] == ("cold_spot",)
+
+
+def test_only_the_tables_present_are_assessed(tmp_path):
+    # a roster alone: few_legal_literates counted, site and adviser reasons not (no column, not
+    # a 0 that would read as "every village has a site")
+    root, st = _services_country(tmp_path, tables=("legal_literates",))
+    s = national.summarise_partitioned(root, tmp_path / "p", settings=st)
+    c = s["counties"]
+    assert [col for col in _SERVICE_COUNTS if col in c.columns] == ["n_few_legal_literates"]
+    assert c["n_few_legal_literates"].tolist() == [1, 1, 1]
+    assert c.attrs["service_tables"] == ("legal_literates",)
+    assert c.attrs["not_assessed"] == ("no_site", "adviser_absent", "stale_site", "cold_spot")
+    notes = national._notes_sheet(st, *(c.attrs[k] for k in ("start", "end", "as_of")), "zh",
+                                  not_assessed=c.attrs["not_assessed"],
+                                  tables=c.attrs["service_tables"])
+    text = notes.set_index("项目 / item").loc["未评估的原因 / not assessed"].iloc[0]
+    assert "村界" in text and "普法阵地台账" in text and "法律顾问服务台账" in text
+    assert "法律明白人名册" not in text and "no legal adviser log" in text
+
+
+def test_an_empty_roster_is_a_roster(tmp_path):
+    # a roster given with no rows (every row rejected, say) still says: nobody on record; as
+    # workflow.analyse reads it, every village is short of 法律明白人
+    villages = pd.DataFrame({"village_id": ["V1", "V2"], "village_name": ["甲村", "乙村"],
+                             "population": [500, 600], "county": ["甲县", "乙县"]})
+    events = pd.DataFrame({"event_id": ["e1"], "date": pd.to_datetime(["2025-05-01"]),
+                           "village_id": ["V1"], "topic": ["禁毒"]})
+    empty = pm.schema.empty_frame("legal_literates")
+    root = distributed.write_partitioned(
+        {"villages": villages, "events": events, "legal_literates": empty}, tmp_path / "d")
+    assert (root / "legal_literates").is_dir()
+    st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
+    s = national.summarise_partitioned(root, tmp_path / "p", settings=st)
+    assert s["counties"]["n_few_legal_literates"].tolist() == [1, 1]
+    want = pm.analyse(pm.Dataset(villages=villages.drop(columns="county"),
+                                 events=pm.schema.coerce(events, "events"),
+                                 legal_literates=empty), settings=st).follow_up
+    assert sorted(want.index[want["reasons"].map(lambda r: "few_legal_literates" in r)]) == [
+        "V1", "V2"]
+    follow = s["follow_up"]
+    assert sorted(follow.index[follow["reasons"].map(lambda r: "few_legal_literates" in r)]) == [
+        "V1", "V2"]

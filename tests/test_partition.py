@@ -1,8 +1,8 @@
 """`pufa partition` / distributed.from_towns: many towns' ledger folders → one county dataset.
 
-Three towns are copies of tests/data/mini_town (10 villages, 196 events, 12 sites, 258 survey
-answers, 7 codebook items) with the same ledger file names, so their event, response and site
-ids collide:
+Three towns are copies of tests/data/mini_town (10 villages, 196 events, 12 sites of which 2
+town-level, 258 survey answers, 7 codebook items) with the same ledger file names, so their
+event, response and site ids collide:
 
 - 水寨镇: the mini town as it is (county 五华县 and town in its register; ids SZ01–SZ10);
 - 河东镇: ids HD01–HD10, the **same village names** as 水寨镇, register county and town left
@@ -166,6 +166,86 @@ def test_county_and_town_come_from_the_register_or_the_options(merged):
     # town-wide events (no village) go with their folder's county
     wide = ds.events[ds.events["village_id"].isna()]
     assert set(wide["county"]) == {"五华县", "兴宁市"}
+
+
+def test_sites_are_written_in_their_villages_county(merged, alone):
+    ds, out = merged
+    sites = distributed.read_partitioned(out, "sites", columns=["site_id", "village_id", "level",
+                                                                "county"], categorical=False)
+    assert len(sites) == sum(len(single.sites) for single in alone.values()) == 3 * 12
+    # a village site lies in its village's county; a town-level site (2 per folder, no village)
+    # in its folder's: 水寨镇 and 河东镇 (county given as an option) 五华县, 新圩镇 兴宁市
+    county_of = ds.villages.set_index("village_id")["county"]
+    placed = sites[sites["village_id"].notna()]
+    assert (placed["county"] == placed["village_id"].map(county_of)).all()
+    town = sites[sites["village_id"].isna()]
+    assert sorted(zip(town["site_id"].str.split("/").str[0], town["county"], strict=True)) == [
+        ("新圩镇", "兴宁市"), ("新圩镇", "兴宁市"), ("水寨镇", "五华县"), ("水寨镇", "五华县"),
+        ("河东镇", "五华县"), ("河东镇", "五华县")]
+    assert (town["level"] == "town").all()
+    # the mini towns keep no 法律明白人 roster or adviser log: those tables are left out
+    assert not (out / "legal_literates").exists() and not (out / "adviser_visits").exists()
+
+
+def _roster(folder: Path, rows: str) -> None:
+    (folder / "legal_literates.csv").write_text(
+        "person_id,village_id,group,trained_hours,year\n" + rows, encoding="utf-8")
+
+
+def test_a_roster_some_towns_lack_is_written_and_they_are_warned(tmp_path):
+    towns = [_tiny_town(tmp_path / "甲镇", "A"), _tiny_town(tmp_path / "乙镇", "B", "兴宁市")]
+    _roster(towns[0], "p1,A1,村干部,8,2025\np2,A1,党员,8,2025\n")
+    ds = distributed.from_towns(towns, tmp_path / "dataset")
+    roster = distributed.read_partitioned(tmp_path / "dataset", "legal_literates",
+                                          categorical=False)
+    assert roster["person_id"].tolist() == ["p1", "p2"] and set(roster["county"]) == {"五华县"}
+    assert not (tmp_path / "dataset" / "adviser_visits").exists()  # no folder has a log
+    # 乙镇 has no roster: in the county report its village has no 法律明白人 on record
+    notes = ds.warnings[ds.warnings["table"] == "legal_literates"]
+    assert notes["folder"].tolist() == ["乙镇"]
+    assert "no 法律明白人 roster while other folders do" in notes["reason"].iloc[0]
+    assert "没有法律明白人名册" in notes["reason"].iloc[0]
+
+
+def test_a_town_level_site_of_a_two_county_register_needs_the_county(tmp_path):
+    town = tmp_path / "边界镇"
+    town.mkdir()
+    (town / "villages.csv").write_text(
+        "村编码,村（社区）,所属县,常住人口\nA1,东村,五华县,900\nB1,西村,兴宁市,800\n",
+        encoding="utf-8")
+    (town / "普法活动台账.csv").write_text("日期,村（社区）,宣传内容\n2024-03-01,东村,宪法\n",
+                                       encoding="utf-8")
+    (town / "sites.csv").write_text("site_id,site_name,village_id,level\nS1,镇法治长廊,,town\n"
+                                    "S2,西村宣传栏,B1,village\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="1 town-level site\\(s\\) \\(no village\\) but its "
+                                         "register names several counties") as info:
+        distributed.from_towns([town], tmp_path / "out")
+    assert "镇级阵地" in str(info.value) and not (tmp_path / "out").exists()
+    distributed.from_towns([town], tmp_path / "out", county={"边界镇": "五华县"})
+    sites = distributed.read_partitioned(tmp_path / "out", "sites", categorical=False)
+    assert sites.set_index("site_id")["county"].to_dict() == {"S1": "五华县", "S2": "兴宁市"}
+
+
+def test_write_partitioned_places_service_rows_or_says_why_not(tmp_path):
+    villages = pd.DataFrame({"village_id": ["A1", "B1"], "village_name": ["甲村", "乙村"],
+                             "population": [900, 700], "county": ["甲县", "乙县"]})
+    town_site = pd.DataFrame({"site_id": ["S1"], "site_name": ["镇长廊"],
+                              "village_id": pd.Series([None], dtype="str"), "level": ["town"]})
+    with pytest.raises(ValueError, match="town-level sites of a multi-county dataset"):
+        distributed.write_partitioned({"villages": villages, "sites": town_site}, tmp_path / "a")
+    stray = pd.DataFrame({"date": pd.to_datetime(["2025-03-01"]), "village_id": ["C9"]})
+    with pytest.raises(ValueError, match="`adviser_visits` has 1 row\\(s\\) whose village_id "
+                                         "is not in the register.*C9"):
+        distributed.write_partitioned({"villages": villages, "adviser_visits": stray},
+                                      tmp_path / "b")
+    visits = pd.DataFrame({"date": pd.to_datetime(["2025-03-01", "2025-04-01", "2025-05-01"]),
+                           "village_id": ["B1", "A1", "B1"]})
+    root = distributed.write_partitioned({"villages": villages, "adviser_visits": visits},
+                                         tmp_path / "c")
+    back = distributed.read_partitioned(root, "adviser_visits", columns=["village_id", "county"])
+    # county by county in sorted order (乙 U+4E59 before 甲 U+7532), rows in order within one
+    assert back.astype("str").values.tolist() == [["B1", "乙县"], ["B1", "乙县"], ["A1", "甲县"]]
+    assert back["village_id"].dtype == "category"  # an id, read as the metrics read it fastest
 
 
 def test_village_names_resolve_in_their_own_town(merged, alone):
