@@ -497,18 +497,11 @@ def write_partitioned(
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"`root` should be a folder path, got {type(root).__name__} {root!r}")
     path = Path(root)
-    if path.exists() and any(path.iterdir()):
-        if not overwrite:
-            raise ValueError(
-                f"`root` {str(path)!r} is not empty; pass overwrite=True to replace it"
-                f"（输出目录非空）"
-            )
-        for name in (*PARTITIONED_TABLES, "codebook.parquet", ".synthetic"):
-            target = path / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise ValueError(
+            f"`root` {str(path)!r} is not empty; pass overwrite=True to replace it"
+            f"（输出目录非空）"
+        )
     villages = frames["villages"]
     _coverage._check_frame(villages, "villages", ("village_id", _KEY))
     if villages[_KEY].isna().any():
@@ -521,6 +514,9 @@ def write_partitioned(
                                index=register.astype("str"))
     distinct = village_county.unique()
     single = str(distinct[0]) if len(distinct) == 1 else None
+    # every row's county first: a table that cannot be placed stops the run before anything of
+    # an existing dataset is removed
+    placed: list[tuple[str, pd.DataFrame | None, np.ndarray | None]] = []
     event_county = pd.Series(dtype="str")
     for table in PARTITIONED_TABLES:
         frame = frames.get(table)
@@ -528,7 +524,7 @@ def write_partitioned(
             continue
         if table != "villages" and len(frame) == 0:
             if table in _EMPTY_KEPT:  # an empty roster or log: the table is there, no rows
-                (path / table).mkdir(parents=True, exist_ok=True)
+                placed.append((table, None, None))
             continue
         if table == "event_topics":  # every topic of an event goes where its event went
             county = _county_of_topics(frame, event_county)
@@ -536,6 +532,18 @@ def write_partitioned(
             county = _county_of_rows(frame, table, village_county, single)
         if table == "events" and "event_id" in frame.columns:
             event_county = pd.Series(county, index=frame["event_id"].astype("str").to_numpy())
+        placed.append((table, frame, county))
+    if overwrite and path.exists():
+        for name in (*PARTITIONED_TABLES, "codebook.parquet", ".synthetic"):
+            target = path / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    for table, frame, county in placed:  # a few tables
+        if frame is None:
+            (path / table).mkdir(parents=True, exist_ok=True)
+            continue
         data = frame.drop(columns=[_KEY]) if _KEY in frame.columns else frame
         codes, names = pd.factorize(county, sort=True)
         order = np.argsort(codes, kind="stable")
@@ -906,7 +914,9 @@ def _merge_towns(loaded: list[tuple], codebook: pd.DataFrame, meta: dict[str, An
                               index=villages["village_id"].astype("str").to_numpy())
         # each row's county: its village's; a town-wide event or town-level site: the folder's
         for table, what, what_zh in (("events", "town-wide event(s)", "全镇性活动"),
-                                     ("sites", "town-level site(s)", "镇级阵地")):
+                                     ("sites", "town-level site(s)", "镇级阵地"),
+                                     ("responses", "survey answer(s) with no village",
+                                      "未填村的问卷")):
             frame = tables[table]
             if frame is None or not len(frame):
                 continue
@@ -1259,6 +1269,8 @@ def _read_county(root: str, table: str, group: Sequence[str], columns: Sequence[
     files = []
     for county in group:  # the counties of one partition
         folder = path / table / f"{_KEY}={urllib.parse.quote(county, safe='')}"
+        if not folder.is_dir():  # a folder written unencoded (county=五华县) by another tool
+            folder = path / table / f"{_KEY}={county}"
         files += [(county, f) for f in (_files(folder) if folder.is_dir() else [])]
     if not files:
         return _empty(path, table, None if columns is None else list(columns), with_key)

@@ -463,6 +463,22 @@ def _service_reasons(tables: Sequence[str], site_updates: bool) -> list[str]:
     return out
 
 
+def _masked(follow_up: pd.DataFrame) -> pd.DataFrame:
+    """The follow-up list with personal data in its free text replaced by ``[已隐去]``.
+
+    A site named with its keeper's phone number, say: a partitioned dataset written from frames
+    that never went through the ledger reader has not been scrubbed.
+    """
+    from .privacy import mask_personal_data
+
+    out = follow_up.copy()
+    for column in out.columns:  # a few text columns
+        if pd.api.types.is_string_dtype(out[column]) and not isinstance(
+                out[column].dtype, pd.CategoricalDtype):
+            out[column] = mask_personal_data(out[column])[0].astype(out[column].dtype)
+    return out
+
+
 class _SummaryPart:
     """One partition (a few whole counties): the town pipeline, reduced to areas, written out."""
 
@@ -552,7 +568,8 @@ class _SummaryPart:
         flagged = flagged.assign(
             county_priority=flagged.groupby("county", sort=False).cumcount() + 1)
         keep = [c for c in _FOLLOW_UP_COLUMNS if c in flagged.columns]
-        out["follow_up"] = _suppress_villages(flagged[keep], st.suppress_below).reset_index()
+        out["follow_up"] = _masked(_suppress_villages(flagged[keep], st.suppress_below)
+                                   ).reset_index()
         return out
 
     def __call__(self, group: tuple[str, ...]) -> pd.DataFrame:

@@ -10,6 +10,8 @@ Dask runs on a LocalCluster with threads (processes=False), so the whole file ta
 
 from __future__ import annotations
 
+import urllib.parse
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -435,3 +437,29 @@ def test_every_topic_of_an_event_travels_with_it(tmp_path, client):
     with pytest.raises(ValueError, match="e9"):
         dist.write_partitioned({"villages": villages, "events": events, "event_topics": stray},
                                tmp_path / "bad")
+
+
+def test_county_folders_written_without_percent_encoding_are_read(tmp_path, client):
+    # found by review: a dataset written by another tool as county=五华县 read as no rows
+    villages = pd.DataFrame({"village_id": ["V1", "V2"], "village_name": ["一", "二"],
+                             "population": [100, 100], "county": ["五华县", "兴宁市"]})
+    events = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+                           "village_id": ["V1", "V1"]})
+    root = dist.write_partitioned({"villages": villages, "events": events}, tmp_path / "d")
+    for table in ("villages", "events"):  # rename every folder to its plain name
+        for folder in (root / table).iterdir():
+            folder.rename(folder.with_name(urllib.parse.unquote(folder.name)))
+    got = dist.village_coverage(root).compute()
+    assert got["n_events"].to_dict() == {"V2": 0, "V1": 2}  # counties sorted: 五华县 after 兴宁市
+
+
+def test_overwrite_that_fails_checks_leaves_the_old_dataset(tmp_path):
+    villages = pd.DataFrame({"village_id": ["V1"], "village_name": ["一"], "population": [100],
+                             "county": ["五华县"]})
+    events = pd.DataFrame({"date": pd.to_datetime(["2024-01-01"]), "village_id": ["V1"]})
+    root = dist.write_partitioned({"villages": villages, "events": events}, tmp_path / "d")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    stray = events.assign(village_id=["C9"])  # not in the register
+    with pytest.raises(ValueError, match="C9"):
+        dist.write_partitioned({"villages": villages, "events": stray}, root, overwrite=True)
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before

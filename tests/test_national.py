@@ -729,3 +729,26 @@ def test_an_empty_roster_is_a_roster(tmp_path):
     follow = s["follow_up"]
     assert sorted(follow.index[follow["reasons"].map(lambda r: "few_legal_literates" in r)]) == [
         "V1", "V2"]
+
+
+def test_personal_data_in_site_names_never_reaches_the_report(tmp_path):
+    # a dataset written straight from frames (not through the ledger reader, which scrubs): a
+    # stale site named with its keeper's phone number must not reach the follow-up list
+    villages = pd.DataFrame({"village_id": ["A"], "village_name": ["甲村"], "town": ["一镇"],
+                             "population": [800], "county": ["甲县"]})
+    events = pd.DataFrame({"event_id": ["e1"], "date": pd.to_datetime(["2025-05-01"]),
+                           "village_id": ["A"], "topic": ["禁毒"]})
+    sites = pd.DataFrame({"site_id": ["s1"], "level": ["village"], "village_id": ["A"],
+                          "site_name": ["甲村宣传栏（联系人13800138000）"],
+                          "last_updated": pd.to_datetime(["2023-01-01"])})
+    root = distributed.write_partitioned(
+        {"villages": villages, "events": events, "sites": sites}, tmp_path / "d")
+    st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
+    out = national.national_report(root, tmp_path / "r", settings=st)
+    follow = pd.read_parquet(out / "data" / "follow_up.parquet")
+    assert "stale_site" in follow.loc[0, "reasons"]  # the site is named, its phone is not
+    text = follow.to_json(force_ascii=False) + (out / "brief.html").read_text(encoding="utf-8")
+    for sheet in openpyxl.load_workbook(out / "summary.xlsx").worksheets:
+        text += json.dumps(list(sheet.iter_rows(values_only=True)), ensure_ascii=False,
+                           default=str)
+    assert "13800138000" not in text and "甲村宣传栏" in text

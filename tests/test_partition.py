@@ -474,3 +474,17 @@ def test_cli_partition_bad_input_exits_2(tmp_path, capsys, case):
         assert "乙镇" in err and "找不到" in err and "No such folder" in err
     else:
         assert "--overwrite" in err and "输出目录非空" in err
+
+
+def test_a_survey_answer_without_village_takes_its_folders_county(tmp_path):
+    # found by review: with towns in two counties, an answer with a blank village could not be
+    # placed and the whole run failed
+    a = _copy_town(tmp_path / "甲镇", "JA", town="甲镇", county="五华县")
+    b = _copy_town(tmp_path / "乙镇", "YI", town="乙镇", county="兴宁市")
+    with open(b / "survey_responses.csv", "a", encoding="utf-8") as f:
+        f.write("9998,,2025-11-01,女,,30-44岁,1.0,知道,知道,知道,知道,比较支持,满意,立即挂断并报警\n")
+    distributed.from_towns([a, b], tmp_path / "out")
+    back = distributed.read_partitioned(tmp_path / "out", "responses",
+                                        columns=["response_id", "village_id", "county"])
+    row = back[back["response_id"].astype("str").str.endswith("9998")]
+    assert row["county"].tolist() == ["兴宁市"] and row["village_id"].isna().all()
