@@ -182,7 +182,8 @@ def cmd_partition(args: argparse.Namespace) -> int:
             )
     settings = config.Settings.load(args.config)
     ds = distributed.from_towns(args.dirs, args.out, county=args.county, settings=settings,
-                                overwrite=args.overwrite)
+                                overwrite=args.overwrite,
+                                allow_unreadable=args.allow_unreadable)
     rec = ds.reconciliation()
     sums = rec.groupby("folder", sort=False)[["loaded", "rejected", "non_data", "data_rows"]].sum()
     towns = pd.DataFrame(ds.meta["towns"]).set_index("folder")
@@ -290,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "/ 名册未填所属县时使用")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the dataset in a non-empty --out")
+    p.add_argument("--allow-unreadable", action="store_true",
+                   help="write the dataset even if some ledger file cannot be read")
     p.set_defaults(func=cmd_partition)
 
     p = sub.add_parser("sample", help="write the synthetic sample town / 生成示例数据")

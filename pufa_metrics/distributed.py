@@ -865,7 +865,16 @@ _SERVICE_LABELS: dict[str, tuple[str, str, str]] = {
     "sites": ("普法阵地台账", "site register", "no_site"),
     "legal_literates": ("法律明白人名册", "法律明白人 roster", "few_legal_literates"),
     "adviser_visits": ("法律顾问服务台账", "legal adviser log", "adviser_absent"),
+    # not tables of their own, but judged once for the whole dataset in the same way
+    "responses": ("问卷", "survey answers", "unknown_awareness"),
+    "site_dates": ("阵地更新日期", "site update dates", "stale_site"),
 }
+
+
+def _has_site_dates(ds: Any) -> bool:
+    sites = getattr(ds, "sites", None)
+    return (sites is not None and "last_updated" in sites.columns
+            and bool(sites["last_updated"].notna().any()))
 
 
 def _has_service_table(ds: Any, table: str) -> bool:
@@ -875,12 +884,12 @@ def _has_service_table(ds: Any, table: str) -> bool:
 
 
 def _missing_service_note(table: str, name: str) -> pd.DataFrame:
-    """A warning: this folder lacks a service table that other folders have."""
+    """A warning: this folder lacks a table (or site dates) that other folders have."""
     from . import schema
 
     zh, en, reason = _SERVICE_LABELS[table]
     return schema.coerce(pd.DataFrame({
-        "table": [table], "source_file": [""],
+        "table": [{"site_dates": "sites"}.get(table, table)], "source_file": [""],
         "source_row": pd.array([pd.NA], dtype="Int64"), "column": [np.nan], "value": [np.nan],
         "reason": [f"folder {name!r} has no {en} while other folders do: in the county dataset "
                    f"its villages have none on record ({reason}) "
@@ -895,7 +904,10 @@ def _merge_towns(loaded: list[tuple], codebook: pd.DataFrame, meta: dict[str, An
     clash = {table: _ids_repeat(loaded, table, key) for table, key in _TOWN_IDS.items()}
     # a service table some folders have: the others are judged as having none on record
     kept = {t: [_has_service_table(ds, t) for _, _, ds, _, _ in loaded] for t in SERVICE_TABLES}
+    kept["responses"] = [len(ds.responses) > 0 for _, _, ds, _, _ in loaded]
+    kept["site_dates"] = [_has_site_dates(ds) for _, _, ds, _, _ in loaded]
     partial = [t for t, has in kept.items() if any(has) and not all(has)]
+    has = {t: dict(zip([n for n, *_ in loaded], flags, strict=True)) for t, flags in kept.items()}
     parts: dict[str, list] = {t: [] for t in (*_TOWN_TABLES, *_TOWN_LISTS, "geometry")}
     towns = []
     for name, path, ds, villages, home in loaded:  # a handful of towns
@@ -907,8 +919,7 @@ def _merge_towns(loaded: list[tuple], codebook: pd.DataFrame, meta: dict[str, An
                 notes.append(_prefix_note(table, key, name))
         if clash["events"]:
             tables["event_topics"] = _with_prefix(tables["event_topics"], "event_id", name)
-        notes += [_missing_service_note(t, name) for t in partial
-                  if not _has_service_table(ds, t)]
+        notes += [_missing_service_note(t, name) for t in partial if not has[t][name]]
         events = tables["events"]
         county_of = pd.Series(villages[_KEY].to_numpy(),
                               index=villages["village_id"].astype("str").to_numpy())
@@ -986,6 +997,7 @@ def from_towns(
     county: str | Mapping[str, str] | None = None,
     settings: Settings | None = None,
     overwrite: bool = False,
+    allow_unreadable: bool = False,
 ) -> Dataset:
     r"""Read many towns' ledger folders and write one county-partitioned dataset.
 
@@ -1044,6 +1056,10 @@ def from_towns(
         Passed to ``load_dataset``; default ``Settings.load()``.
     overwrite : bool, default False
         Replace the dataset in a non-empty ``out``.
+    allow_unreadable : bool, default False
+        Write the dataset even when some ledger file could not be read at all (its rows would be
+        missing from every figure). By default such a run stops before writing and names the
+        files, so an existing dataset is never replaced by one with a town's ledger missing.
 
     Returns
     -------
@@ -1109,6 +1125,18 @@ def from_towns(
         loaded.append((name, path, ds, villages, home))
     codebook = _union_codebooks([(name, ds.codebook) for name, _, ds, _, _ in loaded])
     merged = _merge_towns(loaded, codebook, {"synthetic": all(marked), "root": str(target)})
+    rec = merged.reconciliation()
+    failed = rec[rec["status"] == "error"] if "status" in rec.columns else rec.iloc[:0]
+    if len(failed) and not allow_unreadable:
+        listed = "; ".join(f"{f}/{n}" for f, n in zip(failed["folder"], failed["source_file"],
+                                                     strict=True))
+        raise ValueError(
+            f"{len(failed)} ledger file(s) could not be read, so their rows would be missing "
+            f"from the dataset: {listed}. Run `pufa validate` on their folder and fix or remove "
+            "them, or pass allow_unreadable=True (--allow-unreadable) to write without them"
+            f"（{len(failed)} 个台账文件无法读取，数据集中将缺少其数据；请先修复或移除，"
+            "或使用 --allow-unreadable）"
+        )
     _write_towns(merged, target, overwrite)
     return merged
 

@@ -488,3 +488,32 @@ def test_a_survey_answer_without_village_takes_its_folders_county(tmp_path):
                                         columns=["response_id", "village_id", "county"])
     row = back[back["response_id"].astype("str").str.endswith("9998")]
     assert row["county"].tolist() == ["兴宁市"] and row["village_id"].isna().all()
+
+
+def test_an_unreadable_ledger_stops_the_run_unless_allowed(tmp_path, capsys):
+    # found by review: a damaged file had its rows missing from a dataset that still replaced
+    # the old one
+    a = _copy_town(tmp_path / "甲镇", "JA", town="甲镇", county="五华县")
+    (a / "普法活动台账2.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="普法活动台账2.xlsx"):
+        distributed.from_towns([a], out)
+    assert not out.exists()
+    code = main(["partition", str(a), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "--allow-unreadable" in err
+    assert not out.exists()
+    ds = distributed.from_towns([a], out, allow_unreadable=True)
+    assert (out / "villages").is_dir()
+    assert (ds.reconciliation()["status"] == "error").sum() == 1
+
+
+def test_a_town_without_the_survey_others_have_is_warned(tmp_path):
+    # found by review: judged once for the dataset, such a town's villages all get
+    # unknown_awareness; the merge must say so for that folder
+    a = _copy_town(tmp_path / "甲镇", "JA", town="甲镇", county="五华县")
+    b = _copy_town(tmp_path / "乙镇", "YI", town="乙镇", county="五华县")
+    (b / "survey_responses.csv").unlink()
+    ds = distributed.from_towns([a, b], tmp_path / "out")
+    notes = ds.warnings[ds.warnings["reason"].str.contains("survey answers", regex=False)]
+    assert notes["folder"].tolist() == ["乙镇"]
