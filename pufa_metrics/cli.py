@@ -168,6 +168,21 @@ def _report_dask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _county_option(values: list[str] | None) -> str | dict[str, str] | None:
+    """``--county 五华县`` (every folder) or ``--county 水寨镇=五华县`` (repeatable, per folder)."""
+    if not values:
+        return None
+    pairs = [v.split("=", 1) for v in values if "=" in v]
+    plain = [v for v in values if "=" not in v]
+    if plain and (pairs or len(plain) > 1):
+        raise UserError(
+            "--county 请给出一个县名（适用于所有文件夹），或逐个写成 文件夹=县名。\n"
+            "--county takes either one county for every folder, or FOLDER=COUNTY for each "
+            f"folder, not both; got {values}."
+        )
+    return plain[0] if plain else {k.strip(): v.strip() for k, v in pairs}
+
+
 def cmd_partition(args: argparse.Namespace) -> int:
     """Many towns' ledger folders → one county-partitioned Parquet dataset."""
     import pandas as pd
@@ -181,7 +196,8 @@ def cmd_partition(args: argparse.Namespace) -> int:
                 f"No such folder of town ledgers: {folder}. Check the path (one folder per town)."
             )
     settings = config.Settings.load(args.config)
-    ds = distributed.from_towns(args.dirs, args.out, county=args.county, settings=settings,
+    ds = distributed.from_towns(args.dirs, args.out, county=_county_option(args.county),
+                                settings=settings,
                                 overwrite=args.overwrite,
                                 allow_unreadable=args.allow_unreadable)
     rec = ds.reconciliation()
@@ -286,9 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "/ 多个乡镇台账生成按县分区数据")
     p.add_argument("dirs", nargs="+", metavar="DIR", help="one folder of ledgers per town")
     p.add_argument("--out", required=True, help="the dataset folder to write")
-    p.add_argument("--county", default=None,
-                   help="county of villages whose register leaves 所属县 empty "
-                   "/ 名册未填所属县时使用")
+    p.add_argument("--county", action="append", default=None,
+                   help="county of villages whose register leaves 所属县 empty: one name for "
+                   "every folder, or FOLDER=COUNTY (repeatable) / 名册未填所属县时使用")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the dataset in a non-empty --out")
     p.add_argument("--allow-unreadable", action="store_true",

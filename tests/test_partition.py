@@ -517,3 +517,19 @@ def test_a_town_without_the_survey_others_have_is_warned(tmp_path):
     ds = distributed.from_towns([a, b], tmp_path / "out")
     notes = ds.warnings[ds.warnings["reason"].str.contains("survey answers", regex=False)]
     assert notes["folder"].tolist() == ["乙镇"]
+
+
+def test_cli_county_per_folder(towns, tmp_path, capsys):
+    # 河东镇's register has no county: FOLDER=COUNTY gives it one without touching the others
+    out = tmp_path / "county"
+    code = main(["partition", *map(str, towns.values()), "--out", str(out),
+                 "--county", "河东镇=兴宁市"])
+    assert code == 0, capsys.readouterr().err
+    villages = distributed.read_partitioned(out, "villages", columns=["village_id", "county"])
+    by_prefix = villages.groupby(villages["village_id"].astype("str").str[:2])["county"].unique()
+    assert {k: list(v) for k, v in by_prefix.items()} == {
+        "HD": ["兴宁市"], "SZ": ["五华县"], "XW": ["兴宁市"]}
+    code = main(["partition", *map(str, towns.values()), "--out", str(tmp_path / "x"),
+                 "--county", "五华县", "--county", "河东镇=兴宁市"])
+    err = capsys.readouterr().err
+    assert code == 2 and "FOLDER=COUNTY" in err and "Traceback" not in err
