@@ -940,7 +940,8 @@ def _merge_towns(loaded: list[tuple], codebook: pd.DataFrame, meta: dict[str, An
                 raise ValueError(
                     f"folder {name!r} ({path}): {int(wide.sum())} {what} (no village) "
                     f"but its register names several counties {sorted(villages[_KEY].unique())}, "
-                    "so they cannot be placed in one; pass county={folder: county} for this "
+                    "so they cannot be placed in one; pass county={folder: county} (command line: "
+                    f"--county {name}=COUNTY) for this "
                     f"folder（乡镇文件夹「{name}」有{what_zh}，但名册中有多个县，无法确定其所属县）"
                 )
             tables[table] = frame.assign(**{_KEY: county.where(~wide, home)})
