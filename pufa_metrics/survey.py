@@ -533,49 +533,8 @@ def awareness_rates(
         raise ValueError(f"'by' may not use the output column names {clash}")
     _ci_method(method)  # check early, before any work
     level = _check_level(level)
-    rules = _codebook_rules(codebook)
-
-    if domain is not None:
-        domains = [domain] if isinstance(domain, str) else domain
-        if not isinstance(domains, (list, tuple)) or not all(isinstance(d, str) for d in domains):
-            raise TypeError(f"'domain' should be a string or a list of strings, got {domain!r}")
-        present = sorted(set(rules["domain"]))
-        unknown = [d for d in domains if d not in present]
-        if unknown:
-            raise ValueError(
-                f"'domain' {unknown} has no item in the codebook; its domains are {present} "
-                f"(expected among {list(DOMAINS)})（编码表中没有该类别的题目）"
-            )
-        rules = rules[rules["domain"].isin(domains)]
-    if items is not None:
-        wanted = [items] if isinstance(items, str) else items
-        if not isinstance(wanted, (list, tuple)) or not all(isinstance(i, str) for i in wanted):
-            raise TypeError(f"'items' should be a string or a list of strings, got {items!r}")
-        unknown = [i for i in wanted if i not in set(rules["item"])]
-        if unknown:
-            raise ValueError(
-                f"'items' {unknown} are not in the codebook"
-                f"{' for domain ' + repr(domain) if domain is not None else ''}; "
-                f"codebook items are {rules['item'].tolist()}（题号不在编码表中）"
-            )
-        rules = rules[rules["item"].isin(wanted)]
-    no_positive = rules["positive"].map(len) == 0
-    if items is not None and no_positive.any():
-        raise ValueError(
-            f"codebook items {rules.loc[no_positive, 'item'].tolist()} have no positive answer "
-            "(nor a correct answer); without one every rate would be 0（未设置肯定答案）"
-        )
-    # Free-text items and knowledge items whose correct answer is not filled in yet have no
-    # positive answer: they are not rates, so they are left out unless asked for by name.
-    rules = rules[~no_positive]
-    if rules.empty:
-        raise ValueError("no item to compute: the codebook selection is empty（没有可计算的题目）")
-    absent = [i for i in rules["item"] if i not in responses.columns]
-    if absent:
-        raise ValueError(
-            f"'responses' has no column for codebook items {absent}; pass items= to compute a "
-            f"subset（问卷中缺少题目列：{', '.join(absent)}）"
-        )
+    rules = _select_rules(_codebook_rules(codebook), domain=domain, items=items,
+                          responses=responses)
     overlap = [i for i in rules["item"] if i in by_cols]
     if overlap:
         raise ValueError(f"items {overlap} are also grouping columns in 'by'")
