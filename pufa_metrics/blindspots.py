@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Settings
+from .config import Settings, resolve_settings
 from .excel import cell_value, display_width, write_cell
 from .schema import canonical_audience, canonical_topic, label
 
@@ -245,16 +245,6 @@ _SERVICES_REQUIRED = (
 # ------------------------------------------------------------------------------------------------
 # Small helpers
 # ------------------------------------------------------------------------------------------------
-
-
-def _settings(settings: Settings | None) -> Settings:
-    if settings is None:
-        return Settings.load()
-    if not isinstance(settings, Settings):
-        raise TypeError(
-            f"'settings' should be a pufa_metrics.Settings (or None), got {type(settings).__name__}"
-        )
-    return settings
 
 
 def _require(frame: Any, name: str, columns: Iterable[str]) -> None:
@@ -943,7 +933,7 @@ def find_blind_spots(
     安排律师下村讲座；结合12·4国家宪法日开展宪法宣传；结合6·26国际禁毒日开展禁毒宣传；建设村级普法阵地（宣传栏/法治长廊）
     """
     cov = _check_coverage(coverage)
-    st = _settings(settings)
+    st = resolve_settings(settings)
     if not isinstance(domain, str) or domain not in st.targets:
         raise ValueError(
             f"'domain' should name a target in pufa.toml [targets] (e.g. 'awareness'), got "
@@ -1412,7 +1402,7 @@ def group_gaps(
     """
     from .survey import awareness_rates  # lazily: survey is a sibling module
 
-    st = _settings(settings)
+    st = resolve_settings(settings)
     by = tuple([by] if isinstance(by, str) else by)
     _require(responses, "responses", by)
     if domain not in st.targets:
@@ -1596,7 +1586,7 @@ def export_follow_up(
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"'path' should end in .xlsx, got {str(path)!r}")
-    st = _settings(settings)
+    st = resolve_settings(settings)
     suppress = st.suppress_below
     fu = _export_frame(follow_up, suppress)
     columns = [c for c in _HEADERS if c in fu.columns]

@@ -229,3 +229,21 @@ class Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not a valid TOML file ({exc})（配置文件格式错误）") from exc
         return cls.from_dict(data, source=str(path))
+
+
+def resolve_settings(settings: Any) -> Settings:
+    """``settings`` checked, or the project's ``pufa.toml`` when it is None.
+
+    Examples
+    --------
+    >>> resolve_settings(Settings()).targets["awareness"]
+    0.9
+    """
+    if settings is None:
+        return Settings.load()
+    if not isinstance(settings, Settings):
+        raise TypeError(
+            f"'settings' should be a pufa_metrics.Settings (or None), got "
+            f"{type(settings).__name__}（settings 应为 Settings 对象）"
+        )
+    return settings

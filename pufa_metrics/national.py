@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 
 from . import distributed as _dist
 from .blindspots import REASON_CODES, REASONS, find_blind_spots
-from .config import Settings
+from .config import Settings, resolve_settings
 from .coverage import village_coverage
 from .services import service_coverage, service_window
 from .survey import awareness_rates, pooled_rates
@@ -114,16 +114,6 @@ _EN_HEADERS: dict[str, str] = {
 }
 #: A village with this score or more is "urgent" (the town map outlines the same villages).
 URGENT_SCORE = 8.0
-
-
-def _check_settings(settings: Settings | None) -> Settings:
-    if settings is None:
-        return Settings.load()
-    if not isinstance(settings, Settings):
-        raise TypeError(
-            f"`settings` should be a pufa_metrics.Settings or None, got {type(settings).__name__}"
-        )
-    return settings
 
 
 def _by(by: str | Sequence[str]) -> list[str]:
@@ -316,7 +306,7 @@ def area_summary(
             "include_all=True) output with the area columns added（缺少列："
             f"{'、'.join(missing)}）"
         )
-    st = _check_settings(settings)
+    st = resolve_settings(settings)
     if reasons is None:
         counted = list(_AREA_REASONS)
     else:
@@ -697,7 +687,7 @@ def summarise_partitioned(
     path = _dist._check_root(root)
     if not isinstance(out, (str, os.PathLike)):
         raise TypeError(f"`out` should be a folder path, got {type(out).__name__} {out!r}")
-    st = _check_settings(settings)
+    st = resolve_settings(settings)
     start, end = _dist._period(path, st.start, st.end)
     as_of = st.as_of if st.as_of is not None else end
     if codebook is None and (path / "codebook.parquet").is_file():
@@ -1189,7 +1179,7 @@ def national_report(
         raise ValueError(f"`lang` should be 'zh' or 'en', got {lang!r}")
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
         raise ValueError(f"`top_n` should be a whole number ≥ 1, got {top_n!r}")
-    st = _check_settings(settings)
+    st = resolve_settings(settings)
     k = st.suppress_below
     _dist._check_root(root)
     out = Path(out_dir).resolve()
