@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 
 from . import distributed as _dist
 from .blindspots import REASON_CODES, REASONS, find_blind_spots
+from .brief import _CSS  # one look for the town and the county brief
 from .config import Settings, resolve_settings
 from .coverage import village_coverage
 from .services import service_coverage, service_window
@@ -965,11 +966,6 @@ def _png(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-_CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
-max-width:60em;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.5em}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;
-text-align:left}th{background:#f2f2f2}img{max-width:100%}.note{color:#555;font-size:.9em}
-.synthetic{color:#D55E00}"""
 
 
 def _brief_html(heading: str, period: str, headline: pd.DataFrame, charts: list[tuple[str, str]],
