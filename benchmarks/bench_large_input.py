@@ -261,7 +261,7 @@ folder, mode = Path(sys.argv[1]), sys.argv[2]
 t0 = time.perf_counter()
 import pandas as pd
 import pufa_metrics as pm
-from pufa_metrics import io as pio
+from pufa_metrics.io import workbook as io_workbook
 t1 = time.perf_counter()
 def peak_mib():
     # VmHWM restarts at exec; ru_maxrss keeps the parent's peak across fork + exec on Linux
@@ -272,16 +272,16 @@ def peak_mib():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 rss_import = peak_mib()
 readers = []  # per .xlsx: "calamine", or why calamine left it to openpyxl (none: openpyxl)
-calamine_sheets = pio._calamine_sheets
+calamine_sheets = io_workbook._calamine_sheets
 def spy(*args, **kwargs):
     sheets, why = calamine_sheets(*args, **kwargs)
     readers.append("calamine" if sheets is not None else "openpyxl: " + why)
     return sheets, why
-pio._calamine_sheets = spy
+io_workbook._calamine_sheets = spy
 expect = json.loads((folder / ".expect.json").read_text("utf-8"))
 if mode == "parse":
     ledger = next(p for p in folder.iterdir() if p.suffix in (".xlsx", ".csv") and "台账" in p.name)
-    sheets = pio._read_raw(ledger, ledger.name)
+    sheets = io_workbook.read_raw(ledger, ledger.name)
     t2 = time.perf_counter()
     cells = sum(int(s.grid.notna().to_numpy().sum()) for s in sheets)
     got, ok, phones, digest = {"cells": cells}, cells > 0, 0, ""

@@ -19,7 +19,15 @@ from .brief import brief, headline_figures
 from .config import Settings
 from .coverage import organizer_summary, topic_matrix, town_events, village_coverage
 from .frequency import campaign_calendar, campaign_share, event_counts
-from .io import Dataset, LedgerError, load_dataset, read_ledger
+from .io import (
+    Dataset,
+    LedgerError,
+    load_dataset,
+    read_codebook,
+    read_ledger,
+    read_survey,
+    write_codebook,
+)
 from .privacy import suppress_small
 from .report import run_report
 from .sample import SAMPLE_TRUTH, make_sample, write_sample
@@ -37,7 +45,6 @@ from .survey import (
     rake_weights,
     shrink_rates,
 )
-from .survey_io import read_codebook, read_survey, write_codebook
 from .training import collective_study, training_compliance
 from .workflow import (
     Analysis,

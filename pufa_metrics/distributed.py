@@ -968,7 +968,7 @@ def _write_towns(ds: Any, target: Path, overwrite: bool) -> None:
     """Write into a temporary sibling folder, then swap it in: a failure leaves no half dataset."""
     import uuid
 
-    from .io import _swap_in
+    from .io.dataset import swap_in
 
     target.parent.mkdir(parents=True, exist_ok=True)
     # a plain mkdir (not mkdtemp's 0700): workers of a cluster may read it as another user
@@ -985,7 +985,7 @@ def _write_towns(ds: Any, target: Path, overwrite: bool) -> None:
                 f"`out` {str(target)!r} is not empty; pass overwrite=True (--overwrite) to "
                 f"replace it（输出目录非空）"
             )
-        _swap_in(tmp, target, set(_TOWN_OUTPUTS))
+        swap_in(tmp, target, set(_TOWN_OUTPUTS))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -1095,7 +1095,7 @@ def from_towns(
     >>> tmp_dir.cleanup()
     """
     from .config import Settings
-    from .io import _SYNTHETIC_MARKER, load_dataset
+    from .io.dataset import SYNTHETIC_MARKER, load_dataset
 
     towns = _town_folders(folders)
     fallback = _county_fallback(county, towns)
@@ -1105,7 +1105,7 @@ def from_towns(
             "（settings 应为 Settings 对象）"
         )
     target = _check_out(out, towns, overwrite)
-    marked = [(path / _SYNTHETIC_MARKER).is_file() for _, path in towns]
+    marked = [(path / SYNTHETIC_MARKER).is_file() for _, path in towns]
     if any(marked) and not all(marked):
         sample = [name for (name, _), m in zip(towns, marked, strict=True) if m]
         real = [name for (name, _), m in zip(towns, marked, strict=True) if not m]

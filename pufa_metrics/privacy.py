@@ -2,7 +2,7 @@
 
 Ledgers and survey exports name real people. Everything that finds or removes personal data lives
 here, so that the ledger reader (:mod:`pufa_metrics.io`), the survey reader
-(:mod:`pufa_metrics.survey_io`) and :meth:`~pufa_metrics.io.Dataset.to_parquet` apply the same
+(:mod:`pufa_metrics.io.survey`) and :meth:`~pufa_metrics.io.Dataset.to_parquet` apply the same
 rules:
 
 - **Detectors** (vectorised, run once per distinct value): mainland mobile numbers

@@ -30,9 +30,10 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from pufa_metrics import cli, privacy, schema
 from pufa_metrics.config import Settings
 from pufa_metrics.coverage import village_coverage
-from pufa_metrics.io import LedgerError, _read_table, load_dataset
+from pufa_metrics.io import LedgerError, load_dataset
+from pufa_metrics.io.ledger import read_table
+from pufa_metrics.io.survey import read_survey_result
 from pufa_metrics.survey import awareness_rates, proportion_ci
-from pufa_metrics.survey_io import _read_survey
 
 CI = settings(derandomize=True, deadline=None, max_examples=50, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -156,7 +157,7 @@ def test_csv_ledger_reconciles_or_is_refused(rows, encoding, delimiter):
         path = Path(tmp) / "台账.csv"
         assume(write_csv(path, rows, encoding, delimiter))
         try:
-            res = _read_table(path, table="events", villages=REGISTER, today=TODAY,
+            res = read_table(path, table="events", villages=REGISTER, today=TODAY,
                               settings=Settings())
         except LedgerError as exc:
             assert str(exc).startswith("台账.csv: ")
@@ -172,7 +173,7 @@ def test_xlsx_ledger_reconciles_or_is_refused(rows):
         path = Path(tmp) / "台账.xlsx"
         assume(write_xlsx(path, rows))
         try:
-            res = _read_table(path, table="events", villages=REGISTER, today=TODAY,
+            res = read_table(path, table="events", villages=REGISTER, today=TODAY,
                               settings=Settings())
         except LedgerError as exc:
             assert str(exc).startswith("台账.xlsx: ")
@@ -191,7 +192,7 @@ def test_a_valid_header_always_reads_and_every_row_is_accounted_for(cells):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "台账.csv"
         write_csv(path, rows, "utf-8")
-        res = _read_table(path, table="events", villages=REGISTER, today=TODAY,
+        res = read_table(path, table="events", villages=REGISTER, today=TODAY,
                           settings=Settings())
     blank_tail = 0
     for row in reversed(cells):  # trailing blank lines are not data rows
@@ -299,7 +300,7 @@ def test_survey_reader_reconciles_or_is_refused(rows):
         path = Path(tmp) / "问卷.csv"
         write_csv(path, rows, "utf-8")
         try:
-            res = _read_survey(path, villages=REGISTER, settings=Settings())
+            res = read_survey_result(path, villages=REGISTER, settings=Settings())
         except ValueError as exc:  # LedgerError included
             assert_no_leak(str(exc))
             return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
-import sys
 import types
 from pathlib import Path
 
@@ -19,10 +18,13 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from pufa_metrics import io as pio
 from pufa_metrics import schema
 from pufa_metrics.config import Settings
 from pufa_metrics.io import Dataset, LedgerError, load_dataset, read_ledger
+from pufa_metrics.io import cells as io_cells
+from pufa_metrics.io import dataset as io_dataset
+from pufa_metrics.io import ledger as io_ledger
+from pufa_metrics.io import villages as io_villages
 
 LEDGERS = Path(__file__).resolve().parent / "data" / "ledgers"
 TODAY = pd.Timestamp("2026-06-30")
@@ -46,7 +48,7 @@ def register() -> pd.DataFrame:
 
 
 def read(name: str, register: pd.DataFrame | None, table: str = "events", **kw):
-    return pio._read_table(LEDGERS / name, table=table, villages=register, today=TODAY,
+    return io_ledger.read_table(LEDGERS / name, table=table, villages=register, today=TODAY,
                            settings=Settings(), **kw)
 
 
@@ -236,7 +238,7 @@ def test_reconciliation_for_every_fixture(register, name, table, counts):
 def test_counts_in_every_form():
     cells = pd.Series(["50", "50人", "５０", "约50", "50余", "300余人", "1.2万", "千余", "1,200",
                        "三百余人", "50-60", None, "-5", "很多", "2.5"], dtype="str")
-    values, approx, reason = pio._parse_counts(cells)
+    values, approx, reason = io_cells.parse_counts(cells)
     assert values.astype("float").fillna(-1).tolist() == [50, 50, 50, 50, 50, 300, 12000, 1000,
                                                           1200, 300, 50, -1, -1, -1, -1]
     assert approx.tolist() == [False, False, False, True, True, True, True, True, False, True,
@@ -251,7 +253,7 @@ def test_dates_in_every_form():
     cells = pd.Series(["2021-09-09", "2021/9/9", "2021.9.9", "2021年9月9日", "2021-09-09 00:00:00",
                        "44448", "20210909", "9月9日", "２０２１年９月９日", "1999-12-31",
                        "2030-01-01", "2021-02-30", "明天", None], dtype="str")
-    dates, reason, inferred, _ = pio._parse_dates(cells, year=2021, today=TODAY)
+    dates, reason, inferred, _ = io_cells.parse_dates(cells, year=2021, today=TODAY)
     # 44448 = 44197 (2021-01-01) + 251 days (Jan..Aug = 243, + 8) = 2021-09-09
     assert dates.dt.strftime("%Y-%m-%d").fillna("-").tolist() == ["2021-09-09"] * 9 + ["-"] * 5
     assert str(dates.dtype) == "datetime64[us]"
@@ -261,28 +263,29 @@ def test_dates_in_every_form():
     assert reason.iloc[11].startswith("not a valid date")
     assert reason.iloc[12].startswith("cannot read a date")
     assert pd.isna(reason.iloc[13])  # blank: no value, no problem here
-    _, reason, _, _ = pio._parse_dates(pd.Series(["9月9日"], dtype="str"), year=None, today=TODAY)
+    _, reason, _, _ = io_cells.parse_dates(pd.Series(["9月9日"], dtype="str"), year=None,
+                                           today=TODAY)
     assert reason.iloc[0].startswith("date without a year")
 
 
 def test_booleans_and_certificates():
     cells = pd.Series(["是", "否", "√", "×", "有", "无", "合格", "不合格", "Y", "N", None, "也许"],
                       dtype="str")
-    truth, reason = pio._parse_bools(cells)
+    truth, reason = io_cells.parse_bools(cells)
     assert truth.astype("object").where(truth.notna(), None).tolist() == [
         True, False, True, False, True, False, True, False, True, False, None, None]
     assert reason.notna().tolist() == [False] * 11 + [True]
-    certs, reason = pio._parse_bools(pd.Series(["44142420210001", None, "无"], dtype="str"),
+    certs, reason = io_cells.parse_bools(pd.Series(["44142420210001", None, "无"], dtype="str"),
                                      certificate=True)
     assert certs.tolist() == [True, False, False] and reason.isna().all()
 
 
 def test_village_names_matched_by_id_name_and_suffix(register):
-    reg = pio._register(register)
+    reg = io_villages.build_register(register)
     cells = pd.Series(["大岭村委会", "大岭 村", "大岭", "大岭村民委员会", "公园社区", "公园",
                        "公园居委会", "V03", "全镇", "镇文化广场", "水寨镇政府", "外镇某村",
                        "大岭村、上坝村", None, "犁滩村文化室"], dtype="str")
-    out = pio._match_villages(cells, None, reg, cells.index)
+    out = io_villages.match_villages(cells, None, reg, cells.index)
     assert out["village_id"].fillna("-").tolist() == [
         "V01", "V01", "V01", "V01", "V05", "V05", "V05", "V03", "-", "-", "-", "-", "-", "-",
         "V03"]
@@ -344,8 +347,8 @@ def test_every_sheet_read_and_year_from_each_sheet_name(tmp_path, register):
         ws.append(["日期", "村（社区）", "宣传内容"])
         ws.append(["9月9日", "大岭村", "禁毒"])
     wb.save(tmp_path / "台账.xlsx")
-    res = pio._read_table(tmp_path / "台账.xlsx", table="events", villages=register, today=TODAY,
-                          settings=Settings())
+    res = io_ledger.read_table(tmp_path / "台账.xlsx", table="events", villages=register,
+                               today=TODAY, settings=Settings())
     assert res.frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2020-09-09", "2021-09-09"]
     assert res.frame["event_id"].tolist() == ["台账:2020年:2", "台账:2021年:2"]
     assert res.stats["sheet"] == "2020年, 2021年" and res.stats["data_rows"] == 2
@@ -381,7 +384,7 @@ def test_non_data_rows_recognised_by_their_first_cell(tmp_path, register):
                     "2,,,,\n"  # a pre-numbered empty line: blank
                     "序号,日期,村（社区）,宣传内容,备注\n"  # the header again (page break)
                     "小 计,,,,\n", encoding="utf-8")  # totals, with a space inside
-    res = pio._read_table(path, table="events", villages=register, settings=Settings())
+    res = io_ledger.read_table(path, table="events", villages=register, settings=Settings())
     assert res.frame["notes"].tolist() == ["合计两场"]
     assert (res.stats["data_rows"], res.stats["loaded"], res.stats["non_data"]) == (4, 1, 3)
 
@@ -526,7 +529,7 @@ def test_file_assignment_by_name_headers_and_settings(tmp_path, register):
                         ("问卷编码表.xlsx", "codebook"), ("普法知晓率问卷_2025.xlsx", "responses"),
                         ("村界.geojson", "geometry"), ("法律明白人名册.xlsx", "legal_literates"),
                         ("村居法律顾问服务台账.xlsx", "adviser_visits"), ("data.xlsx", None)]:
-        assert pio._classify_by_name(name) == table, name
+        assert io_dataset.classify_by_name(name) == table, name
     _write_register(tmp_path, register)
     (tmp_path / "data1.csv").write_text("活动日期,村（社区）,宣传内容\n2021-05-01,大岭村,民法典\n",
                                         encoding="utf-8")
@@ -537,7 +540,7 @@ def test_file_assignment_by_name_headers_and_settings(tmp_path, register):
     assert sorted(ds.events["village_id"]) == ["V01", "V02"]  # data1 by headers, renamed by glob
 
 
-def test_survey_files_go_through_survey_io(tmp_path, register, monkeypatch):
+def test_survey_files_go_through_the_survey_reader(tmp_path, register, monkeypatch):
     calls = {}
 
     def fake_read_survey(path, *, codebook=None, format="auto", villages=None, settings=None):
@@ -556,13 +559,9 @@ def test_survey_files_go_through_survey_io(tmp_path, register, monkeypatch):
                                      rejected=schema.empty_frame("rejected"),
                                      warnings=schema.empty_frame("rejected"), stats=stats)
 
-    fake = types.ModuleType("pufa_metrics.survey_io")
-    fake._read_survey = fake_read_survey
-    fake.read_codebook = lambda path: pd.DataFrame({"item": ["q4"]})  # checked once up front
-    monkeypatch.setitem(sys.modules, "pufa_metrics.survey_io", fake)
-    import pufa_metrics
-
-    monkeypatch.setattr(pufa_metrics, "survey_io", fake, raising=False)
+    monkeypatch.setattr(io_dataset, "read_survey_result", fake_read_survey)
+    # the codebook is checked once up front
+    monkeypatch.setattr(io_dataset, "read_codebook", lambda path: pd.DataFrame({"item": ["q4"]}))
     _write_register(tmp_path, register)
     (tmp_path / "问卷_2025.csv").write_text("x\n", encoding="utf-8")
     (tmp_path / "问卷编码表.csv").write_text("x\n", encoding="utf-8")
@@ -663,7 +662,7 @@ def test_from_parquet_on_a_folder_without_dataset(tmp_path):
 
 
 def test_dates_are_microseconds_and_today_is_injectable(register):
-    res = pio._read_table(LEDGERS / "events_司法所.xlsx", table="events", villages=register,
+    res = io_ledger.read_table(LEDGERS / "events_司法所.xlsx", table="events", villages=register,
                           today=dt.date(2021, 11, 30), settings=Settings())
     # with "today" = 2021-11-30 the December rows 11-17 are in the future too
     late = res.rejected[res.rejected["reason"].str.startswith("date after today")]

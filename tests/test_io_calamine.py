@@ -29,10 +29,11 @@ from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from pandas.testing import assert_frame_equal
 
-from pufa_metrics import io as pio
-from pufa_metrics import survey_io
 from pufa_metrics.config import Settings
 from pufa_metrics.io import LedgerError, read_ledger
+from pufa_metrics.io import ledger as io_ledger
+from pufa_metrics.io import survey as io_survey
+from pufa_metrics.io import workbook as io_workbook
 
 python_calamine = pytest.importorskip("python_calamine")
 pytestmark = [  # openpyxl on the hand-written workbooks (no default style; a date beyond 9999)
@@ -57,11 +58,11 @@ def _forbidden(*args, **kwargs):
 def run_with(engine: str, monkeypatch: pytest.MonkeyPatch, fn: Callable[[], object]):
     """``fn()`` with only one .xlsx reader allowed; a LedgerError is returned as its message."""
     with monkeypatch.context() as m:
-        m.setattr(pio, "_XLSX_ENGINE", engine)
+        m.setattr(io_workbook, "_XLSX_ENGINE", engine)
         if engine == "openpyxl":
-            m.setattr(pio, "_calamine_sheets", _forbidden)
+            m.setattr(io_workbook, "_calamine_sheets", _forbidden)
         elif engine == "calamine":
-            m.setattr(pio, "_openpyxl_sheets", _forbidden)
+            m.setattr(io_workbook, "_openpyxl_sheets", _forbidden)
         try:
             return fn()
         except LedgerError as exc:
@@ -72,13 +73,13 @@ def assert_same(a: object, b: object) -> None:
     """Deep equality of what the readers return: frames, sheets, dicts, lists, messages."""
     if isinstance(a, pd.DataFrame):
         assert_frame_equal(a, b)
-    elif isinstance(a, pio._Sheet):
+    elif isinstance(a, io_workbook.Sheet):
         assert (a.name, a.merges, a.origin) == (b.name, b.merges, b.origin)
         assert_frame_equal(a.grid, b.grid)
         assert (a.formulas is None) == (b.formulas is None)
         if a.formulas is not None:
             assert_frame_equal(a.formulas, b.formulas)
-    elif isinstance(a, pio.ReadResult):
+    elif isinstance(a, io_ledger.ReadResult):
         for part in ("frame", "rejected", "warnings", "stats", "event_topics", "sheets"):
             assert_same(getattr(a, part), getattr(b, part))
     elif isinstance(a, list | tuple):
@@ -95,10 +96,10 @@ def compare_engines(path: Path, monkeypatch, *, calamine: bool = True, table: st
     ``calamine=False``: calamine must decline this file (openpyxl then reads it).
     """
     def raw():
-        return pio._read_raw(path, path.name)
+        return io_workbook.read_raw(path, path.name)
 
     def tab():
-        return pio._read_table(path, table=table, villages=REGISTER, today=TODAY,
+        return io_ledger.read_table(path, table=table, villages=REGISTER, today=TODAY,
                                settings=Settings())
 
     ref_raw, ref_tab = (run_with("openpyxl", monkeypatch, f) for f in (raw, tab))
@@ -106,7 +107,7 @@ def compare_engines(path: Path, monkeypatch, *, calamine: bool = True, table: st
         got_raw, got_tab = (run_with("calamine", monkeypatch, f) for f in (raw, tab))
     else:
         with zipfile.ZipFile(path) as zf:
-            sheets, why = pio._calamine_sheets(path, zf, path.name, None)
+            sheets, why = io_workbook._calamine_sheets(path, zf, path.name, None)
         assert sheets is None and why, "calamine should have declined this file"
         got_raw, got_tab = (run_with(None, monkeypatch, f) for f in (raw, tab))
     assert_same(got_raw, ref_raw)
@@ -140,10 +141,10 @@ def test_fixture_grids_and_ledgers_are_the_same(path, monkeypatch):
 def test_survey_fixtures_read_the_same(path, monkeypatch):
     if "codebook" in path.name:
         def read():
-            return survey_io.read_codebook(path)
+            return io_survey.read_codebook(path)
     else:
         def read():
-            return survey_io.read_survey(path, villages=REGISTER)
+            return io_survey.read_survey(path, villages=REGISTER)
     assert_same(run_with("calamine", monkeypatch, read), run_with("openpyxl", monkeypatch, read))
 
 
@@ -250,7 +251,7 @@ def test_error_cells(tmp_path, monkeypatch):
     grids = compare_engines(tmp_path / "台账.xlsx", monkeypatch)
     # calamine reads error cells as empty: their text comes from the sheet XML
     assert grids[0].grid.loc[3:4, 5].tolist() == ["#DIV/0!", "#N/A"]
-    result = run_with("calamine", monkeypatch, lambda: pio._read_table(
+    result = run_with("calamine", monkeypatch, lambda: io_ledger.read_table(
         tmp_path / "台账.xlsx", table="events", villages=REGISTER, today=TODAY,
         settings=Settings()))
     assert result.rejected["value"].isin(["#DIV/0!", "#N/A"]).sum() == 2
@@ -270,7 +271,7 @@ def test_leading_blank_rows_and_columns_keep_excel_numbers(tmp_path, monkeypatch
     grid = grids[0].grid
     assert grid.shape == (40, 12) and grid.index[0] == 1
     assert grid.at[3, 2] == "水寨镇普法活动台账"
-    result = run_with("calamine", monkeypatch, lambda: pio._read_table(
+    result = run_with("calamine", monkeypatch, lambda: io_ledger.read_table(
         tmp_path / "台账.xlsx", table="events", villages=REGISTER, today=TODAY,
         settings=Settings()))
     # rows 5, 6, 7 of the sheet (title row 3, header row 4), as Excel numbers them
@@ -346,12 +347,12 @@ def test_random_typed_grids_read_the_same(rows, formats):
         wb.save(path)
         got, ref = [], []
         for engine, out in ((None, got), ("openpyxl", ref)):  # the two readers
-            saved = pio._XLSX_ENGINE
-            pio._XLSX_ENGINE = engine
+            saved = io_workbook._XLSX_ENGINE
+            io_workbook._XLSX_ENGINE = engine
             try:
-                out.append(pio._read_raw(path, path.name))
+                out.append(io_workbook.read_raw(path, path.name))
             finally:
-                pio._XLSX_ENGINE = saved
+                io_workbook._XLSX_ENGINE = saved
     assert_same(got[0], ref[0])
 
 
@@ -508,7 +509,7 @@ def test_files_calamine_might_read_differently_go_to_openpyxl(case, tmp_path, mo
     path = write_parts(tmp_path / "台账.xlsx", rows, shared=SHARED, xfs=(0, 14, 164),
                        formats=spec.get("formats", {164: "0.0"}))
     with zipfile.ZipFile(path) as zf:
-        assert why in pio._calamine_sheets(path, zf, path.name, None)[1]
+        assert why in io_workbook._calamine_sheets(path, zf, path.name, None)[1]
     compare_engines(path, monkeypatch, calamine=False)
 
 
@@ -526,9 +527,9 @@ def test_damaged_sheet_xml_gives_the_same_message(case, tmp_path, monkeypatch):
                                  DAMAGED[case])
     path = write_parts(tmp_path / "台账.xlsx", rows, shared=SHARED)
     with zipfile.ZipFile(path) as zf:
-        assert pio._calamine_sheets(path, zf, path.name, None)[0] is None
-    auto = run_with(None, monkeypatch, lambda: pio._read_raw(path, path.name))
-    ref = run_with("openpyxl", monkeypatch, lambda: pio._read_raw(path, path.name))
+        assert io_workbook._calamine_sheets(path, zf, path.name, None)[0] is None
+    auto = run_with(None, monkeypatch, lambda: io_workbook.read_raw(path, path.name))
+    ref = run_with("openpyxl", monkeypatch, lambda: io_workbook.read_raw(path, path.name))
     assert auto == ref and auto.startswith("LedgerError: 台账.xlsx: 文件已损坏或不完整")
 
 
@@ -541,8 +542,8 @@ def test_cut_short_sheet_xml_gives_the_same_message(tmp_path, monkeypatch):
                 data = data[: data.index(b"</sheetData>")]  # ends after a complete row
             dst.writestr(info, data)
     cut = tmp_path / "cut.xlsx"
-    auto = run_with(None, monkeypatch, lambda: pio._read_raw(cut, cut.name))
-    assert auto == run_with("openpyxl", monkeypatch, lambda: pio._read_raw(cut, cut.name))
+    auto = run_with(None, monkeypatch, lambda: io_workbook.read_raw(cut, cut.name))
+    assert auto == run_with("openpyxl", monkeypatch, lambda: io_workbook.read_raw(cut, cut.name))
     assert auto.startswith("LedgerError: cut.xlsx: 文件已损坏或不完整")
 
 
@@ -571,9 +572,10 @@ def test_format_classifier_port_matches_calamine(tmp_path):
         values = [row[0] for row in book.get_sheet_by_index(0).to_python()]
     seen = ["timedelta" if isinstance(v, dt.timedelta) else "other" if isinstance(v, float)
             else "date" for v in values]
-    assert [pio._calamine_format_kind(c) for c in FORMATS] == seen
+    assert [io_workbook._calamine_format_kind(c) for c in FORMATS] == seen
     # and they disagree with openpyxl on '*' fills only (those files go to openpyxl)
-    differ = [c for c in FORMATS if pio._openpyxl_format_kind(c) != pio._calamine_format_kind(c)]
+    differ = [c for c in FORMATS
+              if io_workbook._openpyxl_format_kind(c) != io_workbook._calamine_format_kind(c)]
     assert differ == ["0*d", "#,##0*y"]
 
 
@@ -583,17 +585,17 @@ def test_format_classifier_port_matches_calamine(tmp_path):
 
 
 def test_engine_switch(monkeypatch):
-    monkeypatch.setattr(pio, "_XLSX_ENGINE", None)
+    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", None)
     monkeypatch.delenv("PUFA_XLSX_ENGINE", raising=False)
-    assert pio._xlsx_engine() == "calamine"
+    assert io_workbook._xlsx_engine() == "calamine"
     monkeypatch.setenv("PUFA_XLSX_ENGINE", "openpyxl")
-    assert pio._xlsx_engine() == "openpyxl"
-    monkeypatch.setattr(pio, "_XLSX_ENGINE", "calamine")  # the module switch wins
-    assert pio._xlsx_engine() == "calamine"
+    assert io_workbook._xlsx_engine() == "openpyxl"
+    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", "calamine")  # the module switch wins
+    assert io_workbook._xlsx_engine() == "calamine"
     monkeypatch.setitem(sys.modules, "python_calamine", None)  # import fails
-    monkeypatch.setattr(pio, "_XLSX_ENGINE", None)
+    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", None)
     monkeypatch.delenv("PUFA_XLSX_ENGINE")
-    assert pio._xlsx_engine() == "openpyxl"  # not installed: openpyxl reads
+    assert io_workbook._xlsx_engine() == "openpyxl"  # not installed: openpyxl reads
 
 
 def test_calamine_failing_on_a_file_falls_back_to_openpyxl(monkeypatch):
@@ -602,20 +604,20 @@ def test_calamine_failing_on_a_file_falls_back_to_openpyxl(monkeypatch):
     def broken(*args, **kwargs):
         raise python_calamine.CalamineError("simulated failure")
 
-    ref = run_with("openpyxl", monkeypatch, lambda: pio._read_raw(path, path.name))
+    ref = run_with("openpyxl", monkeypatch, lambda: io_workbook.read_raw(path, path.name))
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", broken)
     with zipfile.ZipFile(path) as zf:
-        assert pio._calamine_sheets(path, zf, path.name, None) == (
+        assert io_workbook._calamine_sheets(path, zf, path.name, None) == (
             None, "CalamineError: simulated failure")
-    assert_same(run_with(None, monkeypatch, lambda: pio._read_raw(path, path.name)), ref)
+    assert_same(run_with(None, monkeypatch, lambda: io_workbook.read_raw(path, path.name)), ref)
 
 
 def test_error_positions_follow_excel_numbering():
     # the helper behind error and formula cells: AB12 is row 11, column 27 (0-based)
-    rows, cols = pio._cell_positions([b"A", b"AB", b"Z"], [b"1", b"12", b"3"])
+    rows, cols = io_workbook._cell_positions([b"A", b"AB", b"Z"], [b"1", b"12", b"3"])
     assert rows.tolist() == [0, 11, 2] and cols.tolist() == [0, 27, 25]
     # column letters right of K (0-based 10): L..Z and every two- or three-letter column
-    pattern = pio._after_column(10)
+    pattern = io_workbook._after_column(10)
     found = [c for c in (b"K", b"L", b"Z", b"AA", b"XFD") if re.fullmatch(pattern, c)]
     assert found == [b"L", b"Z", b"AA", b"XFD"]
-    assert np.array_equal(pio._cell_positions([], [])[0], np.zeros(0))
+    assert np.array_equal(io_workbook._cell_positions([], [])[0], np.zeros(0))

@@ -343,7 +343,7 @@ def test_a_kill_between_the_two_renames_is_recovered(built, tmp_path):
     before = _tree(out)
     script = textwrap.dedent(f"""
         import os
-        from pufa_metrics import io as pio
+        from pufa_metrics.io import dataset as pio
         real = os.replace
         def replace(src, dst):
             real(src, dst)

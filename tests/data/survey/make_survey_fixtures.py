@@ -1,4 +1,4 @@
-"""Write the hand-made survey exports used by tests/test_survey_io.py.
+"""Write the hand-made survey exports used by tests/test_io_survey.py.
 
 Every table below is written out literally so that a reader can check the expected values in the
 tests by eye. Run from the repository root:

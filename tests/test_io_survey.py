@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from pufa_metrics.survey_io import (
+from pufa_metrics.io.survey import (
     NOT_SELECTED,
     SELECTED,
-    _read_survey,
     find_personal_data,
     read_codebook,
     read_survey,
+    read_survey_result,
     score_knowledge,
     write_codebook,
 )
@@ -44,7 +44,7 @@ def villages() -> pd.DataFrame:
 
 def read(name, codebook=None, villages=None, **kw):
     cb = DATA / codebook if isinstance(codebook, str) else codebook
-    return _read_survey(DATA / name, codebook=cb, villages=villages, **kw)
+    return read_survey_result(DATA / name, codebook=cb, villages=villages, **kw)
 
 
 def values(frame: pd.DataFrame, column: str) -> list:
@@ -257,7 +257,7 @@ def test_kobo_summary_and_option_columns_disagree(tmp_path):
         "g/village,g/q2,g/q2/tv,g/q2/radio,_uuid\n"
         "大岭村,tv,1,0,u1\n"
         "大岭村,tv,0,1,u2\n", encoding="utf-8")
-    r = _read_survey(path)
+    r = read_survey_result(path)
     assert values(r.responses, "q2_tv") == [S, N]  # the 0/1 columns win
     assert values(r.responses, "q2_radio") == [N, S]
     assert warned(r, "multiple_mismatch") == ["g/q2"]
@@ -528,7 +528,7 @@ def test_village_names_matched_tolerantly(tmp_path):
         "3,七都村委会,知道\n"    # suffix 村委会
         "4,水寨镇七都村,知道\n"  # town prefix
         "5,ＡＢ村,知道\n", encoding="utf-8")
-    r = _read_survey(path, villages=register)
+    r = read_survey_result(path, villages=register)
     assert values(r.responses, "village_id") == ["B", "C", "C"]
     assert values(r.responses, "village_name") == ["大坝社区", "七都村", "七都村"]
     assert r.rejected[["source_row", "value", "reason"]].values.tolist() == [
@@ -577,7 +577,7 @@ def test_weight_nan_is_rejected_not_loaded(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text("response_id,村,weight,q1\n1,大岭村,2,知道\n2,大岭村,,知道\n",
                     encoding="utf-8")
-    r = _read_survey(path)
+    r = read_survey_result(path)
     assert r.responses["weight"].tolist() == [2.0]
     assert r.rejected["reason"].tolist() == ["invalid weight 权重无效"]
     assert not np.isnan(r.responses["weight"]).any()
@@ -590,7 +590,7 @@ def test_title_row_above_the_header_and_explicit_format(tmp_path):
                     "a,大岭村,知道\n"
                     ",,\n"
                     "b,罗湖村,不知道\n", encoding="utf-8")
-    r = _read_survey(path, format="plain")
+    r = read_survey_result(path, format="plain")
     assert values(r.responses, "source_row") == [3, 5]  # line 2 is the header, line 4 blank
     assert (r.stats["data_rows"], r.stats["loaded"], r.stats["non_data"]) == (3, 2, 1)
 
@@ -599,7 +599,7 @@ def test_english_personal_field_names_are_dropped(tmp_path):
     path = tmp_path / "k.csv"
     path.write_text("g/village_name,g/resp_name,g/resp_phone,g/q1,_uuid\n"
                     "大岭村,王五,0753-1234567,yes,u1\n", encoding="utf-8")
-    r = _read_survey(path)
+    r = read_survey_result(path)
     assert list(r.responses.columns) == CANONICAL + ["q1"]
     assert values(r.responses, "village_name") == ["大岭村"]
     assert warned(r, "personal_data_column") == ["g/resp_name", "g/resp_phone"]

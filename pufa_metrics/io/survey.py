@@ -45,11 +45,11 @@ point, a street address or a labelled name is dropped too (the detectors live in
 values in a demographic answer are emptied; what is left in the kept text (an address typed as the
 village) is masked, and a response id holding personal data is replaced by its salted hash. Text
 typed into an "其他〖…〗" box of a choice question is removed. The ``warnings`` table of
-:func:`_read_survey` names each removal (column, kind, number of cells, and a reason ending in
+:func:`read_survey_result` names each removal (column, kind, number of cells, and a reason ending in
 ``[pii:<kind>:<action>:<cells>]``), never the values.
 
-Files are read by :func:`pufa_metrics.io._read_raw`, so a broken export gets the ledger reader's
-specific message; villages are matched by :func:`pufa_metrics.io._match_villages`.
+Files are read by :func:`pufa_metrics.io.workbook.read_raw`, so a broken export gets the ledger
+reader's specific message; villages are matched by :func:`pufa_metrics.io.villages.match_villages`.
 
 Assumptions not checked against a vendor document: 问卷星 writes ``(跳过)`` for a question skipped
 by logic and ``(空)`` for an empty answer; its "按序号" layout writes ``-3`` for skipped and ``-2``
@@ -71,58 +71,58 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from . import io as ledger_io
-from . import privacy
-from .config import Settings
-from .privacy import find_personal_data
-from .schema import coerce, empty_frame, match_header, normalize_header
-
-__all__ = [
-    "CODEBOOK_COLUMNS",
-    "DOMAINS",
-    "NOT_SELECTED",
-    "SELECTED",
-    "SurveyResult",
-    "find_personal_data",
-    "read_codebook",
-    "read_survey",
-    "score_knowledge",
-    "write_codebook",
-]
+from .. import privacy
+from ..config import Settings
+from ..privacy import find_personal_data
+from ..schema import coerce, empty_frame, match_header, normalize_header
+from .problems import LedgerError
+from .villages import build_register, match_villages
+from .workbook import read_raw
 
 #: Rate domains of a codebook; items that fit none get ``"other"`` and are not rate items.
 DOMAINS: tuple[str, ...] = ("awareness", "knowledge", "support", "satisfaction")
+
 OTHER = "other"
+
 #: Question kinds in the codebook.
 KINDS: tuple[str, ...] = ("single", "multiple", "matrix", "text")
+
 #: Values of a multiple-choice option item.
 SELECTED = "选中"
+
 NOT_SELECTED = "未选中"
+
 #: Columns of the codebook frame, in order.
 CODEBOOK_COLUMNS: tuple[str, ...] = (
     "item", "text", "domain", "positive", "missing", "correct", "options", "kind",
 )
+
 #: Columns of the warnings table: those of ``schema.REJECTED`` (as io.py's warnings; ``value``
 #: always empty: a warning never carries a cell's value) plus a short ``code``.
 WARNING_COLUMNS: tuple[str, ...] = (
     "table", "source_file", "source_row", "column", "value", "reason", "code",
 )
+
 FORMATS: tuple[str, ...] = ("auto", "wjx", "kobo", "odk", "plain")
 
 _SKIPPED = "(跳过)"
+
 _SKIP_MARKERS = ("(跳过)", "（跳过）", "-3")
+
 _BLANK_MARKERS = ("(空)", "（空）", "-2")
+
 _DONT_KNOW = ("不知道", "不清楚", "说不清")
+
 _CST = timezone(timedelta(hours=8))
 
-# --------------------------------------------------------------------------------------------
-# Personal data: the detectors live in pufa_metrics.privacy (shared with the ledger reader)
-# --------------------------------------------------------------------------------------------
-
 _PERSONAL_EXACT = privacy.PERSONAL_EXACT
+
 _GPS_PART = privacy.GPS_PART
+
 _OPINION_WORDS = privacy.OPINION_WORDS
+
 _VILLAGE_WORDS = privacy.VILLAGE_WORDS
+
 #: Kinds that empty a demographic answer (an address in the village answer is masked later,
 #: after the village is matched, so that "大岭村3组12号" still counts for 大岭村).
 _DEMOGRAPHIC_KINDS = ("id_number", "mobile", "ipv4", "geopoint", "name")
@@ -144,14 +144,9 @@ def _cells(series: pd.Series) -> int:
     return int((text.notna() & text.ne("")).sum())
 
 
-# --------------------------------------------------------------------------------------------
-# Results and small helpers
-# --------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class SurveyResult:
-    """Everything :func:`_read_survey` learnt from one export.
+    """Everything :func:`read_survey_result` learnt from one export.
 
     Attributes
     ----------
@@ -235,7 +230,6 @@ def _drop_fill_in(series: pd.Series) -> tuple[pd.Series, int]:
         return series, 0
     return series.str.replace(r"〖[^〗]*〗?", "", regex=True).str.strip(), int(has.sum())
 
-
 _FILL_IN_WHY = "text typed in 其他〖…〗 was removed（已删除“其他”中填写的文字）"
 
 
@@ -244,7 +238,6 @@ def _first_seen(values: pd.Series) -> list[str]:
     v = values.dropna()
     v = v[~v.isin(_SKIP_MARKERS + _BLANK_MARKERS)]
     return v.drop_duplicates().astype("str").tolist()
-
 
 #: Columns of every responses frame: an item never takes one of these names.
 _CANONICAL_COLUMNS = frozenset({
@@ -275,23 +268,19 @@ def _question_words(text: str) -> str:
     return normalize_header(text).rstrip(":：")
 
 
-# --------------------------------------------------------------------------------------------
-# Reading the file
-# --------------------------------------------------------------------------------------------
-
-
 def _read_raw(path: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
     """All cells of the first sheet as text (NaN when empty), indexed by row number in the file.
 
-    The bytes are read by the ledger reader (:func:`pufa_metrics.io._read_raw`), so a survey file
-    that is empty, truncated, password protected, an HTML page or UTF-16 text gets the same
-    specific message (a :class:`~pufa_metrics.io.LedgerError` naming the file and what to do).
+    The bytes are read by the ledger reader (:func:`pufa_metrics.io.workbook.read_raw`), so a
+    survey file that is empty, truncated, password protected, an HTML page or UTF-16 text gets
+    the same specific message (a :class:`~pufa_metrics.io.LedgerError` naming the file and the
+    fix).
     """
-    sheets = ledger_io._read_raw(path, path.name)
+    sheets = read_raw(path, path.name)
     first = sheets[0]
     raw = first.grid
     if not raw.notna().to_numpy().any():
-        raise ledger_io.LedgerError(
+        raise LedgerError(
             path.name,
             "文件中没有任何内容（空表）；请导出含答卷的文件",
             "the file is empty (no cell has a value); export the answers again",
@@ -331,14 +320,12 @@ def _table(raw: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     blank = ~below[:last]
     return data.loc[~blank], len(body), int(blank.sum())
 
-
-# --------------------------------------------------------------------------------------------
-# Layouts
-# --------------------------------------------------------------------------------------------
-
 _WJX_QUESTION = re.compile(r"^\s*(\d+)\s*[、.．]\s*(.*)$", re.S)
+
 _WJX_OPTION = re.compile(r"^\s*(\d+)\s*[(（](.*)[)）]\s*$", re.S)
+
 _WJX_ROW_SEP = re.compile(r"\s*(?:——|—|―|--)\s*")
+
 _WJX_META = {
     "序号": "response_id",
     "答卷编号": "response_id",
@@ -349,17 +336,20 @@ _WJX_META = {
     "总分": "",
     "答题时间": "",
 }
+
 _KOBO_META = frozenset({
     "start", "end", "today", "audit", "__version__", "_version_", "instanceid",
     "deprecatedid", "_id", "_uuid", "_submission_time", "_validation_status", "_notes",
     "_status", "_tags", "_index", "_parent_index", "_parent_table_name", "_xform_id_string",
     "_attachments", "_media_all_received", "_total_media", "_media_count",
 })
+
 _ODK_META = frozenset({
     "submissiondate", "key", "submitterid", "submittername", "attachmentspresent",
     "attachmentsexpected", "status", "reviewstate", "deviceid", "edits", "formversion",
     "meta-instanceid", "instanceid", "start", "end", "today", "parent_key",
 })
+
 _ZERO_ONE = frozenset({"0", "1"})
 
 
@@ -449,11 +439,11 @@ def _plan_wjx(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
             plan.questions.append(_Question(key, text, declared_kind or "auto", column=column))
     return plan
 
-
 _PERSONAL_FIELD = re.compile(
     r"(?:^|_)(?:name|phone|mobile|tel|telephone|idcard|id_card|id_number|address|wechat|email|qq)"
     r"(?:$|_)"
 )
+
 _PLACE_FIELD = re.compile(r"village|town|county|cun|site|org|school|unit|dept")
 
 
@@ -573,12 +563,7 @@ def _plan_plain(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
             )
     return plan
 
-
 _PLANNERS = {"wjx": _plan_wjx, "kobo": _plan_kobo, "odk": _plan_odk, "plain": _plan_plain}
-
-# --------------------------------------------------------------------------------------------
-# Codebook: guessing and reading
-# --------------------------------------------------------------------------------------------
 
 _SCALES: dict[str, frozenset[str]] = {
     "awareness": frozenset({
@@ -592,15 +577,19 @@ _SCALES: dict[str, frozenset[str]] = {
         "满意", "比较满意", "非常满意", "基本满意", "一般", "不太满意", "不满意", "非常不满意",
     }),
 }
+
 _KNOWLEDGE_WORDS = re.compile(
     r"应该怎么做|应当怎么做|该怎么办|怎么办|正确的是|正确的做法|错误的是|下列|以下哪|哪一项|哪项"
 )
+
 _DOMAIN_WORDS = (
     ("satisfaction", re.compile(r"满意")),
     ("support", re.compile(r"支持|赞成|认同")),
     ("awareness", re.compile(r"知道|听说|了解|知晓")),
 )
+
 _FREE_TEXT_WORDS = re.compile(r"建议|意见|请填写|请写出|请简述|请说明|填空|请输入|其他想法")
+
 _DEMOGRAPHIC = (
     ("village_id", re.compile(r"^village_?id$|村编码|村居编码")),
     ("village", _VILLAGE_WORDS),
@@ -613,18 +602,22 @@ _DOMAIN_LABELS = {
     "awareness": "知晓", "knowledge": "知识", "support": "支持", "satisfaction": "满意",
     OTHER: "其他",
 }
+
 _DOMAIN_READ = {
     **{v: k for k, v in _DOMAIN_LABELS.items()}, **{k: k for k in _DOMAIN_LABELS},
     "知晓率": "awareness", "知晓度": "awareness", "知晓题": "awareness", "知识题": "knowledge",
     "答题": "knowledge", "知识测试": "knowledge", "支持度": "support", "满意度": "satisfaction",
     "满意率": "satisfaction",
 }
+
 _KIND_LABELS = {"single": "单选", "multiple": "多选", "matrix": "矩阵", "text": "填空"}
+
 _KIND_READ = {
     **{v: k for k, v in _KIND_LABELS.items()}, **{k: k for k in _KIND_LABELS},
     "单选题": "single", "多选题": "multiple", "矩阵题": "matrix", "矩阵单选": "matrix",
     "填空题": "text", "文本": "text", "问答": "text",
 }
+
 _CODEBOOK_HEADERS = {
     "item": ("item", "题号", "变量", "变量名", "题目编号"),
     "text": ("text", "题目", "问题", "题干"),
@@ -635,6 +628,7 @@ _CODEBOOK_HEADERS = {
     "options": ("options", "选项"),
     "kind": ("kind", "题型"),
 }
+
 _CODEBOOK_ZH = {
     "item": "题号", "text": "题目", "domain": "类别", "positive": "肯定答案",
     "missing": "无效答案", "correct": "正确答案", "options": "选项", "kind": "题型",
@@ -738,12 +732,12 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"'path' should be an .xlsx, .xls or .csv codebook, got {path.name!r}"
             "（编码表应为 Excel 或 CSV 文件）"
         )
-    sheets = ledger_io._read_raw(path, path.name)  # specific errors for broken files
+    sheets = read_raw(path, path.name)  # specific errors for broken files
     chosen = next((sh for sh in sheets if sh.name == "编码表"), sheets[0])
     grid = chosen.grid
     filled = grid.notna().any(axis=1).to_numpy()
     if not filled.any():
-        raise ledger_io.LedgerError(path.name, "编码表是空的", "the codebook is empty")
+        raise LedgerError(path.name, "编码表是空的", "the codebook is empty")
     head = int(np.argmax(filled))
     headers = [("" if pd.isna(h) else str(h)) for h in grid.iloc[head].tolist()]
     raw = grid.iloc[head + 1 :].set_axis(range(len(headers)), axis=1)
@@ -928,11 +922,6 @@ def write_codebook(codebook: pd.DataFrame, path: str | os.PathLike[str]) -> Path
     return path
 
 
-# --------------------------------------------------------------------------------------------
-# Reading answers
-# --------------------------------------------------------------------------------------------
-
-
 def _multiple_items(
     q: _Question, data: pd.DataFrame, declared_options: tuple[str, ...], notes: _Notes,
 ) -> tuple[dict[str, pd.Series], list[str]]:
@@ -1057,12 +1046,8 @@ def _dates(s: pd.Series, column: str, notes: _Notes) -> pd.Series:
                   f"{int(bad.sum())} dates could not be read and were left empty（日期无法识别）")
     return out.astype("datetime64[us]")
 
-
-# --------------------------------------------------------------------------------------------
-# Village matching: the ledger reader's matcher (pufa_metrics.io), one set of rules
-# --------------------------------------------------------------------------------------------
-
 _UNKNOWN_VILLAGE = "unknown village 未知村（社区）"
+
 _AMBIGUOUS_VILLAGE = "ambiguous village name 村（社区）名称对应多个村"
 
 
@@ -1071,13 +1056,13 @@ def _match_villages(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Register id and name for each answer; the reason (NaN when matched).
 
-    Uses :func:`pufa_metrics.io._match_villages`: by id, by full name, by name without its
+    Uses :func:`pufa_metrics.io.villages.match_villages`: by id, by full name, by name without its
     村/村委会/社区/居委会 suffix, by name after a leading town (水寨镇七都村), or by the start of
     the name (大岭村3组). A town-level answer or several villages count as unknown here: a
     respondent lives in one village of the register.
     """
-    reg = ledger_io._register(register)
-    match = ledger_io._match_villages(names, None, reg, names.index)
+    reg = build_register(register)
+    match = match_villages(names, None, reg, names.index)
     status = match["status"]
     matched = status.isin(["matched", "prefix"])
     found = match["village_id"].where(matched).astype("str")
@@ -1104,11 +1089,6 @@ def _check_register(villages: object) -> pd.DataFrame | None:
             "（村居名册缺少 village_id / village_name 列）"
         )
     return villages
-
-
-# --------------------------------------------------------------------------------------------
-# The reader
-# --------------------------------------------------------------------------------------------
 
 
 def _reject(
@@ -1339,7 +1319,7 @@ def _canonical(
     return coerce(responses, "responses"), rejected
 
 
-def _read_survey(
+def read_survey_result(
     path: str | os.PathLike[str],
     *,
     codebook: str | os.PathLike[str] | pd.DataFrame | None = None,
@@ -1560,7 +1540,7 @@ def read_survey(
     >>> "来自IP" in responses.columns, len(rejected)
     (False, 0)
     """
-    result = _read_survey(path, codebook=codebook, format=format, villages=villages)
+    result = read_survey_result(path, codebook=codebook, format=format, villages=villages)
     return result.responses, result.codebook, result.rejected
 
 

@@ -1,0 +1,826 @@
+"""A town's tables as one :class:`Dataset`: :func:`load_dataset` reads a folder of ledgers.
+
+Files are assigned to tables (``[files]`` in pufa.toml, then file-name keywords, then headers),
+the register is read first and every other ledger matched against it, surveys go through
+:mod:`pufa_metrics.io.survey`, and the reconciliation of every file is kept in ``Dataset.files``.
+:meth:`Dataset.to_parquet` / :meth:`Dataset.from_parquet` save and restore it losslessly and
+atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import privacy, schema
+from ..config import RAW_DIR, Settings
+from .cells import isin
+from .headers import HEADER_SCAN_ROWS, canonical_column, find_header, is_personal
+from .ledger import ID_COLUMNS, LEDGER_TABLES, ReadResult, drop_duplicate_keys, read_table
+from .problems import (
+    LedgerError,
+    concat_problems,
+    empty_problems,
+    error_problem,
+    finish_problems,
+    internal_error,
+    problem_rows,
+    scrub_problems,
+)
+from .survey import read_codebook, read_survey_result
+from .villages import Register, build_register, match_villages
+from .workbook import fill_merges, read_raw
+
+_GEO_SUFFIXES = (".geojson", ".gpkg", ".shp")
+
+_SHP_COMPANIONS = (".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml")
+
+_TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
+#: File-name keywords → table, most specific first (the first table with a hit wins).
+_NAME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("geometry", ("村界", "boundaries", "boundary")),
+    ("legal_literates", ("法律明白人", "legal_literates", "legal-literates")),
+    ("adviser_visits", ("法律顾问", "adviser", "advisor")),
+    ("codebook", ("codebook", "编码表", "题目")),
+    ("responses", ("问卷", "survey", "responses")),
+    ("cadres", ("cadres", "学法", "干部")),
+    ("sites", ("sites", "阵地")),
+    ("villages", ("villages", "基本信息", "register")),
+    ("events", ("events", "台账", "活动")),
+    ("villages", ("村居", "村(社区)")),
+)
+
+_DATASET_TABLES = (
+    "villages",
+    "events",
+    "event_topics",
+    "sites",
+    "responses",
+    "codebook",
+    "cadres",
+    "legal_literates",
+    "adviser_visits",
+)
+
+_MANIFEST = "dataset.json"
+
+#: A marker file written by ``pufa sample``: the data in that folder is synthetic.
+SYNTHETIC_MARKER = ".synthetic"
+
+_FILES_COLUMNS = {
+    "table": "str",
+    "source_file": "str",
+    "sheet": "str",
+    "preamble_rows": "int64",
+    "data_rows": "int64",
+    "loaded": "int64",
+    "rejected": "int64",
+    "non_data": "int64",
+    "status": "str",
+    "message": "str",
+}
+
+
+def _empty_files() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _FILES_COLUMNS.items()})
+
+
+@dataclass(eq=False, repr=False)
+class Dataset:
+    """Every canonical table of one town, with what was rejected and why.
+
+    Attributes
+    ----------
+    villages, events, event_topics, sites, responses, codebook, cadres : pandas.DataFrame
+        Canonical tables (empty frames when absent).
+    legal_literates, adviser_visits : pandas.DataFrame or None
+        Optional tables.
+    geometry : geopandas.GeoDataFrame or None
+        ``village_id`` and ``geometry`` in EPSG:4326.
+    rejected, warnings : pandas.DataFrame
+        One row per problem (columns of ``schema.REJECTED``); warnings are not row losses.
+    files : pandas.DataFrame
+        One row per file read: table, source_file, sheet, preamble_rows, data_rows, loaded,
+        rejected, non_data, status, message.
+
+    Examples
+    --------
+    >>> ds = Dataset(villages=pd.DataFrame({"village_id": ["V01"], "village_name": ["大岭村"],
+    ...                                     "population": [1200]}))
+    >>> print(ds.summary().splitlines()[1])
+      villages              1 rows
+    """
+
+    villages: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("villages"))
+    events: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("events"))
+    event_topics: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("event_topics"))
+    sites: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("sites"))
+    responses: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("responses"))
+    codebook: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("codebook"))
+    cadres: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("cadres"))
+    legal_literates: pd.DataFrame | None = None
+    adviser_visits: pd.DataFrame | None = None
+    geometry: Any = None
+    rejected: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("rejected"))
+    warnings: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("rejected"))
+    files: pd.DataFrame = field(default_factory=_empty_files)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def reconciliation(self) -> pd.DataFrame:
+        """One row per file: ``loaded + rejected + non_data == data_rows`` (and its status)."""
+        return self.files.copy()
+
+    def removed_personal_data(self) -> pd.DataFrame:
+        """What personal data the readers removed, per file and column (never a value).
+
+        Read from the removal records in :attr:`warnings` (reasons ending in
+        ``[pii:<kind>:<action>:<cells>]``, see :func:`pufa_metrics.privacy.removal_reason`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``[table, source_file, column, kind, action, cells, kind_zh, action_zh]``:
+            ``kind`` in ``header`` (a whole column dropped by its header, e.g. 身份证号),
+            ``name``, ``id_number``, ``mobile``, ``ipv4``, ``geopoint``, ``address``, ``fill_in``;
+            ``action`` in ``dropped``, ``masked``, ``hashed``, ``emptied``; ``cells`` the
+            number of cells concerned.
+
+        Examples
+        --------
+        >>> from pufa_metrics import privacy
+        >>> w = schema.coerce(pd.DataFrame({"table": ["events"], "source_file": ["a.csv"],
+        ...     "column": ["备注"], "reason": [privacy.removal_reason("mobile", "masked", 2)]}),
+        ...     "rejected")
+        >>> Dataset(warnings=w).removed_personal_data()[["column", "kind", "cells"]
+        ...     ].values.tolist()
+        [['备注', 'mobile', 2]]
+        """
+        return privacy.removal_summary(self.warnings)
+
+    def summary(self) -> str:
+        """A short text summary: rows per table, files read, rejected rows and warnings."""
+        lines = ["pufa_metrics Dataset"]
+        for name in (*_DATASET_TABLES, "geometry"):
+            frame = getattr(self, name)
+            if frame is None:
+                continue
+            lines.append(f"  {name:<18}{len(frame):>5} rows")
+        files = self.files
+        n_err = int((files["status"] != "ok").sum()) if len(files) else 0
+        n_rows = int(self.rejected["source_row"].notna().sum()) if len(self.rejected) else 0
+        lines.append(
+            f"  files: {len(files)} ({n_err} not ok); rejected problems: {len(self.rejected)} "
+            f"({n_rows} with a row number); warnings: {len(self.warnings)}"
+        )
+        removed = self.removed_personal_data()
+        if len(removed):
+            lines.append(
+                f"  personal data removed 已移除个人信息: {int(removed['cells'].sum())} cells in "
+                f"{removed['source_file'].nunique()} files (see removed_personal_data())"
+            )
+        return "\n".join(lines)
+
+    # -- Parquet --------------------------------------------------------------------------------
+    def to_parquet(self, path: str | os.PathLike, *, settings: Settings | None = None) -> Path:
+        """Write every table to ``path`` as Parquet, atomically, with no personal data.
+
+        Everything is written into a temporary sibling directory which then replaces ``path``,
+        so a failure part-way leaves the previous output intact. Files in ``path`` that are not
+        part of a dataset (e.g. ``.gitkeep``) are kept.
+
+        Personal data is checked once more on the way out (the readers already removed it, so
+        this only matters for a Dataset built by hand): text is masked and identifiers holding
+        personal data are replaced by their salted hash (:func:`pufa_metrics.privacy.scrub`),
+        each removal recorded in the written ``warnings``. The object itself is not changed.
+
+        Parameters
+        ----------
+        path : str or Path
+            The output folder (``data/processed``).
+        settings : Settings, optional
+            For the salt of the hash (``PUFA_SALT`` or ``[privacy] salt``); default the
+            built-in salt unless ``PUFA_SALT`` is set.
+
+        Returns
+        -------
+        Path
+            The output directory.
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"'path' should be a folder path, got {type(path).__name__}")
+        target = Path(path)
+        if target.exists() and not target.is_dir():
+            raise ValueError(f"'path' should be a folder, got the file {str(target)!r}")
+        salt = privacy.salt_of(settings)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _recover(target)
+        frames: dict[str, pd.DataFrame] = {}
+        found: list[pd.DataFrame] = []
+        for name in (*_DATASET_TABLES, "rejected", "warnings", "files"):
+            frame = getattr(self, name)
+            if frame is None:
+                continue
+            if not isinstance(frame, pd.DataFrame):
+                raise TypeError(
+                    f"Dataset.{name} should be a DataFrame or None, got {type(frame).__name__}"
+                )
+            lists = name in ("rejected", "warnings", "files")
+            frame, removed = privacy.scrub(
+                frame, ids=() if lists else ID_COLUMNS, salt=salt,
+                skip=("table", "source_file", "reason") if name == "warnings" else (
+                    "table", "source_file"),
+            )
+            frames[name] = frame
+            if len(removed):
+                found += [problem_rows([pd.NA], column, [pd.NA], privacy.removal_reason(
+                    kind, action, int(cells), why="found when saving 保存时发现")).assign(
+                        table=name, source_file="")
+                    for column, kind, action, cells in removed.itertuples(index=False)]
+        if found:
+            frames["warnings"] = concat_problems([frames["warnings"], *found])
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        try:
+            manifest = {"format": "pufa_metrics.Dataset", "version": 1, "tables": {},
+                        "meta": dict(self.meta)}
+            for name, frame in frames.items():
+                tuples = [
+                    c for c in frame.columns
+                    if frame[c].dtype == object
+                    and frame[c].map(lambda v: isinstance(v, tuple)).any()
+                ]
+                frame.to_parquet(tmp / f"{name}.parquet")
+                manifest["tables"][name] = {"file": f"{name}.parquet", "tuple_columns": tuples}
+            if self.geometry is not None:
+                self.geometry.to_parquet(tmp / "geometry.parquet")
+                manifest["tables"]["geometry"] = {"file": "geometry.parquet", "tuple_columns": []}
+            (tmp / _MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
+                                         encoding="utf-8")
+            ours = {f"{n}.parquet" for n in (*_DATASET_TABLES, "rejected", "warnings", "files",
+                                              "geometry")} | {_MANIFEST}
+            swap_in(tmp, target, ours)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    @classmethod
+    def from_parquet(cls, path: str | os.PathLike) -> Dataset:
+        """Read a dataset written by :meth:`to_parquet` (dtypes and tuples restored)."""
+        folder = Path(path)
+        _recover(folder)
+        manifest_path = folder / _MANIFEST
+        if not manifest_path.is_file():
+            raise ValueError(
+                f"'path' {str(folder)!r} is not a saved Dataset (no {_MANIFEST}); write one with "
+                "Dataset.to_parquet or `pufa build`（不是已保存的数据集目录）"
+            )
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        values: dict[str, Any] = {}
+        for name, info in manifest["tables"].items():
+            file = folder / info["file"]
+            if name == "geometry":
+                import geopandas as gpd
+
+                values[name] = gpd.read_parquet(file)
+                continue
+            frame = pd.read_parquet(file)
+            for col in info.get("tuple_columns", []):
+                frame[col] = frame[col].map(
+                    lambda v: tuple(v.tolist() if hasattr(v, "tolist") else v),
+                    na_action="ignore",
+                ).astype(object)
+            values[name] = frame
+        return cls(**values, meta=dict(manifest.get("meta", {})))
+
+
+def _recover(target: Path) -> None:
+    """Put back the previous output if a crash hit between the two renames of :func:`swap_in`.
+
+    ``swap_in`` moves the old folder aside (``.<name>.old-…``) and then moves the new one in; a
+    process killed between the two leaves no ``target`` but a complete old copy, which is
+    restored here (the newest one holding a manifest).
+    """
+    if target.exists():
+        return
+    olds = [p for p in target.parent.glob(f".{target.name}.old-*") if (p / _MANIFEST).is_file()]
+    if olds:
+        newest = max(olds, key=lambda p: p.stat().st_mtime)
+        os.replace(newest, target)
+
+
+def swap_in(tmp: Path, target: Path, ours: set[str]) -> None:
+    """Replace ``target`` by ``tmp``; keep entries of the old target that are not ours."""
+    if not target.exists():
+        os.replace(tmp, target)
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}-{tmp.name[-8:]}"
+    os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    for entry in old.iterdir():  # foreign files (.gitkeep, notes) move over
+        if entry.name not in ours:
+            shutil.move(str(entry), str(target / entry.name))
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def classify_by_name(rel: str) -> str | None:
+    """The table a file's name says it holds (``_NAME_KEYWORDS``), else None."""
+    name = unicodedata.normalize("NFKC", Path(rel).name).lower()
+    if name.endswith(_GEO_SUFFIXES):
+        return "geometry"
+    for table, words in _NAME_KEYWORDS:
+        if any(w.lower() in name for w in words):
+            return table
+    return None
+
+
+def _classify_by_headers(path: Path, name: str) -> tuple[str | None, str]:
+    """The one ledger table whose required headers a file matches, else (None, why)."""
+    try:
+        sheets = read_raw(path, name)
+    except LedgerError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - an unreadable file fits no table
+        return None, str(internal_error(name, exc))
+    fits = []
+    for table in LEDGER_TABLES:
+        spec = schema.TABLES[table]
+        for s in sheets:
+            grid, _ = fill_merges(s, HEADER_SCAN_ROWS + 1)
+            h = find_header(grid, table)
+            if h is None:
+                continue
+            cols = {canonical_column(n, table) for n in h.names}
+            ok = all(
+                c in cols
+                or (c == "village_id" and "village_name" in cols)
+                or (c == "topic" and "title" in cols)
+                or (c == "person_id" and any(is_personal(n) for n in h.names))
+                for c in spec.required
+            )
+            if ok:
+                fits.append((h.score, table))
+                break
+    if not fits:
+        return None, "no table's required headers found 未匹配任何表的必需列"
+    fits.sort(reverse=True)
+    if len(fits) > 1 and fits[0][0] == fits[1][0]:
+        return None, f"headers fit several tables 表头可对应多张表: {fits[0][1]}, {fits[1][1]}"
+    return fits[0][1], ""
+
+
+def _list_files(folder: Path) -> list[tuple[str, Path]]:
+    out = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if any(part.startswith((".", "~$", "__")) for part in rel.parts) or not p.is_file():
+            continue
+        low = p.name.lower()
+        if low.startswith("readme") or low.endswith((".md", ".txt", ".rst")):
+            continue
+        out.append((rel.as_posix(), p))
+    stems_shp = {rel.rsplit(".", 1)[0] for rel, _ in out if rel.lower().endswith(".shp")}
+    return [
+        (rel, p)
+        for rel, p in out
+        if not (p.suffix.lower() in _SHP_COMPANIONS and rel.rsplit(".", 1)[0] in stems_shp)
+    ]
+
+
+def _file_row(stats: dict | None, *, table, source, status="ok", message="") -> dict:
+    row = {
+        "table": table,
+        "source_file": source,
+        "sheet": None,
+        "preamble_rows": 0,
+        "data_rows": 0,
+        "loaded": 0,
+        "rejected": 0,
+        "non_data": 0,
+    }
+    if stats:
+        row.update({k: stats.get(k, row.get(k)) for k in row})
+    row["status"] = status
+    row["message"] = message
+    return row
+
+
+def _qualify_colliding_ids(frames: list[pd.DataFrame], topics: list[pd.DataFrame | None],
+                           key: str, warn_parts: list[pd.DataFrame], table: str):
+    """Ids repeated across files: prefix the later file's ids with its name (and warn)."""
+    seen: set[str] = set()
+    for i, frame in enumerate(frames):
+        ids = frame[key].dropna()
+        clash = isin(ids, seen)
+        if clash.any():
+            source = frame["source_file"].iloc[0]
+            stem = source.rsplit(".", 1)[0]
+            old = frame[key]
+            frames[i] = frame.assign(**{key: (stem + ":" + old.astype(str)).where(old.notna())})
+            if topics[i] is not None:
+                mapping = dict(zip(old, frames[i][key], strict=True))
+                topics[i] = topics[i].assign(event_id=topics[i]["event_id"].map(mapping))
+            prob = problem_rows([pd.NA], key, [pd.NA],
+                             f"{key} repeats another file's; prefixed with the file name "
+                             f"编号与其他文件重复，已加文件名前缀 ({int(clash.sum())} ids)")
+            prob["table"] = table
+            prob["source_file"] = source
+            warn_parts.append(prob)
+            ids = frames[i][key].dropna()
+        seen.update(ids.tolist())
+    return frames, topics
+
+
+def _cross_ledger_duplicates(events: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Events repeated in another ledger (same date, village, first topic and title or attendees).
+
+    Returns a mask of rows to drop and their problems; the first ledger (by name) keeps the event.
+    """
+    drop = pd.Series(False, index=events.index)
+    parts = []
+    base = events.assign(_v=events["village_id"].fillna("\x00"))
+    for extra in ("title", "attendees"):  # two rules
+        sub = base[base[extra].notna() & base["date"].notna() & base["topic"].notna() & ~drop]
+        if sub.empty:
+            continue
+        keys = ["date", "_v", "topic", extra]
+        first_file = sub.groupby(keys, sort=False)["source_file"].transform("first")
+        first_row = sub.groupby(keys, sort=False)["source_row"].transform("first")
+        dup = sub.duplicated(keys, keep="first") & (sub["source_file"] != first_file)
+        if dup.any():
+            hit = sub[dup]
+            reason = (
+                "duplicate of " + first_file[dup] + " row " + first_row[dup].astype(str)
+                + " 与" + first_file[dup] + "第" + first_row[dup].astype(str) + "行重复"
+            )
+            prob = problem_rows(hit["source_row"], extra, hit[extra].astype(str).to_numpy(), reason)
+            prob["table"] = "events"
+            prob["source_file"] = hit["source_file"].to_numpy()
+            parts.append(prob)
+            drop[hit.index] = True
+    probs = pd.concat(parts, ignore_index=True) if parts else empty_problems()
+    return drop, probs
+
+
+def _read_geometry(path: Path, source: str, reg: Register | None):
+    try:
+        import geopandas as gpd
+    except ImportError as exc:  # pragma: no cover - the geo extra is installed in the project
+        raise LedgerError(source, "读取村界需要安装 geopandas（pip install pufa_metrics[geo]）",
+                          "reading boundaries needs geopandas: pip install 'pufa_metrics[geo]'"
+                          ) from exc
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:
+        raise LedgerError(source, "无法读取村界文件（GeoJSON/GeoPackage/Shapefile）",
+                          f"cannot read the boundary file ({type(exc).__name__}: {exc})") from exc
+    warn_parts = []
+    if gdf.crs is None:
+        warn_parts.append(problem_rows([pd.NA], "geometry", [pd.NA],
+                                    "no coordinate system given, EPSG:4326 assumed 未注明坐标系"))
+        gdf = gdf.set_crs(4326)
+    elif gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    idx = pd.RangeIndex(1, len(gdf) + 1)
+    props = {schema.normalize_header(c): c for c in gdf.columns if c != gdf.geometry.name}
+    id_col = next((props[k] for k in ("village_id", "id", "code", "村编码", "村居编码")
+                   if k in props), None)
+    name_col = next((props[k] for k in ("village_name", "name", "名称", "村名", "村(社区)")
+                     if k in props), None)
+    if id_col is None and name_col is None:
+        raise LedgerError(source, "村界要素缺少 village_id 或 village_name 属性",
+                          "features have no village_id or village_name property")
+    ids = gdf[id_col].astype("str").set_axis(idx) if id_col else None
+    names = gdf[name_col].astype("str").set_axis(idx) if name_col else None
+    match = match_villages(names, ids, reg, idx)
+    status = match["status"]
+    empty = pd.Series(gdf.geometry.is_empty.to_numpy() | gdf.geometry.isna().to_numpy(), index=idx)
+    probs = []
+    bad = status.isin(["unknown", "unknown_id", "ambiguous", "several", "town", "blank"])
+    if bad.any():
+        shown = (ids if ids is not None else names)[bad]
+        probs.append(problem_rows(idx[bad], id_col or name_col, shown.to_numpy(),
+                               "unknown village 未知村（社区）: " + shown.astype(str)
+                               + "; expected one of the register"))
+    if (empty & ~bad).any():
+        probs.append(problem_rows(idx[empty & ~bad], "geometry", None, "empty geometry 无边界"))
+    ok = ~bad & ~empty
+    vid = match["village_id"]
+    dup = vid.duplicated(keep="first") & ok
+    if dup.any():
+        probs.append(problem_rows(idx[dup], "village_id", vid[dup].to_numpy(),
+                               "duplicate village_id 编号重复"))
+    ok &= ~dup
+    out = gpd.GeoDataFrame(
+        {"village_id": vid[ok].astype("str").to_numpy()},
+        geometry=gdf.geometry.to_numpy()[ok.to_numpy()],
+        crs=gdf.crs,
+    )
+    n_rej = int((~ok).sum())
+    stats = {"table": "geometry", "source_file": source, "sheet": None, "preamble_rows": 0,
+             "data_rows": len(gdf), "loaded": int(ok.sum()), "rejected": n_rej, "non_data": 0}
+    rejected = finish_problems(probs, table="geometry", source_file=source)
+    warnings = finish_problems(warn_parts, table="geometry", source_file=source)
+    return out, rejected, warnings, stats
+
+
+def load_dataset(
+    path: str | os.PathLike = RAW_DIR,
+    *,
+    settings: Settings | None = None,
+    progress: bool | None = None,
+) -> Dataset:
+    r"""Read every recognised ledger in a folder into a :class:`Dataset`.
+
+    Files are assigned to tables by the ``[files]`` globs of ``pufa.toml``, else by keywords in
+    their names (``events``/台账/活动 → events; ``villages``/村居/基本信息/村（社区） → villages;
+    ``sites``/阵地; 问卷/``survey``/``responses``; ``codebook``/编码表/题目; ``cadres``/学法/干部;
+    法律明白人; 法律顾问/``adviser``; ``*.geojson``/``*.gpkg``/``*.shp``/村界 → geometry), else by
+    which table's required headers they match. The village register is read first and every
+    other table is matched against it. Several ledgers of one table are concatenated (files in
+    name order); an event repeated in a later ledger (same date, village and first topic, and the
+    same title or attendance) is rejected as a duplicate of the first. A file that cannot be read
+    is recorded (``files`` status ``error`` and a row in ``rejected`` without a row number) and
+    the other files are still read. README, .md and .txt files and hidden files are ignored.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder, searched recursively; default ``data/raw``. ``source_file`` is the path
+        relative to it.
+    settings : Settings, optional
+        Default ``Settings.load()`` (the project's ``pufa.toml``).
+    progress : bool, optional
+        Show a progress bar (on stderr) while a large file (more than 50,000 rows) is read.
+        Default: only when stderr is a terminal, or when the environment variable
+        ``PUFA_PROGRESS=1`` forces it (``PUFA_PROGRESS=0`` turns it off).
+
+    Returns
+    -------
+    Dataset
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "villages.csv").write_text(
+    ...     "村编码,村（社区）,常住人口\nV01,大岭村,1200\nV02,公园社区,3400\n", encoding="utf-8")
+    >>> _ = (folder / "events_2021.csv").write_text(
+    ...     "日期,地点,宣传内容\n2021-09-09,公园,宪法\n2021-09-10,全镇,禁毒\n", encoding="utf-8")
+    >>> ds = load_dataset(folder)
+    >>> ds.events[["village_id", "village_name", "topic"]].fillna("").values.tolist()
+    [['V02', '公园社区', '宪法'], ['', '全镇', '禁毒']]
+    >>> ds.reconciliation()[["source_file", "data_rows", "loaded"]].values.tolist()
+    [['events_2021.csv', 2, 2], ['villages.csv', 2, 2]]
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"'path' should be a folder path, got {type(path).__name__}")
+    folder = Path(path)
+    if not folder.is_dir():
+        state = "is a file" if folder.exists() else "does not exist"
+        raise ValueError(
+            f"'path' should be a folder of ledgers, got {str(folder)!r}, which {state}"
+            "（应为存放台账的文件夹）"
+        )
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(f"'settings' should be a Settings object, got {type(settings).__name__}")
+    settings = settings if settings is not None else Settings.load()
+    today = pd.Timestamp.today().normalize()
+
+    file_rows: list[dict] = []
+    rejected_parts: list[pd.DataFrame] = []
+    warn_parts: list[pd.DataFrame] = []
+    by_table = _assign_files(folder, settings, file_rows, warn_parts)
+
+    def record_error(table: str, rel: str, exc: Exception) -> None:
+        message = privacy.mask_text(str(exc))
+        file_rows.append(_file_row(None, table=table, source=rel, status="error",
+                                   message=message))
+        rejected_parts.append(error_problem(table, rel, message))
+
+    # -- ledgers: the register first, then every other table matched against it ----------------
+    values: dict[str, Any] = {}
+    stats_of: dict[str, dict] = {}
+    topics_all = schema.empty_frame("event_topics")
+    register = None
+    for table in LEDGER_TABLES:
+        results: list[ReadResult] = []
+        for rel, p in by_table.get(table, []):
+            try:
+                res = read_table(p, table=table, villages=register, settings=settings,
+                                  today=today, source_name=rel, progress=progress)
+            except LedgerError as exc:
+                record_error(table, rel, exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one broken file never stops the others
+                record_error(table, rel, internal_error(rel, exc))
+                continue
+            results.append(res)
+            rejected_parts.append(res.rejected)
+            warn_parts.append(res.warnings)
+            stats_of[rel] = dict(res.stats)
+        if not results:
+            if table == "villages" and by_table:
+                warn_parts.append(error_problem("villages", "", (
+                    "no village register read 未读取到村（社区）基本信息表; village names are kept "
+                    "as written and not matched"
+                )))
+            continue
+        frames = [r.frame for r in results]
+        topics = [r.event_topics for r in results]
+        key = {"events": "event_id", "sites": "site_id"}.get(table)
+        if key:
+            frames, topics = _qualify_colliding_ids(frames, topics, key, warn_parts, table)
+        frame = pd.concat(frames, ignore_index=True)
+        frame, dup = drop_duplicate_keys(frame, table)
+        drops = [dup]
+        if table == "events":
+            again, probs = _cross_ledger_duplicates(frame)
+            drops.append(probs)
+            frame = frame[~again]
+            kept = frame["event_id"]
+            pairs = [t for t in topics if t is not None]
+            if pairs:
+                topics_all = pd.concat(pairs, ignore_index=True)
+                topics_all = topics_all[isin(topics_all["event_id"], kept)].reset_index(
+                    drop=True)
+        for prob in drops:
+            if len(prob):
+                rejected_parts.append(prob)
+                for src, n in prob["source_file"].value_counts().items():
+                    stats_of[src]["rejected"] += int(n)
+                    stats_of[src]["loaded"] -= int(n)
+        frame = frame.reset_index(drop=True)
+        values[table] = frame
+        if table == "villages":
+            register = frame
+    for st in stats_of.values():
+        file_rows.append(_file_row(st, table=st["table"], source=st["source_file"]))
+
+    # -- surveys (pufa_metrics.io.survey) ------------------------------------------------------
+    if by_table.get("responses") or by_table.get("codebook"):
+        _load_surveys(by_table.get("responses", []), by_table.get("codebook", []), register,
+                      settings, values, file_rows, rejected_parts, warn_parts)
+
+    # -- village boundaries --------------------------------------------------------------------
+    geoms = []
+    reg = build_register(register) if register is not None else None
+    for rel, p in by_table.get("geometry", []):
+        try:
+            gdf, rej, wrn, st = _read_geometry(p, rel, reg)
+        except LedgerError as exc:
+            record_error("geometry", rel, exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken file never stops the others
+            record_error("geometry", rel, internal_error(rel, exc))
+            continue
+        geoms.append(gdf)
+        rejected_parts.append(rej)
+        warn_parts.append(wrn)
+        file_rows.append(_file_row(st, table="geometry", source=rel))
+    if geoms:
+        import geopandas as gpd
+
+        merged = gpd.GeoDataFrame(pd.concat(geoms, ignore_index=True), crs=4326)
+        values["geometry"] = merged[~merged["village_id"].duplicated()].reset_index(drop=True)
+
+    # a last pass over every list a user sees: nothing personal is quoted in a problem or message
+    rejected, notes = scrub_problems(concat_problems(rejected_parts), "rejected rows 未导入行")
+    warnings, more = scrub_problems(concat_problems(warn_parts), "warnings 提示")
+    if notes or more:
+        extra = finish_problems(notes + more, table="unknown", source_file="")
+        warnings = pd.concat([warnings, extra], ignore_index=True)
+    files = _files_frame(file_rows)
+    files["message"] = files["message"].map(privacy.mask_text, na_action="ignore").astype("str")
+    return Dataset(
+        villages=values.get("villages", schema.empty_frame("villages")),
+        events=values.get("events", schema.empty_frame("events")),
+        event_topics=topics_all,
+        sites=values.get("sites", schema.empty_frame("sites")),
+        responses=values.get("responses", schema.empty_frame("responses")),
+        codebook=values.get("codebook", schema.empty_frame("codebook")),
+        cadres=values.get("cadres", schema.empty_frame("cadres")),
+        legal_literates=values.get("legal_literates"),
+        adviser_visits=values.get("adviser_visits"),
+        geometry=values.get("geometry"),
+        rejected=rejected,
+        warnings=warnings,
+        files=files,
+        meta={"synthetic": (folder / SYNTHETIC_MARKER).is_file()},
+    )
+
+
+def _assign_files(folder: Path, settings: Settings, file_rows: list[dict],
+                  warn_parts: list[pd.DataFrame]) -> dict[str, list[tuple[str, Path]]]:
+    """Files of a folder grouped by table ([files] globs, then name keywords, then headers)."""
+    known = (*LEDGER_TABLES, "responses", "codebook", "geometry")
+    for table in settings.files:
+        if table not in known:
+            raise ValueError(
+                f"settings [files] names an unknown table {table!r}; known tables are "
+                f"{list(known)}（[files] 中的表名无效）"
+            )
+    by_table: dict[str, list[tuple[str, Path]]] = {}
+    for rel, p in _list_files(folder):
+        table = next((t for t, globs in settings.files.items()
+                      if any(fnmatch(rel, g) or fnmatch(p.name, g) for g in globs)), None)
+        table = table or classify_by_name(rel)
+        why = ""
+        if table is None and p.suffix.lower() in _TABLE_SUFFIXES:
+            table, why = _classify_by_headers(p, rel)
+        elif table is None:
+            why = f"unsupported file type 不支持的文件类型 ({p.suffix or 'no extension'})"
+        if table is None:
+            file_rows.append(_file_row(None, table="unknown", source=rel, status="unrecognised",
+                                       message=why))
+            warn_parts.append(
+                error_problem(None, rel, f"file fits no table 无法识别的文件: {why}")
+            )
+            continue
+        by_table.setdefault(table, []).append((rel, p))
+    return by_table
+
+
+def _files_frame(rows: list[dict]) -> pd.DataFrame:
+    if not rows:
+        return _empty_files()
+    frame = pd.DataFrame(rows)
+    frame = frame.sort_values(["source_file"], kind="stable").reset_index(drop=True)
+    return frame[list(_FILES_COLUMNS)].astype(_FILES_COLUMNS)
+
+
+def _load_surveys(survey_files, codebook_files, register, settings, values, file_rows,
+                  rejected_parts, warn_parts) -> None:
+    for rel, _ in codebook_files[1:]:
+        warn_parts.append(error_problem("codebook", rel,
+                                         "more than one codebook; only the first is used "
+                                         "多个编码表，只使用第一个"))
+    codebook, codebook_error = None, None
+    if codebook_files:  # checked once: a broken codebook is one error, not one per survey file
+        rel, p = codebook_files[0]
+        try:
+            read_codebook(p)
+            codebook = p
+        except Exception as exc:  # noqa: BLE001 - reported, the surveys are read without it
+            error = exc if isinstance(exc, ValueError) else internal_error(rel, exc)
+            codebook_error = privacy.mask_text(str(error))
+            file_rows.append(_file_row(None, table="codebook", source=rel, status="error",
+                                       message=codebook_error))
+            rejected_parts.append(error_problem("codebook", rel, codebook_error))
+    responses, codebooks = [], []
+    for rel, p in survey_files:
+        try:
+            res = read_survey_result(p, codebook=codebook, villages=register,
+                                         settings=settings)
+        except Exception as exc:  # noqa: BLE001 - LedgerError, input errors, or a reader bug
+            error = exc if isinstance(exc, ValueError) else internal_error(rel, exc)
+            message = privacy.mask_text(str(error))
+            file_rows.append(_file_row(None, table="responses", source=rel, status="error",
+                                       message=message))
+            rejected_parts.append(error_problem("responses", rel, message))
+            continue
+        responses.append(res.responses)
+        codebooks.append(res.codebook)
+        rejected_parts.append(res.rejected)
+        warn_parts.append(res.warnings)
+        file_rows.append(_file_row(dict(res.stats), table="responses", source=rel))
+    for k, (rel, _) in enumerate(codebook_files):
+        if k == 0 and codebook_error is not None:
+            continue
+        used = "used as the codebook 用作问卷编码表" if survey_files and k == 0 else (
+            "codebook without survey responses 没有问卷数据，编码表未使用" if not survey_files
+            else "a second codebook, not used 多余的编码表，未使用")
+        file_rows.append(_file_row(None, table="codebook", source=rel, status="ok",
+                                   message=used))
+    if responses:
+        frames = [r.copy() for r in responses]
+        seen: set[str] = set()
+        for i, frame in enumerate(frames):  # response ids repeated across files
+            ids = frame["response_id"].dropna().astype(str)
+            if isin(ids, seen).any():
+                source = str(frame["source_file"].iloc[0])
+                stem = source.rsplit(".", 1)[0]
+                frames[i] = frame.assign(response_id=stem + ":" + frame["response_id"].astype(str))
+                warn_parts.append(error_problem(
+                    "responses", source, "response_id repeats another file's; prefixed with the "
+                    "file name 答卷编号与其他文件重复，已加文件名前缀"))
+            seen.update(frames[i]["response_id"].dropna().astype(str).tolist())
+        values["responses"] = pd.concat(frames, ignore_index=True)
+        book = pd.concat(codebooks, ignore_index=True)
+        values["codebook"] = book.drop_duplicates("item").reset_index(drop=True)

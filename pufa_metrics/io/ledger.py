@@ -1,0 +1,1001 @@
+"""Read one ledger as offices really keep it (:func:`read_ledger`), sheet by sheet.
+
+A 司法所 ledger is an Excel sheet (or a CSV) made for people: a title and a "填报单位" line above
+the header, two-level merged headers, units in brackets (参加人数（人次）), dates in half a dozen
+spellings, counts like "约50" or "1.2万", a 合计 row and a "注：" line at the bottom. This module
+turns such files into the canonical tables of :mod:`pufa_metrics.schema` and **loses nothing**:
+every row below the header is either loaded, rejected (one row in ``rejected`` per problem, with
+file, Excel row number, column, value and reason) or recognised as non-data (blank, totals,
+notes), so that for every file::
+
+    loaded + rejected + non_data == data_rows
+
+Rows above the header (title, 填报单位) are counted separately as ``preamble_rows``. Things that
+are not row losses (an unknown topic kept as written, an approximate count, a year taken from the
+sheet name, merged cells filled down, a personal-data column dropped) go to a ``warnings`` table
+with the same columns as ``rejected``.
+
+Hostile input: a file that cannot be read at all (empty, truncated, password protected, a web
+page, an image or a ZIP named .xlsx, an unclosed quote, no header in the first 30 rows, a required
+column missing …) raises :class:`LedgerError` naming the file and what to fix; in
+:func:`load_dataset` it is recorded (``files`` status ``error``) and the other files are still
+read. Large files are read fast: .xlsx cells by python-calamine (Rust), or by openpyxl's
+read-only mode when calamine is not installed, might read a workbook differently or
+``PUFA_XLSX_ENGINE=openpyxl`` is set; CSV without quotes by pandas' C parser. Files over 50,000
+rows show a progress bar on stderr when it is a terminal (or ``PUFA_PROGRESS=1``).
+
+Privacy (:mod:`pufa_metrics.privacy`): columns whose header names personal data (姓名, 身份证号,
+联系电话, 住址 …) are dropped (a name column is first hashed into ``person_id``); in every text that
+is kept, mobile and ID numbers, IP addresses, street addresses and labelled names are masked as
+``[已隐去]``; identifiers holding personal data are replaced by their salted hash; the same goes for
+values quoted in ``rejected``, ``warnings`` and error messages. Each removal is a warning whose
+reason ends in ``[pii:<kind>:<action>:<cells>]``; :meth:`Dataset.removed_personal_data` sums them
+up.
+
+Public entry point: :func:`read_ledger` (one file, one table); a folder is read by
+:func:`pufa_metrics.io.dataset.load_dataset`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import privacy, schema
+from ..config import Settings
+from .cells import (
+    DATE,
+    SCORE_NA,
+    SPACES,
+    col_letter,
+    hash_ids,
+    nfkc,
+    norm_text,
+    nospace,
+    parse_bools,
+    parse_counts,
+    parse_dates,
+    parse_floats,
+    parse_years,
+    per_distinct,
+    salt_for,
+    split_map,
+    squeeze,
+    topics_in_titles,
+    year_in,
+)
+from .headers import HEADER_SCAN_ROWS, Header, canonical_column, choose_columns, find_header
+from .problems import (
+    LedgerError,
+    empty_problems,
+    finish_problems,
+    problem_rows,
+    removal_warnings,
+    scrub_problems,
+)
+from .villages import Register, build_register, check_villages, match_villages
+from .workbook import WIDE, Progress, Sheet, fill_merges, read_raw
+
+#: Tables read by this module's ledger reader (surveys go through :mod:`pufa_metrics.io.survey`).
+LEDGER_TABLES: tuple[str, ...] = (
+    "villages",
+    "events",
+    "sites",
+    "cadres",
+    "legal_literates",
+    "adviser_visits",
+)
+
+#: Above this many unused (or header-less) columns in a sheet, one warning sums them up.
+_MAX_COLUMN_WARNINGS = 20
+
+#: Sheets that hold summaries or instructions: skipped (and reported) when they do not match.
+_SKIP_SHEETS = ("汇总", "说明", "统计", "目录", "封面", "填表说明", "填报说明", "示例", "样表")
+
+#: Canonical columns parsed as approximate-able counts whose approx flag has a column.
+_APPROX_COLUMNS = {"attendees": "attendees_approx", "materials": "materials_approx"}
+
+#: A blank cell in these columns rejects the row (the row is unusable without it).
+_REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
+    "villages": ("village_id", "village_name"),
+    "events": ("date", "topic"),
+    "sites": ("site_name", "level"),
+    "cadres": ("person_id", "department", "year"),
+    "legal_literates": ("person_id", "village_id"),
+    "adviser_visits": ("date", "village_id"),
+}
+
+_LABEL_ZH = {
+    "event_id": "编号",
+    "date": "日期",
+    "village_id": "村（社区）编码",
+    "village_name": "村（社区）",
+    "topic": "宣传内容",
+    "title": "活动名称",
+    "site_name": "阵地名称",
+    "level": "级别",
+    "person_id": "人员编号",
+    "department": "单位",
+    "year": "年度",
+    "population": "常住人口",
+}
+
+_TOTALS = re.compile(r"^(?:合计|小计|总计|共计|累计|总数)")
+
+_NOTE = re.compile(
+    r"^(?:注\d*|备注|说明|填表说明|填报说明|填报人|填表人|制表人?|审核人?|负责人|单位负责人|"
+    r"分管领导|联系人|联系电话|填报日期|填表日期|制表日期|填报时间|报送日期)[:：]"
+)
+
+_EXCEL_ERROR = re.compile(r"^#(?:N/A|DIV/0!|REF!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$")
+
+#: Identifier columns: a value holding personal data is replaced by its salted hash (joins on
+#: the identifier keep working); every other text column has the personal part masked.
+ID_COLUMNS = ("event_id", "site_id", "village_id", "person_id", "response_id")
+
+_LEVEL_TOWN = re.compile(r"^(?:镇|乡|街道|县|town)")
+
+_LEVEL_VILLAGE = re.compile(r"^(?:村|社区|居|行政村|village)")
+
+_KIND_COMMUNITY = re.compile(r"社区|居委|居民委员会|community")
+
+_KIND_VILLAGE = re.compile(r"村|village")
+
+
+@dataclass
+class _Context:
+    table: str
+    source_file: str
+    stem: str
+    reg: Register | None
+    today: pd.Timestamp
+    settings: Settings
+    progress: bool | None = None
+
+
+@dataclass
+class _SheetResult:
+    frame: pd.DataFrame
+    problems: list[pd.DataFrame]
+    warnings: list[pd.DataFrame]
+    topics: pd.DataFrame | None
+    stats: dict[str, Any]
+
+
+def _missing_column_error(ctx: _Context, column: str, found: list, extra: str = "") -> LedgerError:
+    spec = schema.TABLES[ctx.table]
+    accepted = list(spec.accepted_headers(column))
+    if column == "person_id":
+        accepted.append("姓名 (hashed into person_id)")
+    if column == "village_id":
+        accepted += list(spec.accepted_headers("village_name"))
+    if column == "year":
+        accepted.append("a year (20xx) in the sheet name, title or file name")
+    shown = "、".join(str(a) for a in accepted)
+    headers = "、".join(str(h) for h in found if h) or "(none)"
+    label = _LABEL_ZH.get(column, column)
+    return LedgerError(
+        ctx.source_file,
+        f"缺少必需的列“{label}”（{column}）{extra}；可接受的表头：{shown}；文件中的表头：{headers}",
+        f"required column '{column}' is missing{extra}; accepted headers: {shown}; "
+        f"headers found: {headers}",
+    )
+
+
+def _first_cells(data: pd.DataFrame) -> pd.Series:
+    """Each row's first non-empty cell (NaN for a blank row)."""
+    if data.shape[1] > WIDE:  # a wide sheet: one pass over the cell array
+        arr = data.to_numpy(dtype=object, na_value=None)
+        present = ~pd.isna(arr)
+        first = arr[np.arange(len(arr)), present.argmax(axis=1)]
+        return pd.Series(first, index=data.index, dtype="str").where(present.any(axis=1))
+    first = pd.Series(np.nan, index=data.index, dtype="str")
+    for j in reversed(list(data.columns)):  # loop over (a few) columns
+        first = data[j].fillna(first)
+    return first
+
+
+def _classify_rows(data: pd.DataFrame, header: Header, seq: int | None,
+                   table: str) -> pd.Series:
+    """Reason per row for non-data rows (blank, totals, note, repeated header), else NaN.
+
+    Totals and notes are recognised by the row's first non-empty cell only, so that a data row
+    mentioning 合计 or 注 in some later cell is never dropped; a repeated header row has at least
+    half of the table's known headers (and at least two) in their own columns.
+    """
+    reason = pd.Series(np.nan, index=data.index, dtype="str")
+    if data.empty:
+        return reason
+    content = data.drop(columns=[seq]) if seq is not None else data
+    blank = ~content.notna().any(axis=1)
+    first = nfkc(squeeze(_first_cells(data)))
+    totals = first.str.match(_TOTALS.pattern).fillna(False).astype(bool)
+    note = first.str.match(_NOTE).fillna(False).astype(bool)
+    known = [(j, schema.normalize_header(n)) for j, n in zip(data.columns, header.names,
+                                                             strict=False)
+             if n and canonical_column(n, table) is not None]
+    same = pd.Series(0, index=data.index)
+    for j, name in known:  # loop over the table's known columns (a handful)
+        folded = per_distinct(squeeze(data[j]), lambda t: t.str.normalize("NFKC").str.lower())
+        same += folded.eq(name).fillna(False).astype(int)
+    repeated = same >= max(2, (len(known) + 1) // 2)
+    reason[repeated] = "repeated header row 重复的表头行"
+    reason[note] = "note row 注释行"
+    reason[totals] = "totals row 合计行"
+    reason[blank] = "blank row 空行"
+    return reason
+
+
+def _title_year(preamble: pd.DataFrame) -> int | None:
+    """The year named by the title rows (rows naming a 填报/制表 date are left out)."""
+    if preamble.empty:
+        return None
+    texts = preamble.apply(lambda c: c.fillna(""), axis=0).astype("str").agg(" ".join, axis=1)
+    texts = texts[~texts.str.contains(r"填报|填表|制表|报送|日期|时间", regex=True)]
+    return year_in(" ".join(texts.tolist()))
+
+
+def _read_sheet(sheet: Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | None:
+    """Parse one sheet; None when no header of the table is found."""
+    grid, merges = fill_merges(sheet)
+    header = find_header(grid, ctx.table)
+    if header is None:
+        return None
+    table = ctx.table
+    spec = schema.TABLES[table]
+    problems: list[pd.DataFrame] = []
+    warns: list[pd.DataFrame] = []
+
+    def warn(rows, column, values, reason) -> None:
+        warns.append(problem_rows(rows, column, values, reason))
+
+    primary, groups, personal, unused, seq = choose_columns(header, table)
+    header_end = header.row + header.depth - 1
+    found_headers = [n for n in header.names if n]
+
+    # -- the data block: every row below the header, trailing blank rows left out ---------------
+    below = grid.loc[grid.index > header_end]
+    nonblank = below.notna().any(axis=1)
+    last = nonblank[nonblank].index.max() if nonblank.any() else header_end
+    data = below.loc[below.index <= last]
+    preamble = grid.loc[grid.index < header.row]
+
+    # -- year for dates written without one: sheet name, then title, then file name ------------
+    year, year_from = None, ("", "")
+    for source, found in ((("sheet name", "工作表名"), year_in(sheet.name)),
+                          (("title", "标题"), _title_year(preamble)),
+                          (("file name", "文件名"), year_in(Path(ctx.source_file).name))):
+        if found is not None:
+            year, year_from = found, source
+            break
+
+    name_col = None
+    if "person_id" in spec.columns and "person_id" not in primary:
+        for j in personal:
+            if schema.normalize_header(header.children[j] or header.names[j]) in ("姓名", "名字"):
+                name_col = j
+                break
+
+    # -- required columns ------------------------------------------------------------------------
+    has = set(primary) | set(groups)
+    for col in spec.required:
+        if col in has:
+            continue
+        if col == "village_id" and "village_name" in has:
+            continue
+        if col == "topic" and "title" in has:
+            continue
+        if col == "person_id" and name_col is not None:
+            continue
+        if col == "year" and year is not None:
+            continue
+        extra = " (and no title column 活动名称 to find topics in)" if col == "topic" else ""
+        raise _missing_column_error(ctx, col, found_headers, extra)
+
+    # -- what is not read: personal data, unused and header-less columns, merged fill-down -----
+    for j in personal:
+        cells = int(data[j].notna().sum())
+        if j == name_col:
+            warn([pd.NA], header.names[j], [pd.NA], privacy.removal_reason(
+                "name", "hashed", cells, why="names hashed into person_id, then dropped "
+                "姓名经加盐哈希生成 person_id 后删除"))
+        else:
+            warn([pd.NA], header.names[j], [pd.NA], privacy.removal_reason(
+                "header", "dropped", cells, why="the column is not read 该列不读取"))
+    filled = data.notna().any(axis=0)
+    spare = [(j, name) for j, name in unused if filled[j]]
+    if len(spare) <= _MAX_COLUMN_WARNINGS:
+        for _j, name in spare:  # a few columns
+            warn([pd.NA], name, [pd.NA], "column not used 未使用的列")
+    else:
+        warn([pd.NA], f"{len(spare)} columns", [pd.NA],
+             f"{len(spare)} columns not used 列未使用, e.g. "
+             + "、".join(str(n) for _, n in spare[:5]))
+    nameless = [j for j in range(grid.shape[1]) if header.names[j] is None and filled[j]]
+    if len(nameless) <= _MAX_COLUMN_WARNINGS:
+        for j in nameless:  # a few columns
+            warn([pd.NA], col_letter(j), [pd.NA],
+                 "column without a header ignored 无表头的列未读取")
+    else:
+        warn([pd.NA], f"{col_letter(nameless[0])}–{col_letter(nameless[-1])}", [pd.NA],
+             f"{len(nameless)} columns without a header ignored 无表头的列未读取 "
+             f"({col_letter(nameless[0])}–{col_letter(nameless[-1])}); delete them or give "
+             "them a header 请删除或补上表头")
+    if data.empty or not data.notna().to_numpy().any():
+        warn([pd.NA], None, [pd.NA],
+             "no data rows under the header 表头下没有数据行; the sheet adds nothing")
+    for r0, c0, r1, c1 in merges:  # merged ranges running down across data rows (few)
+        if r1 > r0 and r1 > header_end:
+            start = max(r0, header_end + 1)
+            for j in range(c0, c1 + 1):
+                warn([start], header.names[j] or col_letter(j), [grid.at[r0, c0]],
+                     f"merged cells filled down 合并单元格已向下填充: rows {start}–{r1}")
+
+    nondata = _classify_rows(data, header, seq, table)
+    bar = Progress(len(spec.columns) + 4, f"{ctx.source_file}: 检查 checking", ctx.progress,
+                    unit="step", size=len(data))
+    rows = data.loc[nondata.isna()]
+    idx = rows.index
+
+    # -- cell checks on used columns: formulas without a saved result, Excel error values -------
+    used = sorted({j for v in (*primary.values(), *groups.values()) for j in v})
+    formulas = sheet.formulas.reindex(index=idx) if sheet.formulas is not None else None
+    for j in used:  # loop over columns
+        if formulas is not None and j in formulas.columns:
+            cells = formulas[j].dropna()
+            if len(cells):
+                problems.append(problem_rows(
+                    cells.index, header.names[j], cells.to_numpy(),
+                    "formula without a saved result 公式没有计算结果; open the file in Excel and "
+                    "save it again 请在 Excel 中打开并重新保存",
+                ))
+        err = rows[j].str.match(_EXCEL_ERROR.pattern).fillna(False).astype(bool)
+        if err.any():
+            problems.append(problem_rows(idx[err], header.names[j], rows[j][err].to_numpy(),
+                                      "Excel error value 单元格错误值; fix the formula in Excel "
+                                      "请在 Excel 中修正公式"))
+            rows[j] = rows[j].mask(err)  # reported once, not again as an unreadable value
+
+    # -- column values -----------------------------------------------------------------------------
+    out = pd.DataFrame(index=idx)
+    out["source_file"] = ctx.source_file
+    out["source_row"] = pd.array(idx, dtype="Int64")
+    header_of: dict[str, str] = {}
+    flagged: dict[str, pd.Series] = {}
+
+    def column(col: str) -> pd.Series | None:
+        positions = primary.get(col)
+        if not positions:
+            return None
+        s = rows[positions[0]]
+        for j in positions[1:]:  # a second column with the same meaning fills the blanks
+            s = s.fillna(rows[j])
+        header_of[col] = header.names[positions[0]]
+        return s
+
+    def add_problems(col: str, raw: pd.Series, reason: pd.Series, where: str | None = None):
+        bad = reason.notna()
+        flagged[col] = flagged.get(col, pd.Series(False, index=idx)) | bad
+        if bad.any():
+            problems.append(problem_rows(idx[bad], where or header_of.get(col, col),
+                                      raw[bad].to_numpy(), reason[bad]))
+
+    special = {"source_file", "source_row", "topic", "form", "audience", "attendees_approx",
+               "materials_approx", "year", "kind", "level", "group"}
+    if table != "villages":
+        special |= {"village_id", "village_name"}
+    approx_masks: dict[str, pd.Series] = {}
+    for col, dtype in spec.columns.items():  # loop over the table's columns
+        bar.update(1)
+        if col in special:
+            continue
+        if col in groups:  # two-level header: sub-columns of one count are summed
+            total = pd.Series(pd.array([pd.NA] * len(idx), dtype="Int64"), index=idx)
+            any_approx = pd.Series(False, index=idx)
+            for j in groups[col]:
+                vals, approx, reason = parse_counts(rows[j])
+                add_problems(col, rows[j], reason, where=header.names[j])
+                total = (total.fillna(0) + vals.fillna(0)).where(total.notna() | vals.notna())
+                any_approx |= approx
+            header_of[col] = header.parents[groups[col][0]]
+            out[col] = total
+            approx_masks[col] = any_approx
+            warn([pd.NA], header_of[col], [pd.NA],
+                 f"sub-columns summed into {col} 子列已相加: "
+                 + "、".join(header.names[j] for j in groups[col]))
+            continue
+        raw = column(col)
+        if raw is None:
+            continue
+        if dtype == DATE:
+            vals, reason, inferred, partial = parse_dates(
+                raw, year=year, today=ctx.today, partial=table == "sites", origin=sheet.origin
+            )
+            add_problems(col, raw, reason)
+            if inferred.any():
+                first = idx[inferred.to_numpy()][0]
+                warn([first], header_of[col], [raw[first]],
+                     f"year {year} taken from the {year_from[0]} 年份取自{year_from[1]} "
+                     f"({int(inferred.sum())} dates written without a year)")
+            if partial.any():
+                warn(idx[partial.to_numpy()], header_of[col], raw[partial].to_numpy(),
+                     "partial date read as the first day 日期不完整，按当月（年）第一天计")
+            out[col] = vals
+        elif dtype == "Int64":
+            vals, approx, reason = parse_counts(raw)
+            add_problems(col, raw, reason)
+            out[col] = vals
+            approx_masks[col] = approx
+        elif dtype == "float64":
+            vals, reason = parse_floats(
+                raw, allow_negative=col in ("lon", "lat"),
+                na_words=SCORE_NA if col == "exam_score" else frozenset(),
+            )
+            add_problems(col, raw, reason)
+            out[col] = vals
+        elif dtype == "boolean":
+            vals, reason = parse_bools(raw, certificate=col == "enforcement_cert")
+            add_problems(col, raw, reason)
+            out[col] = vals
+        elif dtype in ("str", "object"):
+            out[col] = norm_text(raw)
+    for col, mask in approx_masks.items():
+        if col in _APPROX_COLUMNS:
+            out[_APPROX_COLUMNS[col]] = mask
+        if mask.any():
+            shown = column(col) if col in primary else out[col].astype("str")
+            warn(idx[mask.to_numpy()], header_of.get(col, col), shown[mask].to_numpy(),
+                 f"approximate figure 约数, flagged and read as {col} = "
+                 + out.loc[mask, col].astype("str"))
+
+    # -- village cells, matched to the register ------------------------------------------------
+    bar.update(1)
+    vstatus = None
+    if table != "villages" and "village_name" in spec.columns:
+        vname, vid = column("village_name"), column("village_id")
+        if vname is not None or vid is not None:
+            match = match_villages(vname, vid, ctx.reg, idx)
+            out["village_id"] = match["village_id"]
+            out["village_name"] = match["village_name"]
+            vstatus = match["status"]
+            name_header = header_of.get("village_name", header_of.get("village_id"))
+            shown = vname if vname is not None else vid
+            for code, where, values, reason in (
+                ("unknown", name_header, shown,
+                 "unknown village 未知村（社区）: {v}; expected one of the register"),
+                ("unknown_id", header_of.get("village_id"), vid,
+                 "unknown village id 未知村（社区）编码: {v}; expected one of the register"),
+                ("ambiguous", name_header, shown,
+                 "ambiguous village name 村名不唯一: {v}; several villages of the register match,"
+                 " write the full name or the id"),
+                ("several", name_header, shown,
+                 "several villages in one cell 一格中有多个村: {v}; write one row per village"),
+            ):
+                bad = vstatus.eq(code)
+                if bad.any():
+                    flagged["village_id"] = flagged.get("village_id",
+                                                        pd.Series(False, index=idx)) | bad
+                    v = values[bad]
+                    problems.append(problem_rows(idx[bad.to_numpy()], where, v.to_numpy(),
+                                              v.map(lambda x, r=reason: r.format(v=x))))
+            pre = vstatus.eq("prefix")
+            if pre.any():
+                first = shown[pre].drop_duplicates()
+                warn(first.index, name_header, first.to_numpy(),
+                     "village matched by the start of the name 按名称开头匹配村: "
+                     + out.loc[first.index, "village_name"])
+
+    # -- table-specific columns --------------------------------------------------------------------
+    bar.update(1)
+    topics = None
+    if table == "events":
+        topics = _events_columns(out, column, header_of, warn, idx, ctx,
+                                 sheet.name if multi else None)
+    elif table == "sites":
+        _sites_columns(out, column, header_of, add_problems, warn, idx, ctx,
+                       sheet.name if multi else None)
+    elif table == "villages":
+        _villages_columns(out, column, header_of, warn, idx)
+    if table in ("cadres", "legal_literates"):
+        _people_columns(out, rows, column, header_of, add_problems, warn, idx, ctx, name_col,
+                        year, year_from)
+    if table == "legal_literates":
+        group = column("group")
+        if group is not None:
+            joined, unknown = split_map(
+                group, lambda v: SPACES.sub("", v), schema.LEGAL_LITERATE_GROUPS
+            )
+            out["group"] = joined
+            for row, value in zip(unknown["row"], unknown["value"], strict=True):  # distinct
+                warn([row], header_of["group"], [value],
+                     "unknown group kept as written 未知身份类别，按原样保留")
+
+    # -- required values: a blank cell in a required column rejects the row -------------------
+    bar.update(1)
+    for col in _REQUIRED_VALUES[table]:
+        if col == "village_id":
+            if vstatus is None:
+                continue
+            town = vstatus.eq("town") & ~flagged.get(col, pd.Series(False, index=idx))
+            if town.any():
+                shown = column("village_name")[town]
+                problems.append(problem_rows(
+                    idx[town.to_numpy()], header_of.get("village_name"), shown.to_numpy(),
+                    "not a village 不是村（社区）: " + shown
+                    + "; this table needs one of the register's villages"))
+            blank = vstatus.eq("blank")
+            reason = "no village 缺少村（社区）"
+        elif col in out.columns:
+            blank = out[col].isna()
+            reason = f"no {col.replace('_', ' ')} 缺少{_LABEL_ZH.get(col, col)}"
+        else:
+            continue
+        blank &= ~flagged.get(col, pd.Series(False, index=idx))
+        if blank.any():
+            where = header_of.get(col, header_of.get("village_name", col))
+            shown = (column("village_name") if col == "village_id" and "village_name" in primary
+                     else pd.Series(np.nan, index=idx, dtype="str"))
+            problems.append(problem_rows(idx[blank.to_numpy()], where, shown[blank].to_numpy(),
+                                      reason))
+
+    # -- drop the rejected rows ----------------------------------------------------------------
+    prob = pd.concat(problems, ignore_index=True) if problems else empty_problems()
+    bad_rows = pd.Index(prob["source_row"].dropna().astype("int64").unique())
+    keep = ~idx.isin(bad_rows)
+    out = out.loc[keep]
+    if topics is not None:
+        topics = topics[topics["row"].isin(out.index)]
+        topics = pd.DataFrame({"source_row": topics["row"].to_numpy(),
+                               "topic": topics["topic"].to_numpy()})
+
+    # -- personal data in what is kept: masked in text, hashed in identifiers ------------------
+    bar.update(1)
+    out, removed = privacy.scrub(out, ids=ID_COLUMNS, skip=("source_file",),
+                                 salt=salt_for(ctx.settings))
+    if topics is not None and len(topics):  # every topic of an event, not only the first
+        masked, cells = privacy.mask_personal_data(topics["topic"])
+        topics = topics.assign(topic=masked)
+        removed = pd.concat(
+            [removed[removed["column"] != "topic"],
+             pd.DataFrame({"column": "topic", "kind": list(cells),
+                           "action": "masked", "cells": list(cells.values())})],
+            ignore_index=True,
+        )
+    warns.extend(removal_warnings(removed, header_of))
+    n_nondata = int(nondata.notna().sum())
+    stats = {
+        "table": table,
+        "source_file": ctx.source_file,
+        "sheet": sheet.name,
+        "preamble_rows": int(len(preamble)),
+        "data_rows": int(len(data)),
+        "loaded": int(len(out)),
+        "rejected": int(len(bad_rows)),
+        "non_data": n_nondata,
+    }
+    bar.close()
+    return _SheetResult(out, [prob] if len(prob) else [], warns, topics, stats)
+
+
+def _events_columns(out, column, header_of, warn, idx, ctx, sheet_label):
+    # event id: the ledger's 编号, else "file stem:row" ("file stem:sheet:row" for workbooks
+    # with several data sheets)
+    prefix = f"{ctx.stem}:{sheet_label}:" if sheet_label is not None else f"{ctx.stem}:"
+    generated = prefix + pd.Series(idx, index=idx).astype("str")
+    if "event_id" in out.columns:
+        out["event_id"] = out["event_id"].fillna(generated)
+    else:
+        out["event_id"] = generated
+    # topics: split with schema.split_topics once per distinct cell
+    raw = column("topic")
+    if raw is None:
+        raw = pd.Series(np.nan, index=idx, dtype="str")
+    cells = {u: schema.split_topics(u) for u in raw.dropna().unique()}  # distinct cells
+    parts = raw.map(cells).explode().dropna()
+    topics = pd.DataFrame({"row": parts.index.to_numpy(), "value": parts.astype("str").to_numpy()})
+    missing = ~idx.isin(topics["row"])
+    if missing.any() and "title" in out.columns:
+        found = topics_in_titles(out.loc[missing, "title"].dropna())
+        if len(found):
+            topics = pd.concat([topics, found], ignore_index=True)
+            warn([found["row"].iloc[0]], header_of.get("title", "title"), [pd.NA],
+                 f"topic taken from the title 宣传内容取自活动名称 ({found['row'].nunique()} rows)")
+    order = pd.Series(np.arange(len(idx)), index=idx)
+    topics = topics.assign(_o=topics["row"].map(order)).sort_values("_o", kind="stable")
+    topics = topics.drop_duplicates(["row", "value"])
+    out["topic"] = topics.drop_duplicates("row").set_index("row")["value"].reindex(idx)
+    unknown = topics[~topics["value"].isin(list(schema.TOPICS))].drop_duplicates("value")
+    for row, value in zip(unknown["row"], unknown["value"], strict=True):  # distinct topics
+        warn([row], header_of.get("topic", "topic"), [value],
+             "unknown topic kept as written 未知宣传内容，按原样保留")
+    # forms and audiences: canonical values, several in a cell joined with 、
+    for col, mapper, known, label in (
+        ("form", schema.canonical_form, schema.FORMS, "活动形式"),
+        ("audience", schema.canonical_audience, schema.AUDIENCES, "参加对象"),
+    ):
+        raw = column(col)
+        if raw is None:
+            continue
+        joined, unknown = split_map(raw, mapper, known)
+        out[col] = joined
+        for row, value in zip(unknown["row"], unknown["value"], strict=True):
+            warn([row], header_of[col], [value],
+                 f"unknown {col} kept as written 未知{label}，按原样保留")
+    return pd.DataFrame({"row": topics["row"].to_numpy(),
+                         "topic": topics["value"].astype("str").to_numpy()})
+
+
+def _sites_columns(out, column, header_of, add_problems, warn, idx, ctx, sheet_label):
+    prefix = f"{ctx.stem}:{sheet_label}:" if sheet_label is not None else f"{ctx.stem}:"
+    generated = prefix + pd.Series(idx, index=idx).astype("str")
+    if "site_id" in out.columns:
+        out["site_id"] = out["site_id"].fillna(generated)
+    else:
+        out["site_id"] = generated
+    raw = column("level")
+    level = pd.Series(np.nan, index=idx, dtype="str")
+    written = pd.Series(False, index=idx)
+    if raw is not None:
+        text = nospace(raw).str.lower()
+        written = text.notna()
+        level[text.str.match(_LEVEL_TOWN).fillna(False).astype(bool)] = "town"
+        level[text.str.match(_LEVEL_VILLAGE).fillna(False).astype(bool)] = "village"
+        reason = pd.Series(np.nan, index=idx, dtype="str")
+        reason[written & level.isna()] = "unknown level 未知级别 (expected 镇级 or 村级)"
+        add_problems("level", raw, reason)
+    blank = ~written
+    if blank.any() and "village_id" in out.columns:
+        inferred = pd.Series(np.where(out["village_id"].notna(), "village", "town"), index=idx)
+        level = level.where(~blank, inferred)
+        warn(idx[blank.to_numpy()], header_of.get("level", "level"), None,
+             "level inferred from the village column 级别按所属村推断")
+    out["level"] = level
+
+
+def _villages_columns(out, column, header_of, warn, idx):
+    name = out["village_name"] if "village_name" in out.columns else pd.Series(
+        np.nan, index=idx, dtype="str")
+    community = name.str.contains(_KIND_COMMUNITY).fillna(False).astype(bool)
+    from_name = pd.Series(np.where(community, "community", "village"), index=idx).where(
+        name.notna())
+    raw = column("kind")
+    if raw is None:
+        out["kind"] = from_name.astype("str")
+        return
+    text = nospace(raw).str.lower()
+    kind = pd.Series(np.nan, index=idx, dtype="str")
+    kind[text.str.contains(_KIND_VILLAGE).fillna(False).astype(bool)] = "village"
+    kind[text.str.contains(_KIND_COMMUNITY).fillna(False).astype(bool)] = "community"
+    odd = text.notna() & kind.isna()
+    if odd.any():
+        warn(idx[odd.to_numpy()], header_of["kind"], raw[odd].to_numpy(),
+             "unknown kind, taken from the name 类型无法识别，按名称推断")
+    out["kind"] = kind.fillna(from_name).astype("str")
+
+
+def _people_columns(out, rows, column, header_of, add_problems, warn, idx, ctx, name_col, year,
+                    year_from):
+    table = ctx.table
+    if "person_id" not in out.columns and name_col is not None:
+        group = out["department"] if table == "cadres" else out.get("village_id")
+        if group is None:
+            group = pd.Series(np.nan, index=idx, dtype="str")
+        names = rows[name_col]
+        out["person_id"] = hash_ids(salt_for(ctx.settings), group, names).where(names.notna())
+    raw = column("year")
+    if raw is not None:
+        vals, reason = parse_years(raw, today=ctx.today)
+        add_problems("year", raw, reason)
+        if year is not None:
+            vals = vals.fillna(year)
+        out["year"] = vals
+    elif year is not None:
+        out["year"] = pd.Series(pd.array([year] * len(idx), dtype="Int64"), index=idx)
+        if len(idx):
+            warn([idx[0]], "year", [str(year)],
+                 f"year {year} taken from the {year_from[0]} 年度取自{year_from[1]}")
+
+
+@dataclass
+class ReadResult:
+    """What :func:`read_table` found in one file.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Canonical rows (``schema.coerce``) with ``source_file`` and ``source_row``.
+    rejected, warnings : pandas.DataFrame
+        One row per problem, columns of ``schema.REJECTED``.
+    stats : dict
+        ``{table, source_file, sheet, preamble_rows, data_rows, loaded, rejected, non_data}``
+        with ``loaded + rejected + non_data == data_rows``.
+    event_topics : pandas.DataFrame or None
+        ``(event_id, topic)`` pairs for the loaded events (events only).
+    sheets : list of dict
+        The same statistics per sheet read.
+    """
+
+    frame: pd.DataFrame
+    rejected: pd.DataFrame
+    warnings: pd.DataFrame
+    stats: dict[str, Any]
+    event_topics: pd.DataFrame | None = None
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _check_table(table: object) -> str:
+    if not isinstance(table, str) or table not in LEDGER_TABLES:
+        hint = (
+            "; survey tables are read by pufa_metrics.read_survey"
+            if table in ("responses", "codebook")
+            else ""
+        )
+        raise ValueError(f"'table' should be one of {list(LEDGER_TABLES)}, got {table!r}{hint}")
+    return table
+
+
+def read_table(
+    path: str | os.PathLike,
+    *,
+    table: str,
+    sheet: str | int | None = None,
+    villages: pd.DataFrame | None = None,
+    settings: Settings | None = None,
+    today: pd.Timestamp | str | None = None,
+    source_name: str | None = None,
+    progress: bool | None = None,
+) -> ReadResult:
+    """Read one ledger file into a :class:`ReadResult` (frame, rejected, warnings, stats).
+
+    Same arguments as :func:`read_ledger`, plus ``today`` (dates after it are rejected; default
+    today), ``source_name`` (the ``source_file`` written into the rows; ``load_dataset``
+    passes the path relative to its folder) and ``progress`` (see :func:`load_dataset`).
+    """
+    table = _check_table(table)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"'path' should be a file path (str or Path), got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"'path': no such file {str(path)!r}（文件不存在）")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
+        raise TypeError(f"'sheet' should be a sheet name, a 0-based index or None, got {sheet!r}")
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(f"'settings' should be a Settings object, got {type(settings).__name__}")
+    reg = build_register(check_villages(villages)) if villages is not None else None
+    settings = settings if settings is not None else Settings.load()
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    source = source_name or path.name
+    stem = source[: -len(path.suffix)] if path.suffix and source.endswith(path.suffix) else source
+    ctx = _Context(table, source, stem, reg, today, settings, progress)
+
+    sheets = read_raw(path, source, progress=progress)
+    names = [s.name for s in sheets]
+    if sheet is not None:
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(sheets):
+                raise ValueError(f"'sheet' index {sheet} is out of range; {source} has {names}")
+            sheets = [sheets[sheet]]
+        elif sheet not in names:
+            raise ValueError(f"'sheet' {sheet!r} not found in {source}; its sheets are {names}")
+        else:
+            sheets = [sheets[names.index(sheet)]]
+
+    if not any(s.grid.notna().to_numpy().any() for s in sheets):
+        raise LedgerError(
+            source,
+            "工作簿是空的（所有工作表都没有内容）；请把台账内容放进去，或删除这个文件",
+            "the workbook is empty (no sheet holds a value); put the ledger in it or remove "
+            "the file",
+        )
+    matching = [s for s in sheets
+                if find_header(fill_merges(s, HEADER_SCAN_ROWS + 1)[0], table) is not None]
+    if not matching:
+        raise _no_header_error(ctx, sheets)
+    skipped = [s.name for s in sheets if s not in matching]
+    multi = len(matching) > 1
+    results: list[_SheetResult] = []
+    for s in matching:  # loop over sheets (few)
+        try:
+            results.append(_read_sheet(s, ctx, multi=multi))
+        except LedgerError as exc:
+            if multi and s.name is not None and any(w in s.name for w in _SKIP_SHEETS):
+                skipped.append(s.name)  # a summary sheet that looks like a ledger: skip it
+                continue
+            if s.name is not None and len(sheets) > 1:
+                raise LedgerError(source, f"工作表“{s.name}”：{exc.zh}",
+                                  f"sheet '{s.name}': {exc.en}") from exc
+            raise
+    warn_parts: list[pd.DataFrame] = []
+    for name in skipped:
+        warn_parts.append(problem_rows([pd.NA], None, [name],
+                                    f"sheet skipped 已跳过工作表: no {table} header 无对应表头"))
+
+    frame = pd.concat([r.frame.assign(_sheet=i) for i, r in enumerate(results)],
+                      ignore_index=True)
+    problems = [p.assign(_sheet=i) for i, r in enumerate(results) for p in r.problems]
+    sheet_stats = [dict(r.stats) for r in results]
+    for r in results:
+        warn_parts += r.warnings
+    frame, dup = drop_duplicate_keys(frame, table)
+    if len(dup):
+        problems.append(dup)
+        counts = dup["_sheet"].value_counts()
+        for i, n in counts.items():
+            sheet_stats[int(i)]["rejected"] += int(n)
+            sheet_stats[int(i)]["loaded"] -= int(n)
+
+    event_topics = None
+    if table == "events":
+        pairs = pd.concat(
+            [r.topics.assign(_sheet=i) for i, r in enumerate(results)], ignore_index=True
+        )
+        ids = frame[["_sheet", "source_row", "event_id"]].astype({"source_row": "int64"})
+        pairs = pairs.astype({"source_row": "int64"}).merge(ids, on=["_sheet", "source_row"])
+        event_topics = schema.coerce(
+            pairs[["event_id", "topic"]].drop_duplicates().reset_index(drop=True), "event_topics"
+        )
+    frame = schema.coerce(frame.drop(columns="_sheet"), table)[list(schema.TABLES[table].columns)]
+    rejected = finish_problems(problems, table=table, source_file=source)
+    rejected = rejected.sort_values("source_row", kind="stable").reset_index(drop=True)
+    warnings = finish_problems(warn_parts, table=table, source_file=source)
+    rejected, notes = scrub_problems(rejected, "rejected rows 未导入行")
+    warnings, more = scrub_problems(warnings, "warnings 提示")
+    if notes or more:
+        warnings = pd.concat(
+            [warnings, finish_problems(notes + more, table=table, source_file=source)],
+            ignore_index=True,
+        )
+    stats = {
+        "table": table,
+        "source_file": source,
+        "sheet": ", ".join(str(s["sheet"]) for s in sheet_stats if s["sheet"] is not None)
+        or None,
+        **{k: sum(s[k] for s in sheet_stats)
+           for k in ("preamble_rows", "data_rows", "loaded", "rejected", "non_data")},
+    }
+    return ReadResult(frame.reset_index(drop=True), rejected, warnings, stats, event_topics,
+                      sheet_stats)
+
+
+def _no_header_error(ctx: _Context, sheets: list[Sheet]) -> LedgerError:
+    spec = schema.TABLES[ctx.table]
+    seen: list[str] = []
+    for s in sheets[:3]:
+        grid, _ = fill_merges(s, HEADER_SCAN_ROWS + 1)
+        seen += grid.iloc[:HEADER_SCAN_ROWS].stack().dropna().astype(str).tolist()
+    needed = "; ".join(f"{c}: " + "、".join(spec.accepted_headers(c)) for c in spec.required)
+    return LedgerError(
+        ctx.source_file,
+        f"找不到“{spec.label_zh}”的表头行（前 {HEADER_SCAN_ROWS} 行中至少要有两个可识别的列名）；"
+        f"必需的列及可接受的表头：{needed}",
+        f"no header row of table '{ctx.table}' in the first {HEADER_SCAN_ROWS} rows (at least two "
+        f"known column names are needed); required columns and accepted headers: {needed}; "
+        "cells seen: " + "、".join(dict.fromkeys(seen[:60])),
+    )
+
+
+def _key_columns(table: str) -> tuple[str, ...]:
+    return {
+        "villages": ("village_id",),
+        "events": ("event_id",),
+        "sites": ("site_id",),
+        "cadres": ("person_id", "year"),
+        # One row per person per year: county rosters re-certify the same 法律明白人 each year.
+        # A roster without a year column falls back to person_id alone (see below).
+        "legal_literates": ("person_id", "year"),
+    }.get(table, ())
+
+
+def drop_duplicate_keys(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reject later rows repeating a key (event_id, site_id, village_id, (person_id, year)).
+
+    Key columns absent from the frame are left out (a roster with no year: person_id alone).
+    A row needs its first key (the id) to be a duplicate; a blank year is a value of its own,
+    so the same person twice with no year is a duplicate, but not next to a dated row.
+    Returns the frame without them and their problems (with ``_sheet`` when the frame has it).
+    """
+    keys = [k for k in _key_columns(table) if k in frame.columns]
+    none = empty_problems().assign(_sheet=pd.Series(dtype="int64"))
+    if not keys or frame.empty:
+        return frame, none
+    valid = frame[keys[0]].notna()
+    dup = frame.duplicated(keys, keep="first") & valid
+    if not dup.any():
+        return frame, none
+    grouped = frame.groupby(keys, dropna=False, sort=False)
+    first_file = grouped["source_file"].transform("first")[dup]
+    first_row = grouped["source_row"].transform("first")[dup].astype("str")
+    sub = frame[dup]
+    label = " + ".join(keys)
+    value = sub[keys[0]].astype("str")
+    for k in keys[1:]:
+        value = value + " / " + sub[k].astype("str").fillna("")
+    where = pd.Series(
+        np.where(first_file == sub["source_file"], "row " + first_row,
+                 first_file + " row " + first_row),
+        index=sub.index,
+    )
+    prob = problem_rows(sub["source_row"], label, value.to_numpy(),
+                     f"duplicate {label} 编号重复: same as " + where)
+    prob["table"] = table
+    prob["source_file"] = sub["source_file"].to_numpy()
+    prob["_sheet"] = sub["_sheet"].to_numpy() if "_sheet" in sub.columns else 0
+    return frame[~dup], prob
+
+
+def read_ledger(
+    path: str | os.PathLike,
+    *,
+    table: str,
+    sheet: str | int | None = None,
+    villages: pd.DataFrame | None = None,
+    settings: Settings | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    r"""Read one ledger file (.xlsx, .xls or .csv) into a canonical table.
+
+    The header row is found by content among the first 30 rows (title and 填报单位 rows above
+    it are skipped), two-level merged headers are flattened, and every cell is parsed the way
+    offices write it: dates as ``2021-09-09``, ``2021/9/9``, ``2021.9.9``, ``2021年9月9日``, Excel
+    dates and serial numbers, or ``9月9日`` with the year taken from the sheet name, title or file
+    name; counts as ``50``, ``50人``, ``５０``, ``约50``, ``300余人``, ``1.2万``, ``千余`` (the
+    approximate ones flagged in ``attendees_approx`` / ``materials_approx``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file. CSV files may be UTF-8 (with or without BOM), GB18030/GBK or UTF-16.
+    table : str
+        One of ``villages``, ``events``, ``sites``, ``cadres``, ``legal_literates``,
+        ``adviser_visits``.
+    sheet : str or int, optional
+        Read only this sheet (name or 0-based position). By default every sheet whose header
+        matches the table is read and the rows concatenated.
+    villages : pandas.DataFrame, optional
+        The village register (``village_id``, ``village_name``, optionally ``town``). With it,
+        village cells are matched by id or by name (tolerant of 村/村委会/社区/居委会 suffixes,
+        full-width characters and spaces) and unknown villages are rejected; without it the
+        names stay in ``village_name`` and ``village_id`` stays empty.
+    settings : Settings, optional
+        Used for the salt that hashes names into ``person_id``; default ``Settings.load()``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The canonical columns of ``schema.TABLES[table]`` in canonical dtypes, with
+        ``source_file`` (file name) and ``source_row`` (row number as Excel shows it; the line
+        number for CSV).
+    rejected : pandas.DataFrame
+        One row per problem (columns of ``schema.REJECTED``): file, row, column, value, reason.
+
+    Raises
+    ------
+    LedgerError
+        The file cannot be read at all (not a spreadsheet, password protected, truncated, no
+        header, a required column missing); the message names the file and what to fix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "台账.csv").write_text(
+    ...     "水寨镇2021年普法活动台账\n"
+    ...     "日期,村（社区）,宣传内容,参加人数（人次）\n"
+    ...     "2021年9月9日,大岭村委会,民法典、反诈,约50\n"
+    ...     "9月10日,外镇某村,禁毒,30\n"
+    ...     "合计,,,80\n", encoding="utf-8-sig")
+    >>> register = pd.DataFrame({"village_id": ["V01"], "village_name": ["大岭村"]})
+    >>> events, rejected = read_ledger(folder / "台账.csv", table="events", villages=register)
+    >>> events[["date", "village_id", "topic", "attendees", "attendees_approx"]].astype(str
+    ...     ).values.tolist()
+    [['2021-09-09', 'V01', '民法典', '50', 'True']]
+    >>> rejected[["source_row", "reason"]].values.tolist()
+    [[4, 'unknown village 未知村（社区）: 外镇某村; expected one of the register']]
+    """
+    result = read_table(path, table=table, sheet=sheet, villages=villages, settings=settings)
+    return result.frame, result.rejected
