@@ -241,465 +241,534 @@ def _title_year(preamble: pd.DataFrame) -> int | None:
     return year_in(" ".join(texts.tolist()))
 
 
-def _read_sheet(sheet: Sheet, ctx: _Context, *, multi: bool) -> _SheetResult | None:
-    """Parse one sheet; None when no header of the table is found."""
-    grid, merges = fill_merges(sheet)
-    header = find_header(grid, ctx.table)
-    if header is None:
-        return None
-    table = ctx.table
-    spec = schema.TABLES[table]
-    problems: list[pd.DataFrame] = []
-    warns: list[pd.DataFrame] = []
+class SheetReader:
+    """Read one sheet of one ledger into canonical rows, step by step.
 
-    def warn(rows, column, values, reason) -> None:
-        warns.append(problem_rows(rows, column, values, reason))
+    Each step is a method; they share the sheet's layout (header, data rows, column positions)
+    and two lists a user sees in the end: ``problems`` (rows rejected, with the reason) and
+    ``warnings`` (what was noticed but is no loss). :meth:`read` runs the steps in order.
 
-    primary, groups, personal, unused, seq = choose_columns(header, table)
-    header_end = header.row + header.depth - 1
-    found_headers = [n for n in header.names if n]
+    Parameters
+    ----------
+    sheet : Sheet
+        The grid of text cells (see :func:`pufa_metrics.io.workbook.read_raw`).
+    ctx : _Context
+        The file being read: table, file name, register, today, settings.
+    multi : bool
+        Whether the file has several data sheets (generated ids then name the sheet).
+    """
 
-    # -- the data block: every row below the header, trailing blank rows left out ---------------
-    below = grid.loc[grid.index > header_end]
-    nonblank = below.notna().any(axis=1)
-    last = nonblank[nonblank].index.max() if nonblank.any() else header_end
-    data = below.loc[below.index <= last]
-    preamble = grid.loc[grid.index < header.row]
+    def __init__(self, sheet: Sheet, ctx: _Context, *, multi: bool) -> None:
+        self.sheet, self.ctx, self.multi = sheet, ctx, multi
+        self.table = ctx.table
+        self.spec = schema.TABLES[ctx.table]
+        self.problems: list[pd.DataFrame] = []
+        self.warnings: list[pd.DataFrame] = []
+        self.header_of: dict[str, str] = {}  # canonical column -> the header as written
+        self.flagged: dict[str, pd.Series] = {}  # canonical column -> rows already rejected
+        self.year: int | None = None
+        self.year_from = ("", "")
+        self.name_col: int | None = None
 
-    # -- year for dates written without one: sheet name, then title, then file name ------------
-    year, year_from = None, ("", "")
-    for source, found in ((("sheet name", "工作表名"), year_in(sheet.name)),
-                          (("title", "标题"), _title_year(preamble)),
-                          (("file name", "文件名"), year_in(Path(ctx.source_file).name))):
-        if found is not None:
-            year, year_from = found, source
-            break
+    # -- problems and warnings -------------------------------------------------------------
+    def warn(self, rows, column, values, reason) -> None:
+        """Add warning rows (not a loss): rows, the column's header, values and the reason."""
+        self.warnings.append(problem_rows(rows, column, values, reason))
 
-    name_col = None
-    if "person_id" in spec.columns and "person_id" not in primary:
-        for j in personal:
-            if schema.normalize_header(header.children[j] or header.names[j]) in ("姓名", "名字"):
-                name_col = j
-                break
+    def reject(self, col: str, raw: pd.Series, reason: pd.Series, where: str | None = None
+               ) -> None:
+        """Reject the rows whose ``reason`` is set, quoting ``raw``; remember them for ``col``."""
+        bad = reason.notna()
+        self.flagged[col] = self._flagged(col) | bad
+        if bad.any():
+            self.problems.append(problem_rows(self.idx[bad], where or self.header_of.get(col, col),
+                                              raw[bad].to_numpy(), reason[bad]))
 
-    # -- required columns ------------------------------------------------------------------------
-    has = set(primary) | set(groups)
-    for col in spec.required:
-        if col in has:
-            continue
-        if col == "village_id" and "village_name" in has:
-            continue
-        if col == "topic" and "title" in has:
-            continue
-        if col == "person_id" and name_col is not None:
-            continue
-        if col == "year" and year is not None:
-            continue
-        extra = " (and no title column 活动名称 to find topics in)" if col == "topic" else ""
-        raise _missing_column_error(ctx, col, found_headers, extra)
+    def _flagged(self, col: str) -> pd.Series:
+        return self.flagged.get(col, pd.Series(False, index=self.idx))
 
-    # -- what is not read: personal data, unused and header-less columns, merged fill-down -----
-    for j in personal:
-        cells = int(data[j].notna().sum())
-        if j == name_col:
-            warn([pd.NA], header.names[j], [pd.NA], privacy.removal_reason(
-                "name", "hashed", cells, why="names hashed into person_id, then dropped "
-                "姓名经加盐哈希生成 person_id 后删除"))
-        else:
-            warn([pd.NA], header.names[j], [pd.NA], privacy.removal_reason(
-                "header", "dropped", cells, why="the column is not read 该列不读取"))
-    filled = data.notna().any(axis=0)
-    spare = [(j, name) for j, name in unused if filled[j]]
-    if len(spare) <= _MAX_COLUMN_WARNINGS:
-        for _j, name in spare:  # a few columns
-            warn([pd.NA], name, [pd.NA], "column not used 未使用的列")
-    else:
-        warn([pd.NA], f"{len(spare)} columns", [pd.NA],
-             f"{len(spare)} columns not used 列未使用, e.g. "
-             + "、".join(str(n) for _, n in spare[:5]))
-    nameless = [j for j in range(grid.shape[1]) if header.names[j] is None and filled[j]]
-    if len(nameless) <= _MAX_COLUMN_WARNINGS:
-        for j in nameless:  # a few columns
-            warn([pd.NA], col_letter(j), [pd.NA],
-                 "column without a header ignored 无表头的列未读取")
-    else:
-        warn([pd.NA], f"{col_letter(nameless[0])}–{col_letter(nameless[-1])}", [pd.NA],
-             f"{len(nameless)} columns without a header ignored 无表头的列未读取 "
-             f"({col_letter(nameless[0])}–{col_letter(nameless[-1])}); delete them or give "
-             "them a header 请删除或补上表头")
-    if data.empty or not data.notna().to_numpy().any():
-        warn([pd.NA], None, [pd.NA],
-             "no data rows under the header 表头下没有数据行; the sheet adds nothing")
-    for r0, c0, r1, c1 in merges:  # merged ranges running down across data rows (few)
-        if r1 > r0 and r1 > header_end:
-            start = max(r0, header_end + 1)
-            for j in range(c0, c1 + 1):
-                warn([start], header.names[j] or col_letter(j), [grid.at[r0, c0]],
-                     f"merged cells filled down 合并单元格已向下填充: rows {start}–{r1}")
-
-    nondata = _classify_rows(data, header, seq, table)
-    bar = Progress(len(spec.columns) + 4, f"{ctx.source_file}: 检查 checking", ctx.progress,
-                    unit="step", size=len(data))
-    rows = data.loc[nondata.isna()]
-    idx = rows.index
-
-    # -- cell checks on used columns: formulas without a saved result, Excel error values -------
-    used = sorted({j for v in (*primary.values(), *groups.values()) for j in v})
-    formulas = sheet.formulas.reindex(index=idx) if sheet.formulas is not None else None
-    for j in used:  # loop over columns
-        if formulas is not None and j in formulas.columns:
-            cells = formulas[j].dropna()
-            if len(cells):
-                problems.append(problem_rows(
-                    cells.index, header.names[j], cells.to_numpy(),
-                    "formula without a saved result 公式没有计算结果; open the file in Excel and "
-                    "save it again 请在 Excel 中打开并重新保存",
-                ))
-        err = rows[j].str.match(_EXCEL_ERROR.pattern).fillna(False).astype(bool)
-        if err.any():
-            problems.append(problem_rows(idx[err], header.names[j], rows[j][err].to_numpy(),
-                                      "Excel error value 单元格错误值; fix the formula in Excel "
-                                      "请在 Excel 中修正公式"))
-            rows[j] = rows[j].mask(err)  # reported once, not again as an unreadable value
-
-    # -- column values -----------------------------------------------------------------------------
-    out = pd.DataFrame(index=idx)
-    out["source_file"] = ctx.source_file
-    out["source_row"] = pd.array(idx, dtype="Int64")
-    header_of: dict[str, str] = {}
-    flagged: dict[str, pd.Series] = {}
-
-    def column(col: str) -> pd.Series | None:
-        positions = primary.get(col)
+    def column(self, col: str) -> pd.Series | None:
+        """The raw cells of a canonical column (a second column of the same meaning fills gaps)."""
+        positions = self.primary.get(col)
         if not positions:
             return None
-        s = rows[positions[0]]
+        s = self.rows[positions[0]]
         for j in positions[1:]:  # a second column with the same meaning fills the blanks
-            s = s.fillna(rows[j])
-        header_of[col] = header.names[positions[0]]
+            s = s.fillna(self.rows[j])
+        self.header_of[col] = self.header.names[positions[0]]
         return s
 
-    def add_problems(col: str, raw: pd.Series, reason: pd.Series, where: str | None = None):
-        bad = reason.notna()
-        flagged[col] = flagged.get(col, pd.Series(False, index=idx)) | bad
-        if bad.any():
-            problems.append(problem_rows(idx[bad], where or header_of.get(col, col),
-                                      raw[bad].to_numpy(), reason[bad]))
-
-    special = {"source_file", "source_row", "topic", "form", "audience", "attendees_approx",
-               "materials_approx", "year", "kind", "level", "group"}
-    if table != "villages":
-        special |= {"village_id", "village_name"}
-    approx_masks: dict[str, pd.Series] = {}
-    for col, dtype in spec.columns.items():  # loop over the table's columns
+    # -- the steps ---------------------------------------------------------------------------
+    def read(self) -> _SheetResult | None:
+        """Run every step; None when the sheet has no header of the table."""
+        grid, merges = fill_merges(self.sheet)
+        header = find_header(grid, self.table)
+        if header is None:
+            return None
+        self._layout(grid, header)
+        self._find_year()
+        self._check_required_columns()
+        self._note_unread_columns(merges)
+        nondata = _classify_rows(self.data, header, self.seq, self.table)
+        bar = Progress(len(self.spec.columns) + 4, f"{self.ctx.source_file}: 检查 checking",
+                       self.ctx.progress, unit="step", size=len(self.data))
+        self.rows = self.data.loc[nondata.isna()]
+        self.idx = self.rows.index
+        self._check_cells()
+        self.out = pd.DataFrame(index=self.idx)
+        self.out["source_file"] = self.ctx.source_file
+        self.out["source_row"] = pd.array(self.idx, dtype="Int64")
+        self._parse_columns(bar)
         bar.update(1)
-        if col in special:
-            continue
-        if col in groups:  # two-level header: sub-columns of one count are summed
-            total = pd.Series(pd.array([pd.NA] * len(idx), dtype="Int64"), index=idx)
-            any_approx = pd.Series(False, index=idx)
-            for j in groups[col]:
-                vals, approx, reason = parse_counts(rows[j])
-                add_problems(col, rows[j], reason, where=header.names[j])
-                total = (total.fillna(0) + vals.fillna(0)).where(total.notna() | vals.notna())
-                any_approx |= approx
-            header_of[col] = header.parents[groups[col][0]]
-            out[col] = total
-            approx_masks[col] = any_approx
-            warn([pd.NA], header_of[col], [pd.NA],
-                 f"sub-columns summed into {col} 子列已相加: "
-                 + "、".join(header.names[j] for j in groups[col]))
-            continue
-        raw = column(col)
-        if raw is None:
-            continue
-        if dtype == DATE:
-            vals, reason, inferred, partial = parse_dates(
-                raw, year=year, today=ctx.today, partial=table == "sites", origin=sheet.origin
-            )
-            add_problems(col, raw, reason)
-            if inferred.any():
-                first = idx[inferred.to_numpy()][0]
-                warn([first], header_of[col], [raw[first]],
-                     f"year {year} taken from the {year_from[0]} 年份取自{year_from[1]} "
-                     f"({int(inferred.sum())} dates written without a year)")
-            if partial.any():
-                warn(idx[partial.to_numpy()], header_of[col], raw[partial].to_numpy(),
-                     "partial date read as the first day 日期不完整，按当月（年）第一天计")
-            out[col] = vals
-        elif dtype == "Int64":
-            vals, approx, reason = parse_counts(raw)
-            add_problems(col, raw, reason)
-            out[col] = vals
-            approx_masks[col] = approx
-        elif dtype == "float64":
-            vals, reason = parse_floats(
-                raw, allow_negative=col in ("lon", "lat"),
-                na_words=SCORE_NA if col == "exam_score" else frozenset(),
-            )
-            add_problems(col, raw, reason)
-            out[col] = vals
-        elif dtype == "boolean":
-            vals, reason = parse_bools(raw, certificate=col == "enforcement_cert")
-            add_problems(col, raw, reason)
-            out[col] = vals
-        elif dtype in ("str", "object"):
-            out[col] = norm_text(raw)
-    for col, mask in approx_masks.items():
-        if col in _APPROX_COLUMNS:
-            out[_APPROX_COLUMNS[col]] = mask
-        if mask.any():
-            shown = column(col) if col in primary else out[col].astype("str")
-            warn(idx[mask.to_numpy()], header_of.get(col, col), shown[mask].to_numpy(),
-                 f"approximate figure 约数, flagged and read as {col} = "
-                 + out.loc[mask, col].astype("str"))
+        self.vstatus = self._match_village_cells()
+        bar.update(1)
+        topics = self._table_columns()
+        bar.update(1)
+        self._check_required_values()
+        bar.update(1)
+        result = self._finish(nondata, topics)
+        bar.close()
+        return result
 
-    # -- village cells, matched to the register ------------------------------------------------
-    bar.update(1)
-    vstatus = None
-    if table != "villages" and "village_name" in spec.columns:
-        vname, vid = column("village_name"), column("village_id")
-        if vname is not None or vid is not None:
-            match = match_villages(vname, vid, ctx.reg, idx)
-            out["village_id"] = match["village_id"]
-            out["village_name"] = match["village_name"]
-            vstatus = match["status"]
-            name_header = header_of.get("village_name", header_of.get("village_id"))
-            shown = vname if vname is not None else vid
-            for code, where, values, reason in (
-                ("unknown", name_header, shown,
-                 "unknown village 未知村（社区）: {v}; expected one of the register"),
-                ("unknown_id", header_of.get("village_id"), vid,
-                 "unknown village id 未知村（社区）编码: {v}; expected one of the register"),
-                ("ambiguous", name_header, shown,
-                 "ambiguous village name 村名不唯一: {v}; several villages of the register match,"
-                 " write the full name or the id"),
-                ("several", name_header, shown,
-                 "several villages in one cell 一格中有多个村: {v}; write one row per village"),
-            ):
-                bad = vstatus.eq(code)
-                if bad.any():
-                    flagged["village_id"] = flagged.get("village_id",
-                                                        pd.Series(False, index=idx)) | bad
-                    v = values[bad]
-                    problems.append(problem_rows(idx[bad.to_numpy()], where, v.to_numpy(),
-                                              v.map(lambda x, r=reason: r.format(v=x))))
-            pre = vstatus.eq("prefix")
-            if pre.any():
-                first = shown[pre].drop_duplicates()
-                warn(first.index, name_header, first.to_numpy(),
-                     "village matched by the start of the name 按名称开头匹配村: "
-                     + out.loc[first.index, "village_name"])
+    def _layout(self, grid: pd.DataFrame, header: Header) -> None:
+        """The header's columns, the data block below it and the preamble above it."""
+        self.grid, self.header = grid, header
+        (self.primary, self.groups, self.personal, self.unused,
+         self.seq) = choose_columns(header, self.table)
+        self.header_end = header.row + header.depth - 1
+        below = grid.loc[grid.index > self.header_end]
+        nonblank = below.notna().any(axis=1)
+        last = nonblank[nonblank].index.max() if nonblank.any() else self.header_end
+        self.data = below.loc[below.index <= last]  # trailing blank rows left out
+        self.preamble = grid.loc[grid.index < header.row]
 
-    # -- table-specific columns --------------------------------------------------------------------
-    bar.update(1)
-    topics = None
-    if table == "events":
-        topics = _events_columns(out, column, header_of, warn, idx, ctx,
-                                 sheet.name if multi else None)
-    elif table == "sites":
-        _sites_columns(out, column, header_of, add_problems, warn, idx, ctx,
-                       sheet.name if multi else None)
-    elif table == "villages":
-        _villages_columns(out, column, header_of, warn, idx)
-    if table in ("cadres", "legal_literates"):
-        _people_columns(out, rows, column, header_of, add_problems, warn, idx, ctx, name_col,
-                        year, year_from)
-    if table == "legal_literates":
-        group = column("group")
-        if group is not None:
-            joined, unknown = split_map(
-                group, lambda v: SPACES.sub("", v), schema.LEGAL_LITERATE_GROUPS
-            )
-            out["group"] = joined
-            for row, value in zip(unknown["row"], unknown["value"], strict=True):  # distinct
-                warn([row], header_of["group"], [value],
-                     "unknown group kept as written 未知身份类别，按原样保留")
+    def _find_year(self) -> None:
+        """The year for dates written without one: sheet name, then title, then file name."""
+        for source, found in ((("sheet name", "工作表名"), year_in(self.sheet.name)),
+                              (("title", "标题"), _title_year(self.preamble)),
+                              (("file name", "文件名"), year_in(Path(self.ctx.source_file).name))):
+            if found is not None:
+                self.year, self.year_from = found, source
+                return
 
-    # -- required values: a blank cell in a required column rejects the row -------------------
-    bar.update(1)
-    for col in _REQUIRED_VALUES[table]:
-        if col == "village_id":
-            if vstatus is None:
+    def _check_required_columns(self) -> None:
+        """Raise :class:`LedgerError` when a required column is missing (with accepted headers)."""
+        header = self.header
+        if "person_id" in self.spec.columns and "person_id" not in self.primary:
+            for j in self.personal:
+                name = header.children[j] or header.names[j]
+                if schema.normalize_header(name) in ("姓名", "名字"):
+                    self.name_col = j
+                    break
+        has = set(self.primary) | set(self.groups)
+        stand_ins = {
+            "village_id": "village_name" in has,
+            "topic": "title" in has,
+            "person_id": self.name_col is not None,
+            "year": self.year is not None,
+        }
+        for col in self.spec.required:
+            if col in has or stand_ins.get(col, False):
                 continue
-            town = vstatus.eq("town") & ~flagged.get(col, pd.Series(False, index=idx))
-            if town.any():
-                shown = column("village_name")[town]
-                problems.append(problem_rows(
-                    idx[town.to_numpy()], header_of.get("village_name"), shown.to_numpy(),
-                    "not a village 不是村（社区）: " + shown
-                    + "; this table needs one of the register's villages"))
-            blank = vstatus.eq("blank")
-            reason = "no village 缺少村（社区）"
-        elif col in out.columns:
-            blank = out[col].isna()
-            reason = f"no {col.replace('_', ' ')} 缺少{_LABEL_ZH.get(col, col)}"
+            extra = " (and no title column 活动名称 to find topics in)" if col == "topic" else ""
+            raise _missing_column_error(self.ctx, col, [n for n in header.names if n], extra)
+
+    def _note_unread_columns(self, merges) -> None:
+        """Warn about what is not read: personal data, unused and header-less columns, merges."""
+        header, data = self.header, self.data
+        for j in self.personal:
+            cells = int(data[j].notna().sum())
+            if j == self.name_col:
+                reason = privacy.removal_reason(
+                    "name", "hashed", cells, why="names hashed into person_id, then dropped "
+                    "姓名经加盐哈希生成 person_id 后删除")
+            else:
+                reason = privacy.removal_reason("header", "dropped", cells,
+                                                why="the column is not read 该列不读取")
+            self.warn([pd.NA], header.names[j], [pd.NA], reason)
+        filled = data.notna().any(axis=0)
+        spare = [(j, name) for j, name in self.unused if filled[j]]
+        if len(spare) <= _MAX_COLUMN_WARNINGS:
+            for _j, name in spare:  # a few columns
+                self.warn([pd.NA], name, [pd.NA], "column not used 未使用的列")
         else:
-            continue
-        blank &= ~flagged.get(col, pd.Series(False, index=idx))
-        if blank.any():
-            where = header_of.get(col, header_of.get("village_name", col))
-            shown = (column("village_name") if col == "village_id" and "village_name" in primary
-                     else pd.Series(np.nan, index=idx, dtype="str"))
-            problems.append(problem_rows(idx[blank.to_numpy()], where, shown[blank].to_numpy(),
-                                      reason))
+            self.warn([pd.NA], f"{len(spare)} columns", [pd.NA],
+                      f"{len(spare)} columns not used 列未使用, e.g. "
+                      + "、".join(str(n) for _, n in spare[:5]))
+        nameless = [j for j in range(self.grid.shape[1])
+                    if header.names[j] is None and filled[j]]
+        if len(nameless) <= _MAX_COLUMN_WARNINGS:
+            for j in nameless:  # a few columns
+                self.warn([pd.NA], col_letter(j), [pd.NA],
+                          "column without a header ignored 无表头的列未读取")
+        else:
+            first, last = col_letter(nameless[0]), col_letter(nameless[-1])
+            self.warn([pd.NA], f"{first}–{last}", [pd.NA],
+                      f"{len(nameless)} columns without a header ignored 无表头的列未读取 "
+                      f"({first}–{last}); delete them or give them a header 请删除或补上表头")
+        if data.empty or not data.notna().to_numpy().any():
+            self.warn([pd.NA], None, [pd.NA],
+                      "no data rows under the header 表头下没有数据行; the sheet adds nothing")
+        for r0, c0, r1, c1 in merges:  # merged ranges running down across data rows (few)
+            if r1 > r0 and r1 > self.header_end:
+                start = max(r0, self.header_end + 1)
+                for j in range(c0, c1 + 1):
+                    self.warn([start], header.names[j] or col_letter(j), [self.grid.at[r0, c0]],
+                              f"merged cells filled down 合并单元格已向下填充: rows {start}–{r1}")
 
-    # -- drop the rejected rows ----------------------------------------------------------------
-    prob = pd.concat(problems, ignore_index=True) if problems else empty_problems()
-    bad_rows = pd.Index(prob["source_row"].dropna().astype("int64").unique())
-    keep = ~idx.isin(bad_rows)
-    out = out.loc[keep]
-    if topics is not None:
-        topics = topics[topics["row"].isin(out.index)]
-        topics = pd.DataFrame({"source_row": topics["row"].to_numpy(),
-                               "topic": topics["topic"].to_numpy()})
+    def _check_cells(self) -> None:
+        """Reject formulas without a saved result and Excel error values in used columns."""
+        rows, idx, names = self.rows, self.idx, self.header.names
+        used = sorted({j for v in (*self.primary.values(), *self.groups.values()) for j in v})
+        formulas = (self.sheet.formulas.reindex(index=idx) if self.sheet.formulas is not None
+                    else None)
+        for j in used:  # loop over columns
+            if formulas is not None and j in formulas.columns:
+                cells = formulas[j].dropna()
+                if len(cells):
+                    self.problems.append(problem_rows(
+                        cells.index, names[j], cells.to_numpy(),
+                        "formula without a saved result 公式没有计算结果; open the file in Excel "
+                        "and save it again 请在 Excel 中打开并重新保存",
+                    ))
+            err = rows[j].str.match(_EXCEL_ERROR.pattern).fillna(False).astype(bool)
+            if err.any():
+                self.problems.append(problem_rows(
+                    idx[err], names[j], rows[j][err].to_numpy(),
+                    "Excel error value 单元格错误值; fix the formula in Excel "
+                    "请在 Excel 中修正公式"))
+                rows[j] = rows[j].mask(err)  # reported once, not again as an unreadable value
 
-    # -- personal data in what is kept: masked in text, hashed in identifiers ------------------
-    bar.update(1)
-    out, removed = privacy.scrub(out, ids=ID_COLUMNS, skip=("source_file",),
-                                 salt=salt_for(ctx.settings))
-    if topics is not None and len(topics):  # every topic of an event, not only the first
-        masked, cells = privacy.mask_personal_data(topics["topic"])
-        topics = topics.assign(topic=masked)
-        removed = pd.concat(
-            [removed[removed["column"] != "topic"],
-             pd.DataFrame({"column": "topic", "kind": list(cells),
-                           "action": "masked", "cells": list(cells.values())})],
-            ignore_index=True,
+    def _parse_columns(self, bar: Progress) -> None:
+        """Parse every plain column by its dtype: dates, counts, decimals, yes/no, text."""
+        special = {"source_file", "source_row", "topic", "form", "audience", "attendees_approx",
+                   "materials_approx", "year", "kind", "level", "group"}
+        if self.table != "villages":
+            special |= {"village_id", "village_name"}
+        approx_masks: dict[str, pd.Series] = {}
+        for col, dtype in self.spec.columns.items():  # loop over the table's columns
+            bar.update(1)
+            if col in special:
+                continue
+            if col in self.groups:  # two-level header: sub-columns of one count are summed
+                self.out[col], approx_masks[col] = self._sum_sub_columns(col)
+                continue
+            raw = self.column(col)
+            if raw is None:
+                continue
+            if dtype == DATE:
+                self.out[col] = self._parse_date_column(col, raw)
+            elif dtype == "Int64":
+                vals, approx_masks[col], reason = parse_counts(raw)
+                self.reject(col, raw, reason)
+                self.out[col] = vals
+            elif dtype == "float64":
+                vals, reason = parse_floats(
+                    raw, allow_negative=col in ("lon", "lat"),
+                    na_words=SCORE_NA if col == "exam_score" else frozenset(),
+                )
+                self.reject(col, raw, reason)
+                self.out[col] = vals
+            elif dtype == "boolean":
+                vals, reason = parse_bools(raw, certificate=col == "enforcement_cert")
+                self.reject(col, raw, reason)
+                self.out[col] = vals
+            elif dtype in ("str", "object"):
+                self.out[col] = norm_text(raw)
+        self._note_approximate(approx_masks)
+
+    def _sum_sub_columns(self, col: str) -> tuple[pd.Series, pd.Series]:
+        """A count under a two-level header: its sub-columns summed (and a warning saying so)."""
+        idx, names = self.idx, self.header.names
+        total = pd.Series(pd.array([pd.NA] * len(idx), dtype="Int64"), index=idx)
+        any_approx = pd.Series(False, index=idx)
+        for j in self.groups[col]:
+            vals, approx, reason = parse_counts(self.rows[j])
+            self.reject(col, self.rows[j], reason, where=names[j])
+            total = (total.fillna(0) + vals.fillna(0)).where(total.notna() | vals.notna())
+            any_approx |= approx
+        self.header_of[col] = self.header.parents[self.groups[col][0]]
+        self.warn([pd.NA], self.header_of[col], [pd.NA],
+                  f"sub-columns summed into {col} 子列已相加: "
+                  + "、".join(names[j] for j in self.groups[col]))
+        return total, any_approx
+
+    def _parse_date_column(self, col: str, raw: pd.Series) -> pd.Series:
+        vals, reason, inferred, partial = parse_dates(
+            raw, year=self.year, today=self.ctx.today, partial=self.table == "sites",
+            origin=self.sheet.origin,
         )
-    warns.extend(removal_warnings(removed, header_of))
-    n_nondata = int(nondata.notna().sum())
-    stats = {
-        "table": table,
-        "source_file": ctx.source_file,
-        "sheet": sheet.name,
-        "preamble_rows": int(len(preamble)),
-        "data_rows": int(len(data)),
-        "loaded": int(len(out)),
-        "rejected": int(len(bad_rows)),
-        "non_data": n_nondata,
-    }
-    bar.close()
-    return _SheetResult(out, [prob] if len(prob) else [], warns, topics, stats)
+        self.reject(col, raw, reason)
+        where = self.header_of[col]
+        if inferred.any():
+            first = self.idx[inferred.to_numpy()][0]
+            self.warn([first], where, [raw[first]],
+                      f"year {self.year} taken from the {self.year_from[0]} "
+                      f"年份取自{self.year_from[1]} ({int(inferred.sum())} dates written without "
+                      "a year)")
+        if partial.any():
+            self.warn(self.idx[partial.to_numpy()], where, raw[partial].to_numpy(),
+                      "partial date read as the first day 日期不完整，按当月（年）第一天计")
+        return vals
 
+    def _note_approximate(self, approx_masks: dict[str, pd.Series]) -> None:
+        for col, mask in approx_masks.items():
+            if col in _APPROX_COLUMNS:
+                self.out[_APPROX_COLUMNS[col]] = mask
+            if mask.any():
+                shown = self.column(col) if col in self.primary else self.out[col].astype("str")
+                self.warn(self.idx[mask.to_numpy()], self.header_of.get(col, col),
+                          shown[mask].to_numpy(),
+                          f"approximate figure 约数, flagged and read as {col} = "
+                          + self.out.loc[mask, col].astype("str"))
 
-def _events_columns(out, column, header_of, warn, idx, ctx, sheet_label):
-    # event id: the ledger's 编号, else "file stem:row" ("file stem:sheet:row" for workbooks
-    # with several data sheets)
-    prefix = f"{ctx.stem}:{sheet_label}:" if sheet_label is not None else f"{ctx.stem}:"
-    generated = prefix + pd.Series(idx, index=idx).astype("str")
-    if "event_id" in out.columns:
-        out["event_id"] = out["event_id"].fillna(generated)
-    else:
-        out["event_id"] = generated
-    # topics: split with schema.split_topics once per distinct cell
-    raw = column("topic")
-    if raw is None:
-        raw = pd.Series(np.nan, index=idx, dtype="str")
-    cells = {u: schema.split_topics(u) for u in raw.dropna().unique()}  # distinct cells
-    parts = raw.map(cells).explode().dropna()
-    topics = pd.DataFrame({"row": parts.index.to_numpy(), "value": parts.astype("str").to_numpy()})
-    missing = ~idx.isin(topics["row"])
-    if missing.any() and "title" in out.columns:
-        found = topics_in_titles(out.loc[missing, "title"].dropna())
-        if len(found):
-            topics = pd.concat([topics, found], ignore_index=True)
-            warn([found["row"].iloc[0]], header_of.get("title", "title"), [pd.NA],
-                 f"topic taken from the title 宣传内容取自活动名称 ({found['row'].nunique()} rows)")
-    order = pd.Series(np.arange(len(idx)), index=idx)
-    topics = topics.assign(_o=topics["row"].map(order)).sort_values("_o", kind="stable")
-    topics = topics.drop_duplicates(["row", "value"])
-    out["topic"] = topics.drop_duplicates("row").set_index("row")["value"].reindex(idx)
-    unknown = topics[~topics["value"].isin(list(schema.TOPICS))].drop_duplicates("value")
-    for row, value in zip(unknown["row"], unknown["value"], strict=True):  # distinct topics
-        warn([row], header_of.get("topic", "topic"), [value],
-             "unknown topic kept as written 未知宣传内容，按原样保留")
-    # forms and audiences: canonical values, several in a cell joined with 、
-    for col, mapper, known, label in (
-        ("form", schema.canonical_form, schema.FORMS, "活动形式"),
-        ("audience", schema.canonical_audience, schema.AUDIENCES, "参加对象"),
-    ):
-        raw = column(col)
+    def _match_village_cells(self) -> pd.Series | None:
+        """Village cells matched to the register; unknown, ambiguous, several rejected."""
+        if self.table == "villages" or "village_name" not in self.spec.columns:
+            return None
+        vname, vid = self.column("village_name"), self.column("village_id")
+        if vname is None and vid is None:
+            return None
+        idx = self.idx
+        match = match_villages(vname, vid, self.ctx.reg, idx)
+        self.out["village_id"] = match["village_id"]
+        self.out["village_name"] = match["village_name"]
+        vstatus = match["status"]
+        name_header = self.header_of.get("village_name", self.header_of.get("village_id"))
+        shown = vname if vname is not None else vid
+        for code, where, values, reason in (
+            ("unknown", name_header, shown,
+             "unknown village 未知村（社区）: {v}; expected one of the register"),
+            ("unknown_id", self.header_of.get("village_id"), vid,
+             "unknown village id 未知村（社区）编码: {v}; expected one of the register"),
+            ("ambiguous", name_header, shown,
+             "ambiguous village name 村名不唯一: {v}; several villages of the register match,"
+             " write the full name or the id"),
+            ("several", name_header, shown,
+             "several villages in one cell 一格中有多个村: {v}; write one row per village"),
+        ):
+            bad = vstatus.eq(code)
+            if bad.any():
+                self.flagged["village_id"] = self._flagged("village_id") | bad
+                v = values[bad]
+                self.problems.append(problem_rows(idx[bad.to_numpy()], where, v.to_numpy(),
+                                                  v.map(lambda x, r=reason: r.format(v=x))))
+        pre = vstatus.eq("prefix")
+        if pre.any():
+            first = shown[pre].drop_duplicates()
+            self.warn(first.index, name_header, first.to_numpy(),
+                      "village matched by the start of the name 按名称开头匹配村: "
+                      + self.out.loc[first.index, "village_name"])
+        return vstatus
+
+    def _table_columns(self) -> pd.DataFrame | None:
+        """Columns particular to a table; the events' (row, topic) pairs for events."""
+        topics = None
+        if self.table == "events":
+            topics = self._events_columns()
+        elif self.table == "sites":
+            self._sites_columns()
+        elif self.table == "villages":
+            self._villages_columns()
+        if self.table in ("cadres", "legal_literates"):
+            self._people_columns()
+        if self.table == "legal_literates":
+            group = self.column("group")
+            if group is not None:
+                joined, unknown = split_map(
+                    group, lambda v: SPACES.sub("", v), schema.LEGAL_LITERATE_GROUPS
+                )
+                self.out["group"] = joined
+                for row, value in zip(unknown["row"], unknown["value"], strict=True):  # distinct
+                    self.warn([row], self.header_of["group"], [value],
+                              "unknown group kept as written 未知身份类别，按原样保留")
+        return topics
+
+    def _generated_ids(self, col: str) -> None:
+        """``col`` (event_id, site_id) from the ledger, else "file stem[:sheet]:row"."""
+        label = self.sheet.name if self.multi else None
+        stem = self.ctx.stem
+        prefix = f"{stem}:{label}:" if label is not None else f"{stem}:"
+        generated = prefix + pd.Series(self.idx, index=self.idx).astype("str")
+        if col in self.out.columns:
+            self.out[col] = self.out[col].fillna(generated)
+        else:
+            self.out[col] = generated
+
+    def _events_columns(self) -> pd.DataFrame:
+        idx, out = self.idx, self.out
+        self._generated_ids("event_id")
+        # topics: split with schema.split_topics once per distinct cell
+        raw = self.column("topic")
         if raw is None:
-            continue
-        joined, unknown = split_map(raw, mapper, known)
-        out[col] = joined
-        for row, value in zip(unknown["row"], unknown["value"], strict=True):
-            warn([row], header_of[col], [value],
-                 f"unknown {col} kept as written 未知{label}，按原样保留")
-    return pd.DataFrame({"row": topics["row"].to_numpy(),
-                         "topic": topics["value"].astype("str").to_numpy()})
+            raw = pd.Series(np.nan, index=idx, dtype="str")
+        cells = {u: schema.split_topics(u) for u in raw.dropna().unique()}  # distinct cells
+        parts = raw.map(cells).explode().dropna()
+        topics = pd.DataFrame({"row": parts.index.to_numpy(),
+                               "value": parts.astype("str").to_numpy()})
+        missing = ~idx.isin(topics["row"])
+        if missing.any() and "title" in out.columns:
+            found = topics_in_titles(out.loc[missing, "title"].dropna())
+            if len(found):
+                topics = pd.concat([topics, found], ignore_index=True)
+                self.warn([found["row"].iloc[0]], self.header_of.get("title", "title"), [pd.NA],
+                          "topic taken from the title 宣传内容取自活动名称 "
+                          f"({found['row'].nunique()} rows)")
+        order = pd.Series(np.arange(len(idx)), index=idx)
+        topics = topics.assign(_o=topics["row"].map(order)).sort_values("_o", kind="stable")
+        topics = topics.drop_duplicates(["row", "value"])
+        out["topic"] = topics.drop_duplicates("row").set_index("row")["value"].reindex(idx)
+        unknown = topics[~topics["value"].isin(list(schema.TOPICS))].drop_duplicates("value")
+        for row, value in zip(unknown["row"], unknown["value"], strict=True):  # distinct topics
+            self.warn([row], self.header_of.get("topic", "topic"), [value],
+                      "unknown topic kept as written 未知宣传内容，按原样保留")
+        # forms and audiences: canonical values, several in a cell joined with 、
+        for col, mapper, known, label in (
+            ("form", schema.canonical_form, schema.FORMS, "活动形式"),
+            ("audience", schema.canonical_audience, schema.AUDIENCES, "参加对象"),
+        ):
+            raw = self.column(col)
+            if raw is None:
+                continue
+            joined, unknown = split_map(raw, mapper, known)
+            out[col] = joined
+            for row, value in zip(unknown["row"], unknown["value"], strict=True):
+                self.warn([row], self.header_of[col], [value],
+                          f"unknown {col} kept as written 未知{label}，按原样保留")
+        return pd.DataFrame({"row": topics["row"].to_numpy(),
+                             "topic": topics["value"].astype("str").to_numpy()})
 
+    def _sites_columns(self) -> None:
+        idx, out = self.idx, self.out
+        self._generated_ids("site_id")
+        raw = self.column("level")
+        level = pd.Series(np.nan, index=idx, dtype="str")
+        written = pd.Series(False, index=idx)
+        if raw is not None:
+            text = nospace(raw).str.lower()
+            written = text.notna()
+            level[text.str.match(_LEVEL_TOWN).fillna(False).astype(bool)] = "town"
+            level[text.str.match(_LEVEL_VILLAGE).fillna(False).astype(bool)] = "village"
+            reason = pd.Series(np.nan, index=idx, dtype="str")
+            reason[written & level.isna()] = "unknown level 未知级别 (expected 镇级 or 村级)"
+            self.reject("level", raw, reason)
+        blank = ~written
+        if blank.any() and "village_id" in out.columns:
+            inferred = pd.Series(np.where(out["village_id"].notna(), "village", "town"),
+                                 index=idx)
+            level = level.where(~blank, inferred)
+            self.warn(idx[blank.to_numpy()], self.header_of.get("level", "level"), None,
+                      "level inferred from the village column 级别按所属村推断")
+        out["level"] = level
 
-def _sites_columns(out, column, header_of, add_problems, warn, idx, ctx, sheet_label):
-    prefix = f"{ctx.stem}:{sheet_label}:" if sheet_label is not None else f"{ctx.stem}:"
-    generated = prefix + pd.Series(idx, index=idx).astype("str")
-    if "site_id" in out.columns:
-        out["site_id"] = out["site_id"].fillna(generated)
-    else:
-        out["site_id"] = generated
-    raw = column("level")
-    level = pd.Series(np.nan, index=idx, dtype="str")
-    written = pd.Series(False, index=idx)
-    if raw is not None:
+    def _villages_columns(self) -> None:
+        idx, out = self.idx, self.out
+        name = out["village_name"] if "village_name" in out.columns else pd.Series(
+            np.nan, index=idx, dtype="str")
+        community = name.str.contains(_KIND_COMMUNITY).fillna(False).astype(bool)
+        from_name = pd.Series(np.where(community, "community", "village"), index=idx).where(
+            name.notna())
+        raw = self.column("kind")
+        if raw is None:
+            out["kind"] = from_name.astype("str")
+            return
         text = nospace(raw).str.lower()
-        written = text.notna()
-        level[text.str.match(_LEVEL_TOWN).fillna(False).astype(bool)] = "town"
-        level[text.str.match(_LEVEL_VILLAGE).fillna(False).astype(bool)] = "village"
-        reason = pd.Series(np.nan, index=idx, dtype="str")
-        reason[written & level.isna()] = "unknown level 未知级别 (expected 镇级 or 村级)"
-        add_problems("level", raw, reason)
-    blank = ~written
-    if blank.any() and "village_id" in out.columns:
-        inferred = pd.Series(np.where(out["village_id"].notna(), "village", "town"), index=idx)
-        level = level.where(~blank, inferred)
-        warn(idx[blank.to_numpy()], header_of.get("level", "level"), None,
-             "level inferred from the village column 级别按所属村推断")
-    out["level"] = level
+        kind = pd.Series(np.nan, index=idx, dtype="str")
+        kind[text.str.contains(_KIND_VILLAGE).fillna(False).astype(bool)] = "village"
+        kind[text.str.contains(_KIND_COMMUNITY).fillna(False).astype(bool)] = "community"
+        odd = text.notna() & kind.isna()
+        if odd.any():
+            self.warn(idx[odd.to_numpy()], self.header_of["kind"], raw[odd].to_numpy(),
+                      "unknown kind, taken from the name 类型无法识别，按名称推断")
+        out["kind"] = kind.fillna(from_name).astype("str")
 
+    def _people_columns(self) -> None:
+        idx, out, year = self.idx, self.out, self.year
+        if "person_id" not in out.columns and self.name_col is not None:
+            group = out["department"] if self.table == "cadres" else out.get("village_id")
+            if group is None:
+                group = pd.Series(np.nan, index=idx, dtype="str")
+            names = self.rows[self.name_col]
+            out["person_id"] = hash_ids(salt_for(self.ctx.settings), group, names).where(
+                names.notna())
+        raw = self.column("year")
+        if raw is not None:
+            vals, reason = parse_years(raw, today=self.ctx.today)
+            self.reject("year", raw, reason)
+            if year is not None:
+                vals = vals.fillna(year)
+            out["year"] = vals
+        elif year is not None:
+            out["year"] = pd.Series(pd.array([year] * len(idx), dtype="Int64"), index=idx)
+            if len(idx):
+                self.warn([idx[0]], "year", [str(year)],
+                          f"year {year} taken from the {self.year_from[0]} "
+                          f"年度取自{self.year_from[1]}")
 
-def _villages_columns(out, column, header_of, warn, idx):
-    name = out["village_name"] if "village_name" in out.columns else pd.Series(
-        np.nan, index=idx, dtype="str")
-    community = name.str.contains(_KIND_COMMUNITY).fillna(False).astype(bool)
-    from_name = pd.Series(np.where(community, "community", "village"), index=idx).where(
-        name.notna())
-    raw = column("kind")
-    if raw is None:
-        out["kind"] = from_name.astype("str")
-        return
-    text = nospace(raw).str.lower()
-    kind = pd.Series(np.nan, index=idx, dtype="str")
-    kind[text.str.contains(_KIND_VILLAGE).fillna(False).astype(bool)] = "village"
-    kind[text.str.contains(_KIND_COMMUNITY).fillna(False).astype(bool)] = "community"
-    odd = text.notna() & kind.isna()
-    if odd.any():
-        warn(idx[odd.to_numpy()], header_of["kind"], raw[odd].to_numpy(),
-             "unknown kind, taken from the name 类型无法识别，按名称推断")
-    out["kind"] = kind.fillna(from_name).astype("str")
+    def _check_required_values(self) -> None:
+        """A blank cell in a required column rejects the row (town cells where a village is due)."""
+        idx, out, vstatus = self.idx, self.out, self.vstatus
+        for col in _REQUIRED_VALUES[self.table]:
+            if col == "village_id":
+                if vstatus is None:
+                    continue
+                town = vstatus.eq("town") & ~self._flagged(col)
+                if town.any():
+                    shown = self.column("village_name")[town]
+                    self.problems.append(problem_rows(
+                        idx[town.to_numpy()], self.header_of.get("village_name"),
+                        shown.to_numpy(), "not a village 不是村（社区）: " + shown
+                        + "; this table needs one of the register's villages"))
+                blank = vstatus.eq("blank")
+                reason = "no village 缺少村（社区）"
+            elif col in out.columns:
+                blank = out[col].isna()
+                reason = f"no {col.replace('_', ' ')} 缺少{_LABEL_ZH.get(col, col)}"
+            else:
+                continue
+            blank &= ~self._flagged(col)
+            if blank.any():
+                where = self.header_of.get(col, self.header_of.get("village_name", col))
+                shown = (self.column("village_name")
+                         if col == "village_id" and "village_name" in self.primary
+                         else pd.Series(np.nan, index=idx, dtype="str"))
+                self.problems.append(problem_rows(idx[blank.to_numpy()], where,
+                                                  shown[blank].to_numpy(), reason))
 
-
-def _people_columns(out, rows, column, header_of, add_problems, warn, idx, ctx, name_col, year,
-                    year_from):
-    table = ctx.table
-    if "person_id" not in out.columns and name_col is not None:
-        group = out["department"] if table == "cadres" else out.get("village_id")
-        if group is None:
-            group = pd.Series(np.nan, index=idx, dtype="str")
-        names = rows[name_col]
-        out["person_id"] = hash_ids(salt_for(ctx.settings), group, names).where(names.notna())
-    raw = column("year")
-    if raw is not None:
-        vals, reason = parse_years(raw, today=ctx.today)
-        add_problems("year", raw, reason)
-        if year is not None:
-            vals = vals.fillna(year)
-        out["year"] = vals
-    elif year is not None:
-        out["year"] = pd.Series(pd.array([year] * len(idx), dtype="Int64"), index=idx)
-        if len(idx):
-            warn([idx[0]], "year", [str(year)],
-                 f"year {year} taken from the {year_from[0]} 年度取自{year_from[1]}")
+    def _finish(self, nondata: pd.Series, topics: pd.DataFrame | None) -> _SheetResult:
+        """Drop the rejected rows, remove personal data from what is kept, count the rows."""
+        prob = (pd.concat(self.problems, ignore_index=True) if self.problems
+                else empty_problems())
+        bad_rows = pd.Index(prob["source_row"].dropna().astype("int64").unique())
+        out = self.out.loc[~self.idx.isin(bad_rows)]
+        if topics is not None:
+            topics = topics[topics["row"].isin(out.index)]
+            topics = pd.DataFrame({"source_row": topics["row"].to_numpy(),
+                                   "topic": topics["topic"].to_numpy()})
+        # personal data in what is kept: masked in text, hashed in identifiers
+        out, removed = privacy.scrub(out, ids=ID_COLUMNS, skip=("source_file",),
+                                     salt=salt_for(self.ctx.settings))
+        if topics is not None and len(topics):  # every topic of an event, not only the first
+            masked, cells = privacy.mask_personal_data(topics["topic"])
+            topics = topics.assign(topic=masked)
+            removed = pd.concat(
+                [removed[removed["column"] != "topic"],
+                 pd.DataFrame({"column": "topic", "kind": list(cells),
+                               "action": "masked", "cells": list(cells.values())})],
+                ignore_index=True,
+            )
+        self.warnings.extend(removal_warnings(removed, self.header_of))
+        stats = {
+            "table": self.table,
+            "source_file": self.ctx.source_file,
+            "sheet": self.sheet.name,
+            "preamble_rows": int(len(self.preamble)),
+            "data_rows": int(len(self.data)),
+            "loaded": int(len(out)),
+            "rejected": int(len(bad_rows)),
+            "non_data": int(nondata.notna().sum()),
+        }
+        return _SheetResult(out, [prob] if len(prob) else [], self.warnings, topics, stats)
 
 
 @dataclass
@@ -802,7 +871,7 @@ def read_table(
     results: list[_SheetResult] = []
     for s in matching:  # loop over sheets (few)
         try:
-            results.append(_read_sheet(s, ctx, multi=multi))
+            results.append(SheetReader(s, ctx, multi=multi).read())
         except LedgerError as exc:
             if multi and s.name is not None and any(w in s.name for w in _SKIP_SHEETS):
                 skipped.append(s.name)  # a summary sheet that looks like a ledger: skip it
