@@ -23,17 +23,31 @@ Items
   (``q7_网络``, ``q3_lecture``), valued :data:`SELECTED` (选中) or :data:`NOT_SELECTED` (未选中);
   positive is ``("选中",)``, so each option's rate is the share that chose it, and the domain is
   ``other`` unless the codebook file gives one. It is read from a ``A┋B`` (问卷星) or
-  space-separated (Kobo/ODK) cell, or from one 0/1 column per option (``7(网络)``, ``grp/q3/a``);
-  when both are present the 0/1 columns win and a disagreement is reported. Options are named by
-  label (not position) because a text export only shows the options someone chose.
-- Matrix (``kind="matrix"``): one item per row, ``q8_1, q8_2, …`` in column order.
+  space-separated (Kobo/ODK) cell, or from one 0/1 column per option (问卷星 按序号
+  ``第7题(网络)`` or ``7(网络)``, SPSS-style ``Q7_1``, Kobo ``grp/q3/a``); when both are present
+  the 0/1 columns win and a disagreement is reported. Options are named by label (not position)
+  because a text export only shows the options someone chose, so the two 问卷星 exports of one
+  survey give the same items. An option text may hold brackets (``第8题(ACG文化(动漫、游戏等))``):
+  the label runs to the last ``)``. ``Q7_1`` columns are labelled by the codebook's options of
+  ``q7`` (option 1, 2, …); without them they keep their number and a warning says so.
+- Matrix (``kind="matrix"``): one item per row, ``q8_1, q8_2, …`` in column order. 问卷星 heads
+  only the first row ``8、题干—行1``; the columns after it headed by a bare row label belong to
+  the same question.
 - Free text (填空, ``kind="text"``): kept as text, ``domain="other"`` and ``positive=()``: not a
   rate item.
 - Demographic questions (您所在的村（社区）, 性别, 年龄/年龄段) fill the canonical columns, not
   items; 性别 is written 男/女 (male/female too). Age groups written as text (``"18-29岁"``,
   ``"60岁及以上"``) are kept as written, so that they match the population margins the analyst
   rakes to; a numeric age fills ``age`` and ``age_group`` is derived from it as ``18-29``,
-  ``30-44``, ``45-59``, ``60+`` (``<18`` below).
+  ``30-44``, ``45-59``, ``60+`` (``<18`` below). Answered by option number (按序号), the village,
+  性别 and 年龄段 answers become labels through the codebook's options; without them the numbers
+  are kept (never guessed) and a warning says so.
+
+Columns
+-------
+Every column of the export is accounted for in ``SurveyResult.columns``: used (as a canonical
+column or as items) or not used, with the reason ``personal data removed``, ``metadata``,
+``empty`` or ``unknown header``.
 
 Privacy
 -------
@@ -44,9 +58,10 @@ point, a street address or a labelled name is dropped too (the detectors live in
 :mod:`pufa_metrics.privacy`, shared with the ledger reader; see :func:`find_personal_data`). Such
 values in a demographic answer are emptied; what is left in the kept text (an address typed as the
 village) is masked, and a response id holding personal data is replaced by its salted hash. Text
-typed into an "其他〖…〗" box of a choice question is removed. The ``warnings`` table of
-:func:`read_survey_result` names each removal (column, kind, number of cells, and a reason ending in
-``[pii:<kind>:<action>:<cells>]``), never the values.
+typed into an "其他〖…〗" box of a choice question is removed, and so are free-text answers to a
+question known only by a variable name (``Q1`` with no codebook wording: it may ask for the
+name). The ``warnings`` table of :func:`read_survey_result` names each removal (column, kind,
+number of cells, and a reason ending in ``[pii:<kind>:<action>:<cells>]``), never the values.
 
 Files are read by :func:`pufa_metrics.io.workbook.read_raw`, so a broken export gets the ledger
 reader's specific message; villages are matched by :func:`pufa_metrics.io.villages.match_villages`.
@@ -62,7 +77,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -104,6 +119,18 @@ WARNING_COLUMNS: tuple[str, ...] = (
 )
 
 FORMATS: tuple[str, ...] = ("auto", "wjx", "kobo", "odk", "plain")
+
+#: Columns of ``SurveyResult.columns``: what became of each column of the export.
+COLUMN_RECORD_COLUMNS: tuple[str, ...] = ("source_file", "column", "used_as", "reason")
+
+#: Reasons a column of the export is not used.
+PERSONAL_REMOVED = "personal data removed"
+
+METADATA = "metadata"
+
+EMPTY = "empty"
+
+UNKNOWN_HEADER = "unknown header"
 
 _SKIPPED = "(跳过)"
 
@@ -161,6 +188,12 @@ class SurveyResult:
         ``loaded + rejected + non_data == data_rows``.
     format : str
         The layout read: ``wjx``, ``kobo``, ``odk`` or ``plain``.
+    columns : pandas.DataFrame
+        One row per column of the export, in file order: ``source_file``, ``column`` (the
+        header; masked when the header itself holds personal data), ``used_as`` (the canonical
+        column or the items it became, ``", "``-joined; NaN when not used) and ``reason`` (why
+        not used: :data:`PERSONAL_REMOVED`, :data:`METADATA`, :data:`EMPTY` or
+        :data:`UNKNOWN_HEADER`; NaN when used).
     """
 
     responses: pd.DataFrame
@@ -169,6 +202,9 @@ class SurveyResult:
     warnings: pd.DataFrame
     stats: dict[str, Any]
     format: str
+    columns: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(COLUMN_RECORD_COLUMNS), dtype="str")
+    )
 
 
 @dataclass
@@ -183,6 +219,8 @@ class _Question:
     rows: list[tuple[str, str]] = field(default_factory=list)  # matrix (row label, column)
     sep: str = "┋"
     role: str = "item"  # item / village / village_id / gender / age / weight
+    indexed: bool = False  # options labelled by number (Q6_1 …) until the codebook names them
+    unworded: bool = False  # a bare variable name (Q1) that no codebook puts into words
 
 
 @dataclass
@@ -192,18 +230,48 @@ class _Plan:
     questions: list[_Question] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)  # response_id/date/review/validation
     personal: list[str] = field(default_factory=list)  # dropped by header
-    ignored: list[str] = field(default_factory=list)  # unrecognised, reported
+    ignored: dict[str, str] = field(default_factory=dict)  # not used: column -> reason
 
 
 class _Notes:
-    """Collects warnings (column names and reasons, never values)."""
+    """Collects warnings (column names and reasons, never values) and what each column became."""
 
     def __init__(self, source_file: str) -> None:
         self.source_file = source_file
         self.rows: list[tuple[str, str, str]] = []
+        self.used: dict[str, list[str]] = {}  # column -> canonical columns or items
+        self.unused: dict[str, str] = {}  # column -> reason
 
     def add(self, column: str, code: str, message: str) -> None:
         self.rows.append((column, message, code))
+
+    def use(self, column: str | None, name: str) -> None:
+        """Record that ``column`` fills the canonical column or item ``name``."""
+        if column is not None and name not in self.used.setdefault(column, []):
+            self.used[column].append(name)
+
+    def skip(self, column: str, reason: str) -> None:
+        """Record that ``column`` is not used, and why (the first reason given stays)."""
+        self.unused.setdefault(column, reason)
+
+    def columns(self, headers: list[str]) -> pd.DataFrame:
+        """One row per header: what it became (``used_as``) or why it is not used.
+
+        A header nothing was recorded for is reported (warning ``column_ignored``) as an
+        unknown header: no column is left out without a word.
+        """
+        for header in headers:  # one pass over the columns
+            if not self.used.get(header) and header not in self.unused:
+                self.skip(header, UNKNOWN_HEADER)
+                self.add(header, "column_ignored", _ignored_why(UNKNOWN_HEADER))
+        used = [", ".join(self.used[h]) if self.used.get(h) else np.nan for h in headers]
+        reason = [
+            np.nan if self.used.get(h) else self.unused.get(h, UNKNOWN_HEADER) for h in headers
+        ]
+        return pd.DataFrame({
+            "source_file": self.source_file, "column": headers, "used_as": used,
+            "reason": reason,
+        }, columns=list(COLUMN_RECORD_COLUMNS)).astype("str")
 
     def removed(self, column: str, code: str, kind: str, action: str, cells: int,
                 why: str) -> None:
@@ -214,6 +282,11 @@ class _Notes:
         body = pd.DataFrame(self.rows, columns=["column", "reason", "code"], dtype="str")
         out = coerce(body.assign(table="responses", source_file=self.source_file), "rejected")
         return out[list(WARNING_COLUMNS)]
+
+
+def _ignored_why(reason: str) -> str:
+    """The warning text for a column that is not loaded."""
+    return f"{reason}: not a survey question; not loaded（非问卷题目，未导入）"
 
 
 def _clean(series: pd.Series) -> pd.Series:
@@ -322,7 +395,15 @@ def _table(raw: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
 
 _WJX_QUESTION = re.compile(r"^\s*(\d+)\s*[、.．]\s*(.*)$", re.S)
 
-_WJX_OPTION = re.compile(r"^\s*(\d+)\s*[(（](.*)[)）]\s*$", re.S)
+#: A 0/1 option column (or a matrix row) of question N: ``第6题(运动)`` or ``6(运动)``. The label
+#: runs to the last bracket: ``第8题(ACG文化(动漫、游戏等))`` is option ``ACG文化(动漫、游戏等)``.
+_WJX_OPTION = re.compile(r"^\s*(?:第\s*)?(\d+)\s*题?\s*[(（](.*)[)）]\s*$", re.S)
+
+#: SPSS-style variable names: ``Q6`` (question 6) and ``Q6_1`` (its option or row 1).
+_SPSS_NAME = re.compile(r"^\s*[Qq](\d+)(?:_(\d+))?\s*$")
+
+#: Headers of 问卷星's own metadata columns (folded), which tell a 问卷星 export.
+_WJX_META_NAMES = frozenset({"序号", "提交答卷时间", "所用时间", "来自ip", "来源"})
 
 _WJX_ROW_SEP = re.compile(r"\s*(?:——|—|―|--)\s*")
 
@@ -360,7 +441,8 @@ def _detect_format(headers: list[str]) -> str:
     if norm & {"_uuid", "_submission_time", "_index"}:
         return "kobo"
     wjx_q = sum(bool(_WJX_QUESTION.match(h) or _WJX_OPTION.match(h)) for h in headers)
-    if wjx_q >= 2 or (wjx_q and norm & {"序号", "提交答卷时间", "所用时间", "来自ip", "来源"}):
+    spss = sum(bool(_SPSS_NAME.match(h)) for h in headers)
+    if wjx_q >= 2 or ((wjx_q or spss >= 2) and norm & _WJX_META_NAMES):
         return "wjx"
     grouped = sum("/" in h for h in headers)
     if grouped >= max(2, 0.3 * len(headers)):
@@ -376,68 +458,115 @@ def _zero_one(data: pd.DataFrame, columns: list[str], *, need_zero: bool = True)
 
 
 def _plan_wjx(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
+    """Plan a 问卷星 export (按选项文本 or 按序号), or one with SPSS-style names ``Q6_1``.
+
+    Questions are ``N、题干`` columns; ``第N题(选项)`` / ``N(选项)`` / ``QN_k`` columns are the 0/1
+    options of a multiple-choice question N, or the rows of a matrix; columns headed by a bare
+    label right after a ``N、题干—行`` column are further rows of that matrix.
+    """
     plan = _Plan()
     stems: dict[int, list[tuple[str, str]]] = {}
     parens: dict[int, list[tuple[str, str]]] = {}
+    indexed: set[int] = set()
     order: list[int] = []
+    matrix: int | None = None  # the matrix whose bare row labels may follow
     for column in data.columns:  # one pass over the columns
-        norm = normalize_header(column)
+        number, follows = None, None
         role = _WJX_META.get(column.strip(), None)
+        option = _WJX_OPTION.match(column)
+        question = _WJX_QUESTION.match(column)
+        spss = _SPSS_NAME.match(column)
         if role is not None:
-            if role:
-                plan.meta.setdefault(role, column)
-            continue
-        if norm in ("weight", "权重"):
+            if role and role not in plan.meta:
+                plan.meta[role] = column
+            else:
+                plan.ignored[column] = METADATA
+        elif normalize_header(column) in ("weight", "权重"):
             plan.questions.append(_Question("weight", column, column=column, role="weight"))
-            continue
-        match = _WJX_OPTION.match(column)
-        if match and ("〖" in column or "〗" in column):
-            plan.ignored.append(column)  # "其他" fill-in text box: never kept
-            continue
-        if match:
-            number = int(match.group(1))
-            parens.setdefault(number, []).append((match.group(2).strip(), column))
-        elif (match := _WJX_QUESTION.match(column)) is not None:
-            number = int(match.group(1))
-            stems.setdefault(number, []).append((match.group(2).strip(), column))
+        elif option and ("〖" in column or "〗" in column):
+            plan.ignored[column] = PERSONAL_REMOVED  # "其他" fill-in text box: never kept
+        elif option:
+            number = int(option.group(1))
+            parens.setdefault(number, []).append((option.group(2).strip(), column))
+        elif question:
+            number = int(question.group(1))
+            text = question.group(2).strip()
+            stems.setdefault(number, []).append((text, column))
+            follows = number if len(_WJX_ROW_SEP.split(text)) > 1 else None
+        elif spss:
+            number = int(spss.group(1))
+            if spss.group(2) is None:
+                text = book.get(f"q{number}", {}).get("text") or ""
+                stems.setdefault(number, []).append((text, column))
+            else:  # labelled by the codebook's options later, or kept as a number
+                parens.setdefault(number, []).append((str(int(spss.group(2))), column))
+                indexed.add(number)
+        elif matrix is not None and not _personal_header(column, question=True):
+            label = re.sub(r"#\d+$", "", column).strip()  # _table numbers a repeated header
+            stems[matrix].append((label, column))
+            follows = matrix
         elif _personal_header(column, question=False):
             plan.personal.append(column)
-            continue
         else:
-            plan.ignored.append(column)
-            continue
-        if number not in order:
+            plan.ignored[column] = UNKNOWN_HEADER
+        matrix = follows
+        if number is not None and number not in order:
             order.append(number)
     for number in order:  # one pass over the questions
-        key = f"q{number}"
-        declared_kind = book.get(key, {}).get("kind")
-        stem_cols = stems.get(number, [])
-        paren_cols = parens.get(number, [])
-        if paren_cols:
-            text = stem_cols[0][0] if stem_cols else f"第{number}题"
-            columns = [c for _, c in paren_cols]
-            multiple = declared_kind == "multiple" or (
-                declared_kind != "matrix" and _zero_one(data, columns)
-            )
-            if multiple:
-                plan.questions.append(_Question(
-                    key, text, "multiple", column=stem_cols[0][1] if stem_cols else None,
-                    options=paren_cols,
-                ))
-            else:
-                plan.questions.append(_Question(key, text, "matrix", rows=paren_cols))
-        elif len(stem_cols) > 1:
-            rows = []
-            stem_text = ""
-            for text, column in stem_cols:
-                parts = _WJX_ROW_SEP.split(text)
-                stem_text = stem_text or (parts[0] if len(parts) > 1 else "")
-                rows.append((parts[-1], column))
-            plan.questions.append(_Question(key, stem_text or f"第{number}题", "matrix", rows=rows))
-        else:
-            text, column = stem_cols[0]
-            plan.questions.append(_Question(key, text, declared_kind or "auto", column=column))
+        plan.questions.append(_wjx_question(
+            number, stems.get(number, []), parens.get(number, []), data, book,
+            indexed=number in indexed,
+        ))
     return plan
+
+
+def _wjx_question(
+    number: int, stem_cols: list[tuple[str, str]], paren_cols: list[tuple[str, str]],
+    data: pd.DataFrame, book: dict[str, dict[str, Any]], *, indexed: bool,
+) -> _Question:
+    """Question ``q<number>`` from its ``N、…`` columns and its ``第N题(…)`` / ``QN_k`` columns.
+
+    Parameters
+    ----------
+    number : int
+        The question number.
+    stem_cols, paren_cols : list of (text, column)
+        ``N、题干`` columns (several: matrix rows) and option / row columns.
+    data : pandas.DataFrame
+        The answers, to tell 0/1 option columns from matrix rows.
+    book : dict
+        The codebook file's entries; its ``kind`` decides when given.
+    indexed : bool
+        Whether the option columns are numbered (``Q6_1``) rather than labelled.
+
+    Returns
+    -------
+    _Question
+        A multiple-choice, matrix or single question (``kind="auto"`` unless declared).
+    """
+    key = f"q{number}"
+    declared_kind = book.get(key, {}).get("kind")
+    if paren_cols:
+        text = stem_cols[0][0] if stem_cols else (book.get(key, {}).get("text") or f"第{number}题")
+        columns = [c for _, c in paren_cols]
+        multiple = declared_kind == "multiple" or (
+            declared_kind != "matrix" and _zero_one(data, columns)
+        )
+        if multiple:
+            return _Question(key, text, "multiple", column=stem_cols[0][1] if stem_cols else None,
+                             options=paren_cols, indexed=indexed)
+        return _Question(key, text, "matrix", rows=paren_cols)
+    if len(stem_cols) > 1:
+        rows = []
+        stem_text = ""
+        for text, column in stem_cols:
+            parts = _WJX_ROW_SEP.split(text)
+            stem_text = stem_text or (parts[0] if len(parts) > 1 else "")
+            rows.append((parts[-1], column))
+        return _Question(key, stem_text or f"第{number}题", "matrix", rows=rows)
+    text, column = stem_cols[0]
+    return _Question(key, text or column.strip(), declared_kind or "auto", column=column,
+                     unworded=not text)
 
 _PERSONAL_FIELD = re.compile(
     r"(?:^|_)(?:name|phone|mobile|tel|telephone|idcard|id_card|id_number|address|wechat|email|qq)"
@@ -470,6 +599,7 @@ def _plan_fields(
     headers = list(data.columns)
     header_set = set(headers)
     fields: list[str] = []
+    meta: list[str] = []
     for column in headers:  # one pass over the columns
         norm = normalize_header(column)
         last = norm.rsplit(sep, 1)[-1]
@@ -482,6 +612,7 @@ def _plan_fields(
             norm in meta_names or last in meta_names or last.startswith("_")
             or norm.split(sep, 1)[0] in ("meta", "formhub")
         ):
+            meta.append(column)
             for role, names in (("response_id", id_order), ("date", date_order)):
                 if norm in names:
                     current = plan.meta.get(role)
@@ -492,6 +623,8 @@ def _plan_fields(
                 plan.meta[state[1]] = column
         else:
             fields.append(column)
+    chosen = set(plan.meta.values())
+    plan.ignored.update({c: METADATA for c in meta if c not in chosen})
     # select_multiple 0/1 columns: "<field>/<option>" next to the "<field>" summary column, or
     # several 0/1 columns sharing a parent that is not itself a column.
     parents: dict[str, list[str]] = {}
@@ -549,9 +682,12 @@ def _plan_plain(data: pd.DataFrame, book: dict[str, dict[str, Any]]) -> _Plan:
         if normalize_header(column) in ("village", "村"):
             canonical = "village_name"
         if canonical in ("response_id", "date"):
-            plan.meta.setdefault(canonical, column)
+            if canonical in plan.meta:
+                plan.ignored[column] = METADATA  # a second id or date column
+            else:
+                plan.meta[canonical] = column
         elif canonical in ("source_file", "source_row"):
-            plan.ignored.append(column)
+            plan.ignored[column] = METADATA  # the reader writes its own
         elif canonical is not None:
             role = {"village_name": "village"}.get(canonical, canonical)
             plan.questions.append(_Question(canonical, column, column=column, role=role))
@@ -615,6 +751,7 @@ _KIND_LABELS = {"single": "单选", "multiple": "多选", "matrix": "矩阵", "t
 _KIND_READ = {
     **{v: k for k, v in _KIND_LABELS.items()}, **{k: k for k in _KIND_LABELS},
     "单选题": "single", "多选题": "multiple", "矩阵题": "matrix", "矩阵单选": "matrix",
+    "矩阵单选题": "matrix", "矩阵量表题": "matrix", "量表题": "single", "下拉框": "single",
     "填空题": "text", "文本": "text", "问答": "text",
 }
 
@@ -627,6 +764,9 @@ _CODEBOOK_HEADERS = {
     "correct": ("correct", "正确答案"),
     "options": ("options", "选项"),
     "kind": ("kind", "题型"),
+    # one row per option (题号, 选项序号, 选项文本): the options of an item are gathered
+    "option_number": ("option_number", "选项序号", "选项编号", "选项代码", "选项值"),
+    "option_text": ("option_text", "选项文本", "选项内容", "选项标签", "选项名称"),
 }
 
 _CODEBOOK_ZH = {
@@ -700,10 +840,19 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     知晓/知识/支持/满意/其他 or in English; kinds 单选/多选/矩阵/填空 or in English. Item names
     ``4``, ``第4题`` and ``Q4`` all mean ``q4``.
 
+    A codebook may also list one option per row (题号, 题目, 题型, 选项序号, 选项文本): the rows
+    of an item are gathered, its options ordered by 选项序号, which must run 1, 2, … n (answer
+    ``k`` of a 按序号 export is the k-th option). An SPSS syntax file (``.sps``) is read for
+    its ``VARIABLE LABELS`` and ``VALUE LABELS``: ``Q4`` is item ``q4`` with the value labels
+    of codes 1…n as its options (negative codes such as ``-3`` 跳过 are left out); ``Q6_1 …
+    Q6_6`` labelled ``'6、题干:选项'`` with value labels 0/1 are the multiple-choice item ``q6``
+    whose options are the labels' option parts, and with other value labels a matrix ``q6``.
+
     Parameters
     ----------
     path : str or path-like
-        An ``.xlsx``/``.xls`` (first sheet, or the one named 编码表) or ``.csv`` file.
+        An ``.xlsx``/``.xls`` (first sheet, or the one named 编码表) or ``.csv`` file, or an
+        SPSS ``.sps`` syntax file.
 
     Returns
     -------
@@ -713,7 +862,8 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        When the file has no item column, repeats an item, or has an unknown domain or kind.
+        When the file has no item column, repeats an item, has an unknown domain or kind, or
+        numbers an item's options other than 1, 2, … n.
 
     Examples
     --------
@@ -727,11 +877,51 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"'path' {str(path)!r} does not exist（编码表文件不存在）")
-    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv", ".txt"):
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".sps"):
         raise ValueError(
-            f"'path' should be an .xlsx, .xls or .csv codebook, got {path.name!r}"
-            "（编码表应为 Excel 或 CSV 文件）"
+            f"'path' should be an .xlsx, .xls or .csv codebook (or SPSS .sps), got "
+            f"{path.name!r}（编码表应为 Excel、CSV 或 SPSS 语法文件）"
         )
+    frame = _sps_frame(path) if path.suffix.lower() == ".sps" else _codebook_sheet(path)
+    dup = frame["item"][frame["item"].duplicated()].tolist()
+    if dup:
+        raise ValueError(f"codebook {path.name!r} lists items more than once: {dup}（题号重复）")
+    out = pd.DataFrame({"item": frame["item"]})
+    for column in ("text", "domain", "correct", "kind"):
+        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+        out[column] = values.astype("str").str.strip().replace("", np.nan)
+    for column, mapping, allowed in (
+        ("domain", _DOMAIN_READ, _DOMAIN_LABELS), ("kind", _KIND_READ, _KIND_LABELS),
+    ):
+        given = out[column].str.lower()
+        mapped = given.map(mapping)
+        bad = given.notna() & mapped.isna()
+        if bad.any():
+            raise ValueError(
+                f"codebook {path.name!r}: {column} {sorted(set(out.loc[bad, column]))} of items "
+                f"{out.loc[bad, 'item'].tolist()} not understood; use one of "
+                f"{list(allowed)} or {list(allowed.values())}（类别/题型无法识别）"
+            )
+        out[column] = mapped.astype("str")
+    for column in ("positive", "missing", "options"):
+        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+        out[column] = pd.Series([_split_list(v) for v in values], index=out.index, dtype="object")
+    return _codebook_frame(out[list(CODEBOOK_COLUMNS)].to_dict("records"))
+
+
+def _codebook_sheet(path: Path) -> pd.DataFrame:
+    """The codebook columns of an Excel or CSV codebook, under their English names.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (first sheet, or the one named 编码表).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item (option rows gathered), ``item`` normalised, other cells as written.
+    """
     sheets = read_raw(path, path.name)  # specific errors for broken files
     chosen = next((sh for sh in sheets if sh.name == "编码表"), sheets[0])
     grid = chosen.grid
@@ -757,30 +947,198 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     frame = pd.DataFrame({c: raw[h] for c, h in found.items()})
     items = frame["item"].map(_norm_item)
     frame = frame.loc[items.notna()].assign(item=items[items.notna()]).reset_index(drop=True)
-    dup = frame["item"][frame["item"].duplicated()].tolist()
-    if dup:
-        raise ValueError(f"codebook {path.name!r} lists items more than once: {dup}（题号重复）")
-    out = pd.DataFrame({"item": frame["item"]})
-    for column in ("text", "domain", "correct", "kind"):
-        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
-        out[column] = values.astype("str").str.strip().replace("", np.nan)
-    for column, mapping, allowed in (
-        ("domain", _DOMAIN_READ, _DOMAIN_LABELS), ("kind", _KIND_READ, _KIND_LABELS),
-    ):
-        given = out[column].str.lower()
-        mapped = given.map(mapping)
-        bad = given.notna() & mapped.isna()
-        if bad.any():
+    if "option_text" in frame:
+        frame = _gather_option_rows(frame, path.name)
+    return frame
+
+
+def _gather_option_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """One row per item from a codebook written one row per option (选项序号, 选项文本).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The codebook's columns under their English names, ``item`` already normalised; has
+        ``option_text`` and maybe ``option_number``.
+    name : str
+        The file name, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item in order of first appearance: the first non-blank value of each other
+        column, and ``options`` the option texts in option-number order (row order when the
+        numbers are not given).
+
+    Raises
+    ------
+    ValueError
+        When an item's option numbers are not whole numbers, repeat, or are not 1, 2, … n
+        (the reader maps answer k to the k-th option, so a gap would shift every label).
+    """
+    text = frame["option_text"].astype("str").str.strip().replace("", np.nan)
+    given = text.notna()
+    if "option_number" in frame:
+        number = pd.to_numeric(frame["option_number"], errors="coerce")
+    else:  # row order within the item
+        number = frame.loc[given].groupby("item", sort=False).cumcount().add(1)
+        number = number.reindex(frame.index)
+    bad = given & (number.isna() | (number % 1 != 0))
+    if bad.any():
+        raise ValueError(
+            f"codebook {name!r}: option numbers of items {sorted(set(frame.loc[bad, 'item']))} "
+            "are not whole numbers（选项序号应为整数）"
+        )
+    options: dict[str, tuple[str, ...]] = {}
+    for item, group in frame.loc[given].assign(_n=number, _t=text).groupby("item", sort=False):
+        numbers = group["_n"].astype("int64").tolist()
+        if sorted(numbers) != list(range(1, len(numbers) + 1)):
             raise ValueError(
-                f"codebook {path.name!r}: {column} {sorted(set(out.loc[bad, column]))} of items "
-                f"{out.loc[bad, 'item'].tolist()} not understood; use one of "
-                f"{list(allowed)} or {list(allowed.values())}（类别/题型无法识别）"
+                f"codebook {name!r}: the option numbers of item {item!r} are {numbers}, not "
+                f"1 to {len(numbers)}（选项序号应从1连续编号且不重复）"
             )
-        out[column] = mapped.astype("str")
-    for column in ("positive", "missing", "options"):
-        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
-        out[column] = pd.Series([_split_list(v) for v in values], index=out.index, dtype="object")
-    return _codebook_frame(out[list(CODEBOOK_COLUMNS)].to_dict("records"))
+        options[item] = tuple(group.sort_values("_n", kind="stable")["_t"])
+    rest = [c for c in frame.columns if c not in ("item", "option_number", "option_text")]
+    out = frame.groupby("item", sort=False)[rest].first().reset_index() if rest else (
+        frame[["item"]].drop_duplicates().reset_index(drop=True)
+    )
+    listed = out["options"] if "options" in out else pd.Series([()] * len(out), index=out.index)
+    out["options"] = [options.get(item, lst) for item, lst in zip(out["item"], listed)]
+    return out
+
+
+#: Tokens of SPSS syntax: quoted labels, numbers, names and the punctuation that matters.
+_SPS_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d+)?|[^\s'"/.()]+|[/.()]""")
+
+
+def _sps_unquote(token: str) -> str:
+    """The text of a quoted SPSS label (``'it''s'`` → ``it's``)."""
+    return token[1:-1].replace(token[0] * 2, token[0])
+
+
+def _sps_commands(text: str) -> list[list[str]]:
+    """SPSS syntax split into commands (each a list of tokens; the ending ``.`` dropped)."""
+    commands: list[list[str]] = [[]]
+    for token in _SPS_TOKEN.findall(text):  # one pass over the tokens
+        if token == ".":
+            commands.append([])
+        else:
+            commands[-1].append(token)
+    return [c for c in commands if c]
+
+
+def _sps_names(tokens: list[str], order: list[str], name: str) -> list[str]:
+    """Variable names of a ``VALUE LABELS`` group, ``Q6_1 TO Q6_6`` spelt out."""
+    names: list[str] = []
+    for pos, token in enumerate(tokens):  # a handful of names
+        if token.upper() == "TO" or (pos and tokens[pos - 1].upper() == "TO"):
+            continue
+        if pos + 2 < len(tokens) and tokens[pos + 1].upper() == "TO":
+            last = tokens[pos + 2]
+            if token in order and last in order:
+                names += order[order.index(token): order.index(last) + 1]
+                continue
+            head, tail = re.match(r"(.*?)(\d*)$", token), re.match(r"(.*?)(\d*)$", last)
+            if not (head and tail and head[1] == tail[1] and head[2] and tail[2]):
+                raise ValueError(f"codebook {name!r}: cannot spell out {token} TO {last}"
+                                 "（无法展开 TO 变量列表）")
+            names += [f"{head[1]}{k}" for k in range(int(head[2]), int(tail[2]) + 1)]
+        else:
+            names.append(token)
+    return names
+
+
+def _sps_labels(text: str, name: str) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
+    """Variable labels and value labels (code → label) of SPSS syntax; other commands skipped."""
+    variables: dict[str, str] = {}
+    values: dict[str, dict[int, str]] = {}
+    for command in _sps_commands(text):  # a few commands
+        words = [t.upper() for t in command[:3]]
+        if words[0] in ("VARIABLE", "VAR") and words[1:2] and words[1].startswith("LAB"):
+            body, labels = command[2:], "variable"
+        elif words[:1] == ["ADD"] and words[1:2] == ["VALUE"]:
+            body, labels = command[3:], "value"
+        elif words[0] in ("VALUE", "VAL") and words[1:2] and words[1].startswith("LAB"):
+            body, labels = command[2:], "value"
+        else:
+            continue
+        groups: list[list[str]] = [[]]
+        for token in body:  # split at "/"
+            if token == "/":
+                groups.append([])
+            else:
+                groups[-1].append(token)
+        for group in filter(None, groups):  # one group per variable (list)
+            if labels == "variable":
+                variables[group[0]] = _sps_unquote(group[1]) if len(group) > 1 else ""
+                continue
+            first = next((i for i, t in enumerate(group) if t[0] in "'\"-0123456789"),
+                         len(group))
+            pairs = dict(zip(group[first::2], group[first + 1::2]))
+            codes = {int(float(k)): _sps_unquote(v) for k, v in pairs.items()
+                     if k[0] not in "'\"" and v[0] in "'\""}
+            for var in _sps_names(group[:first], list(variables), name):
+                values.setdefault(var, {}).update(codes)
+    return variables, values
+
+
+def _sps_options(codes: dict[int, str], variable: str, name: str) -> tuple[str, ...]:
+    """The labels of codes 1 … n in order (negative codes, e.g. -3 跳过, left out)."""
+    kept = sorted(k for k in codes if k >= 0)
+    if kept != list(range(1, len(kept) + 1)):
+        raise ValueError(
+            f"codebook {name!r}: the value labels of {variable} have codes {kept}, not 1 to "
+            f"{len(kept)}; answer k is read as the k-th option（值标签编码应从1连续编号）"
+        )
+    return tuple(codes[k] for k in kept)
+
+
+def _sps_frame(path: Path) -> pd.DataFrame:
+    """Codebook rows (item, text, kind, options) from an SPSS syntax file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.sps`` file (UTF-8, with or without a byte-order mark, or GBK).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: ``Q4`` → ``q4`` (single when it has value labels), ``Q6_1 …`` → one
+        ``q6`` row, multiple choice when every value label is 0 or 1 (options: the part of each
+        variable label after its last ``:``), else a matrix (options: the value labels).
+    """
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gbk", errors="replace")
+    variables, values = _sps_labels(text, path.name)
+    members: dict[str, list[str]] = {}
+    for var in dict.fromkeys([*variables, *values]):  # one pass over the variables
+        m = _SPSS_NAME.match(var)
+        members.setdefault(f"q{int(m.group(1))}" if m else var, []).append(var)
+    rows = []
+    for item, group in members.items():  # one pass over the items
+        parts = [re.split(r"[:：](?=[^:：]*$)", variables.get(v, "")) for v in group]
+        numbered = _WJX_QUESTION.match(parts[0][0])
+        stem = numbered.group(2) if numbered else parts[0][0]
+        first = _SPSS_NAME.match(group[0])
+        sub = len(group) > 1 or bool(first and first.group(2))
+        codes = values.get(group[0], {})
+        row = {"item": item, "text": stem or np.nan, "kind": np.nan, "options": ()}
+        if sub and codes and all(
+            {k for k in values.get(v, {}) if k >= 0} <= {0, 1} for v in group
+        ):
+            row.update(kind="multiple", options=tuple(p[-1] for p in parts))
+        elif codes:
+            row.update(kind="matrix" if sub else "single",
+                       options=_sps_options(codes, group[0], path.name))
+        rows.append(row)
+    if not rows:
+        raise LedgerError(path.name, "SPSS 语法文件中没有变量标签或值标签",
+                          "the SPSS syntax file has no VARIABLE LABELS or VALUE LABELS")
+    return pd.DataFrame(rows, columns=["item", "text", "kind", "options"])
 
 
 def _as_codebook(codebook: object) -> pd.DataFrame | None:
@@ -974,6 +1332,37 @@ def _multiple_items(
     return items, labels
 
 
+def _label_options(q: _Question, options: tuple[str, ...], notes: _Notes) -> _Question:
+    """Name numbered option columns (``Q6_1`` is option 1 of q6) by the codebook's options.
+
+    Parameters
+    ----------
+    q : _Question
+        A multiple-choice question whose option labels are the numbers ``"1"``, ``"2"`` ….
+    options : tuple of str
+        The codebook's options of the question, option 1 first.
+    notes : _Notes
+        Where a column whose number the codebook does not list is reported (it keeps its
+        number: an option is never guessed).
+
+    Returns
+    -------
+    _Question
+        A copy with the option labels replaced.
+    """
+    named: list[tuple[str, str]] = []
+    for number, column in q.options:  # a handful of options
+        k = int(number)
+        if 1 <= k <= len(options):
+            named.append((options[k - 1], column))
+            continue
+        named.append((number, column))
+        notes.add(column, "option_numbers",
+                  f"the codebook lists no option {k} of {q.key}; the option is named by its "
+                  "number（编码表未给出该选项，按序号命名）")
+    return replace(q, options=named, indexed=False)
+
+
 def _looks_multiple(s: pd.Series, sep: str, text: str) -> bool:
     """A 问卷星 ``A┋B`` cell, or a Kobo/ODK space-separated list of choice names.
 
@@ -995,11 +1384,14 @@ def _looks_multiple(s: pd.Series, sep: str, text: str) -> bool:
 
 
 def _numbers_to_labels(
-    s: pd.Series, options: tuple[str, ...], column: str, notes: _Notes,
+    s: pd.Series, options: tuple[str, ...], column: str, notes: _Notes, *,
+    counts_positive: bool = True,
 ) -> tuple[pd.Series, bool]:
     """按序号 answers (1, 2, …) → option labels when the codebook lists the options.
 
-    Also says whether the answers stay option numbers (no options to map them with).
+    ``-3`` (跳过) becomes ``(跳过)`` and ``-2`` (empty) NaN. Also says whether the answers stay
+    option numbers (no options to map them with: a warning says so; ``counts_positive`` False
+    leaves the rate remark out of it, for a demographic answer).
     """
     values = s.dropna()
     values = values[~values.isin(_SKIP_MARKERS + _BLANK_MARKERS)]
@@ -1009,11 +1401,18 @@ def _numbers_to_labels(
     if not options:
         notes.add(column, "option_numbers",
                   "answers are option numbers and the codebook lists no options; they are "
-                  "kept as numbers and no answer counts as positive（按序号导出但编码表未给出"
-                  "选项，保留序号）")
+                  "kept as numbers" + (" and no answer counts as positive" if counts_positive
+                                       else "") + "（按序号导出但编码表未给出选项，保留序号）")
         return s, True
     lookup = pd.Series(list(options), index=[str(i + 1) for i in range(len(options))])
-    return s.map(lookup).fillna(s).astype("str"), False
+    mapped = s.map(lookup)
+    unmapped = s.notna() & s.ne(_SKIPPED) & mapped.isna()
+    if unmapped.any():
+        notes.add(column, "option_number_unknown",
+                  f"{int(unmapped.sum())} answers are option numbers beyond the codebook's "
+                  f"{len(options)} options; they are kept as numbers"
+                  "（序号超出编码表选项，保留序号）")
+    return mapped.fillna(s).astype("str"), False
 
 
 def _age_groups(age: pd.Series) -> pd.Series:
@@ -1107,7 +1506,10 @@ def _demographics(
 ) -> tuple[dict[str, pd.Series], list[_Question]]:
     """Canonical columns from the demographic questions; the questions left are items.
 
-    Also drops questions that ask for personal data (您的联系电话, 姓名 …).
+    Also drops questions that ask for personal data (您的联系电话, 姓名 …), by their header or
+    by the codebook's wording of them (an SPSS-style ``Q1`` says nothing by itself). Village,
+    性别 and 年龄段 answers given as option numbers become labels through the codebook's
+    options; without options they stay numbers and a warning says so.
     """
     canon: dict[str, pd.Series] = {}
     questions: list[_Question] = []
@@ -1118,8 +1520,12 @@ def _demographics(
             role = next((name for name, pattern in _DEMOGRAPHIC if pattern.search(words)
                          or pattern.search(normalize_header(q.key))), "item")
         if role == "item":
-            if q.column is not None and not q.options and _personal_header(q.text, question=True):
+            texts = (q.text, declared.get(q.key, {}).get("text"))
+            if q.column is not None and not q.options and any(
+                isinstance(t, str) and _personal_header(t, question=True) for t in texts
+            ):
                 plan.personal.append(q.column)
+                notes.skip(q.column, PERSONAL_REMOVED)
                 notes.removed(q.column, "personal_data_column", "header", "dropped",
                               _cells(data[q.column]),
                               "the question asks for personal data（个人信息题）")
@@ -1127,8 +1533,11 @@ def _demographics(
                 questions.append(q)
             continue
         s = _clean(data[q.column])
+        age_group = role == "age" and _AGE_GROUP_WORDS.search(words) is not None
         if declared.get(q.key, {}).get("options"):
             s, _ = _numbers_to_labels(s, declared[q.key]["options"], q.column, notes)
+        elif role in ("village", "gender") or age_group:
+            s, _ = _numbers_to_labels(s, (), q.column, notes, counts_positive=False)
         masks = _personal_masks(s)
         for kind in _DEMOGRAPHIC_KINDS:  # a handful of kinds
             if masks[kind].any():
@@ -1139,22 +1548,48 @@ def _demographics(
         hit = np.logical_or.reduce([masks[kind].to_numpy() for kind in _DEMOGRAPHIC_KINDS])
         if hit.any():
             s = s.mask(hit)
-        if role == "age":
-            number = s.str.extract(r"^(\d{1,3})(?:岁|周岁)?$")[0]
-            if s.notna().any() and number.notna().sum() == s.notna().sum():
-                age = pd.to_numeric(number).astype("Int64")
-                canon["age"] = age.where((age >= 0) & (age <= 120))
-                canon["age_group"] = _age_groups(canon["age"])
-            else:  # kept as written, to match the analyst's population margins
-                canon["age_group"] = s
-        elif role == "gender":
-            canon["gender"] = _gender(s)
-        elif role == "village":
-            canon["village_name"] = s
+        filled = _demographic_columns(role, s, age_group=age_group)
+        canon.update(filled)
+        notes.use(q.column, ", ".join(filled))
+        if role == "village":
             plan.meta["village"] = q.column
-        else:  # village_id, age_group, weight
-            canon[role] = s
     return canon, questions
+
+
+#: Wording of an age-group question: its answers are groups (or option numbers), never ages.
+_AGE_GROUP_WORDS = re.compile(r"年龄段|年龄组|年龄层|age_?group")
+
+
+def _demographic_columns(role: str, s: pd.Series, *, age_group: bool) -> dict[str, pd.Series]:
+    """The canonical column(s) one demographic answer fills.
+
+    Parameters
+    ----------
+    role : str
+        ``village``, ``village_id``, ``gender``, ``age`` or ``weight``.
+    s : pandas.Series
+        The cleaned answers.
+    age_group : bool
+        Whether the question asks for an age group (年龄段): the answers are kept as written.
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        ``village_name``; ``gender``; ``age`` and ``age_group`` (a numeric age) or
+        ``age_group`` alone (groups kept as written); else ``{role: s}``.
+    """
+    if role == "age":
+        number = s.str.extract(r"^(\d{1,3})(?:岁|周岁)?$")[0]
+        if not age_group and s.notna().any() and number.notna().sum() == s.notna().sum():
+            age = pd.to_numeric(number).astype("Int64")
+            age = age.where((age >= 0) & (age <= 120))
+            return {"age": age, "age_group": _age_groups(age)}
+        return {"age_group": s}  # kept as written, to match the analyst's population margins
+    if role == "gender":
+        return {"gender": _gender(s)}
+    if role == "village":
+        return {"village_name": s}
+    return {role: s}  # village_id, weight
 
 
 def _kind_of(s: pd.Series, text: str) -> str:
@@ -1189,10 +1624,15 @@ def _items(
             kind == "auto" and q.column is not None
             and _looks_multiple(_clean(data[q.column]), q.sep, q.text)
         ):
+            if q.indexed:
+                q = _label_options(q, entry.get("options", ()), notes)
             found, labels = _multiple_items(q, data, entry.get("options", ()), notes)
+            option_column = dict(q.options)
             for label, (name, series) in zip(labels, found.items()):
                 name = _unique(name, items)
                 items[name] = series
+                notes.use(option_column.get(label), name)
+                notes.use(q.column, name)
                 rows.append({
                     "item": name, "text": f"{stem} — {label}", "domain": OTHER,
                     "positive": (SELECTED,), "missing": missing_answers, "correct": np.nan,
@@ -1210,11 +1650,19 @@ def _items(
                 if had_fill:
                     notes.removed(column, "fill_in_removed", "fill_in", "dropped", had_fill,
                                   _FILL_IN_WHY)
+            if q.unworded and s_kind == "text" and not s.dropna().str.fullmatch(r"-?\d+").all():
+                notes.removed(column, "unworded_free_text", "header", "dropped", _cells(s),
+                              "free-text answers to a question no codebook puts into words "
+                              "may be names or addresses; give the codebook to load them"
+                              "（题目文字未知的填空题可能含个人信息，未导入；请提供编码表）")
+                notes.skip(column, PERSONAL_REMOVED)
+                continue
             personal = find_personal_data(s)
             if personal:
                 notes.removed(column, "personal_data_values", personal, "dropped", _cells(s),
                               "the whole question is dropped: its answers look like personal "
                               "data（已删除整题：答案疑似个人信息）")
+                notes.skip(column, PERSONAL_REMOVED)
                 continue
             own = declared.get(name, {})
             base = entry if name != q.key else {}
@@ -1227,6 +1675,7 @@ def _items(
                 correct = options[int(correct) - 1]  # 正确答案 given as an option number
             name = _unique(name, items)
             items[name] = s.astype("str")
+            notes.use(column, name)
             seen = _first_seen(s)
             rows.append({
                 "item": name, "text": text,
@@ -1327,8 +1776,9 @@ def read_survey_result(
     villages: pd.DataFrame | None = None,
     settings: Settings | None = None,
 ) -> SurveyResult:
-    """Read one survey export; like :func:`read_survey` but also warnings, stats and format.
+    """Read one survey export; like :func:`read_survey` with warnings, stats and columns.
 
+    The :class:`SurveyResult` also says what became of each column of the export (``columns``).
     See :func:`read_survey` for the arguments; ``settings`` defaults to ``Settings.load()``
     (positive and missing answers come from its ``[survey]`` section).
     """
@@ -1355,6 +1805,7 @@ def read_survey_result(
 
     raw, sheet, other_sheets = _read_raw(path)
     data, data_rows, non_data = _table(raw)
+    headers = list(data.columns)  # for the column record; a leaky header is masked below
     named = pd.Series(list(data.columns), dtype="str")
     leaky = privacy.personal_masks(named)
     leaky_any = np.logical_or.reduce([m.to_numpy() for m in leaky.values()]) if len(named) \
@@ -1362,7 +1813,9 @@ def read_survey_result(
     if leaky_any.any():  # a header that is itself personal data (a phone typed as a header)
         for pos in np.flatnonzero(leaky_any):  # a few columns
             kind = next(k for k, m in leaky.items() if m.iloc[pos])
-            notes.removed(privacy.mask_text(named.iloc[pos]), "personal_data_column", kind,
+            headers[pos] = privacy.mask_text(named.iloc[pos])
+            notes.skip(headers[pos], PERSONAL_REMOVED)
+            notes.removed(headers[pos], "personal_data_column", kind,
                           "dropped", _cells(data.iloc[:, pos]),
                           "the header itself holds personal data（表头本身含个人信息）")
         data = data.loc[:, ~leaky_any]
@@ -1372,12 +1825,7 @@ def read_survey_result(
                   "（仅读取第一个工作表）")
     fmt = _detect_format(list(data.columns)) if format == "auto" else format
     plan = _PLANNERS[fmt](data, declared)
-    for column in plan.personal:
-        notes.removed(column, "personal_data_column", "header", "dropped", _cells(data[column]),
-                      "the header names personal data（表头为个人信息）")
-    for column in plan.ignored:
-        notes.add(column, "column_ignored",
-                  "not a survey question; not loaded（非问卷题目，未导入）")
+    _report_plan(plan, data, notes)
 
     canon, questions = _demographics(plan, data, declared, notes)
     items, rows = _items(questions, data, declared, notes, settings.missing_answers)
@@ -1419,7 +1867,39 @@ def read_survey_result(
         "data_rows": int(data_rows), "loaded": len(responses), "rejected": len(bad_rows),
         "non_data": int(non_data),
     }
-    return SurveyResult(responses, codebook_out, rejected, notes.frame(), stats, fmt)
+    columns = notes.columns(headers)
+    return SurveyResult(responses, codebook_out, rejected, notes.frame(), stats, fmt, columns)
+
+
+#: ``used_as`` of the metadata columns a plan uses.
+_META_USE = {"review": "review_state", "validation": "validation_status"}
+
+
+def _report_plan(plan: _Plan, data: pd.DataFrame, notes: _Notes) -> None:
+    """Record (and warn about) the columns a plan leaves out, and the metadata it uses.
+
+    Parameters
+    ----------
+    plan : _Plan
+        From a planner: personal columns, columns not used (with the reason) and metadata roles.
+    data : pandas.DataFrame
+        The answers, to tell an empty column from an unknown one.
+    notes : _Notes
+        Receives a warning per personal or ignored column (metadata is recorded, not warned
+        about: every export has it) and the column record.
+    """
+    for column in plan.personal:
+        notes.skip(column, PERSONAL_REMOVED)
+        notes.removed(column, "personal_data_column", "header", "dropped", _cells(data[column]),
+                      "the header names personal data（表头为个人信息）")
+    for column, why in plan.ignored.items():
+        if why == UNKNOWN_HEADER and not _cells(data[column]):
+            why = EMPTY
+        notes.skip(column, why)
+        if why != METADATA:
+            notes.add(column, "column_ignored", _ignored_why(why))
+    for role, column in plan.meta.items():
+        notes.use(column, _META_USE.get(role, role))
 
 
 def _finish_codebook(
