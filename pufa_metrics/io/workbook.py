@@ -5,6 +5,12 @@
 a saved value and the date origin. A file that cannot be read raises
 :class:`~pufa_metrics.io.problems.LedgerError` with a specific message (empty, truncated,
 password protected, a web page or an image named .xls, an unclosed quote …).
+
+Hostile files are refused before they are parsed (:class:`~pufa_metrics.config.Limits`,
+``pufa.toml`` ``[limits]``): a file too large on disk, a workbook whose parts inflate past a limit
+or at a ZIP bomb's ratio (or more than its ZIP directory declares), too many parts or sheets, a
+sheet whose cell references span too many columns or cells, a CSV line too long. The message
+names the file, the limit and where to change it.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ import datetime as dt
 import io as _stdio
 import os
 import re
+import struct
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import config as _config
+from ..config import Limits
 from .cells import EXCEL_ORIGIN, EXCEL_ORIGIN_1904, col_letter
 from .problems import LedgerError
 
@@ -130,24 +140,357 @@ class Progress:
             self.bar = None
 
 
-def read_raw(path: Path, name: str, *, progress: bool | None = None) -> list[Sheet]:
+# -- limits: hostile files refused before parsing ---------------------------------------------
+
+#: The limits :func:`read_raw` applies when it is given none. ``None`` (the default) means those
+#: of the project's ``pufa.toml`` ``[limits]``, read when first needed and again when the file
+#: changes. A program that loaded other settings may set it (``workbook.LIMITS = s.limits``), or
+#: pass ``limits=`` to :func:`read_raw`.
+LIMITS: Limits | None = None
+
+_project_limits: tuple[tuple[str, int | None], Limits] | None = None  # (pufa.toml, mtime): limits
+
+#: Deflate inflates at most 1032 bytes per compressed byte: a part can hold more than its ZIP
+#: directory declares only up to this ratio of its compressed size.
+_DEFLATE_MAX_RATIO = 1032
+
+_MB = 1_000_000
+_CHUNK = 1 << 22  # bytes read, or inflated, at a time by the checks
+
+
+def default_limits() -> Limits:
+    """The limits :func:`read_raw` applies when given none: :data:`LIMITS`, else ``pufa.toml``'s.
+
+    The project's ``pufa.toml`` (:data:`pufa_metrics.config.SETTINGS_FILE`) is read once, and
+    again when it changes; a missing file gives the defaults of
+    :class:`~pufa_metrics.config.Limits`.
+
+    Returns
+    -------
+    Limits
+        The limits in force.
+
+    Raises
+    ------
+    ValueError
+        When ``pufa.toml`` is not valid (the message names the file, section and key).
+
+    Examples
+    --------
+    >>> default_limits().max_sheets >= 1
+    True
+    """
+    global _project_limits
+    if LIMITS is not None:
+        return LIMITS
+    path = Path(_config.SETTINGS_FILE)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    key = (str(path), stamp)
+    if _project_limits is None or _project_limits[0] != key:
+        _project_limits = (key, _config.Settings.load(path).limits)
+    return _project_limits[1]
+
+
+def _resolve_limits(limits: Limits | None) -> Limits:
+    """``limits`` checked, or :func:`default_limits` when it is None."""
+    if limits is None:
+        return default_limits()
+    if not isinstance(limits, Limits):
+        raise TypeError(f"'limits' should be a pufa_metrics.config.Limits (or None), got "
+                        f"{type(limits).__name__}（limits 应为 Limits 对象）")
+    return limits
+
+
+def _mb(size: float) -> str:
+    """A byte count in MB for a message: ``838.9``, ``0.05``."""
+    mb = size / _MB
+    return f"{mb:,.1f}" if mb >= 1 else f"{mb:.2g}"
+
+
+def _over(name: str, limits: Limits, key: str, zh: str, en: str) -> LedgerError:
+    """The error for a file past the limit ``key``: what was found, the limit, where to change it.
+
+    ``zh``/``en`` say what was found (e.g. "the file is 812.0 MB"); numbers are written with
+    thousands separators, so that no run of digits reads as a phone number and gets masked.
+    """
+    value = getattr(limits, key)
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+    shown += " MB" if key.endswith("_mb") else (":1" if key == "max_compression_ratio" else "")
+    return LedgerError(
+        name,
+        f"{zh}，超过上限 {shown}（pufa.toml [limits] {key}），因此未读取；文件可能已损坏，"
+        f"或是恶意构造的（如压缩炸弹）。若确为正常台账，请拆分后再放入文件夹，或在 pufa.toml 的 "
+        f"[limits] 中调高 {key}",
+        f"{en}, more than the limit of {shown} (pufa.toml [limits] {key}), so it was not read; "
+        f"the file may be damaged or crafted (a ZIP bomb, say). If it is a genuine ledger, split "
+        f"it, or raise {key} in the [limits] section of pufa.toml",
+    )
+
+
+def _check_zip_directory(path: Path, name: str, limits: Limits) -> None:
+    """Refuse a workbook whose ZIP directory lists too many parts, before any ZIP reader reads it.
+
+    Reading the directory of a ZIP of millions of empty members takes minutes and gigabytes;
+    its end record says how many members it has and how large it is (each entry takes 46
+    bytes and its name: 1 KB an entry is allowed). A file without an end record is left to the
+    ZIP reader, which says it is damaged.
+    """
+    with path.open("rb") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, end - (22 + 65535 + 20)))  # the end record, its comment, a ZIP64 locator
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return
+        count, size = struct.unpack_from("<HI", tail, at + 10)
+        if (count == 0xFFFF or size == 0xFFFFFFFF) and tail[at - 20:at - 16] == b"PK\x06\x07":
+            (offset,) = struct.unpack_from("<Q", tail, at - 12)
+            fh.seek(offset)
+            record = fh.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                count, size = struct.unpack_from("<QQ", record, 32)
+    if count > limits.max_parts or size > 1024 * limits.max_parts:
+        raise _over(name, limits, "max_parts",
+                    f"工作簿的 ZIP 目录列出 {count:,} 个部件（目录 {_mb(size)} MB）",
+                    f"the workbook's ZIP directory lists {count:,} parts ({_mb(size)} MB of "
+                    "directory)")
+
+
+def _inflates_within(fh: Any, info: zipfile.ZipInfo) -> bool:
+    """Whether a deflated ZIP member inflates to no more than the size its directory declares.
+
+    Inflated a few MB at a time (constant memory), and stopped as soon as it passes the declared
+    size. A member whose data cannot be found or inflated counts as within: the ZIP reader
+    reports that damage.
+    """
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return True
+    name_len, extra_len = struct.unpack_from("<HH", head, 26)
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    left, produced = info.compress_size, 0
+    try:
+        while left > 0 and not inflater.eof:  # chunks of compressed data
+            data = fh.read(min(left, _CHUNK))
+            if not data:
+                break
+            left -= len(data)
+            while True:  # bounded steps of output
+                out = inflater.decompress(data, _CHUNK)
+                produced += len(out)
+                if produced > info.file_size:
+                    return False
+                data = inflater.unconsumed_tail
+                if inflater.eof or (not data and len(out) < _CHUNK):
+                    break
+    except zlib.error:
+        return True
+    return True
+
+
+def _check_zip_parts(path: Path, zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    """Refuse a workbook past the limits, from its ZIP directory, before any part is parsed.
+
+    The declared sizes of its parts: all together (``max_uncompressed_mb``), each part of 1 MB
+    or more against its compressed size (``max_compression_ratio``). When the compressed parts
+    could inflate past the limit whatever they declare (more than 1/1032 of it), each is
+    inflated once, without keeping the output, to check that it holds no more than declared:
+    Python's ZIP reader stops at the declared size, but calamine's does not. Parts compressed
+    otherwise than Excel does (stored or deflated) are refused, as their ratio has no bound.
+    Then the sheets listed by ``workbook.xml`` (``max_sheets``).
+    """
+    infos = zf.infolist()
+    if len(infos) > limits.max_parts:
+        raise _over(name, limits, "max_parts", f"工作簿有 {len(infos):,} 个部件（ZIP 成员）",
+                    f"the workbook has {len(infos):,} parts (ZIP members)")
+    odd = next((i for i in infos if i.compress_type not in (zipfile.ZIP_STORED,
+                                                            zipfile.ZIP_DEFLATED)), None)
+    if odd is not None:
+        raise LedgerError(
+            name,
+            f"工作簿的部件 {odd.filename} 使用了 Excel 不用的压缩方式（{odd.compress_type}）；"
+            "请在 Excel 中打开后另存为 .xlsx",
+            f"the part {odd.filename} is compressed with a method Excel does not use "
+            f"({odd.compress_type}); open the file in Excel and save it as .xlsx",
+        )
+    total = sum(i.file_size for i in infos)
+    if total / _MB > limits.max_uncompressed_mb:
+        big = max(infos, key=lambda i: i.file_size)
+        raise _over(name, limits, "max_uncompressed_mb",
+                    f"工作簿解压后共 {_mb(total)} MB（其中 {big.filename} "
+                    f"{_mb(big.file_size)} MB）",
+                    f"the workbook's parts inflate to {_mb(total)} MB ({big.filename}: "
+                    f"{_mb(big.file_size)} MB)")
+    for info in infos:  # a handful of parts
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= _MB and ratio > limits.max_compression_ratio:
+            raise _over(name, limits, "max_compression_ratio",
+                        f"工作簿的部件 {info.filename} 由 {_mb(info.compress_size)} MB 解压为 "
+                        f"{_mb(info.file_size)} MB，压缩比 {ratio:,.0f}:1",
+                        f"the part {info.filename} inflates from {_mb(info.compress_size)} MB "
+                        f"to {_mb(info.file_size)} MB, a ratio of {ratio:,.0f}:1")
+    deflated = [i for i in infos if i.compress_type == zipfile.ZIP_DEFLATED]
+    most = sum(i.compress_size for i in deflated) * _DEFLATE_MAX_RATIO  # whatever is declared
+    if most > limits.max_uncompressed_mb * _MB:
+        with path.open("rb") as fh:
+            for info in deflated:  # a handful of parts
+                if not _inflates_within(fh, info):
+                    raise LedgerError(
+                        name,
+                        f"工作簿的部件 {info.filename} 解压后超过其声明的大小"
+                        f"（{_mb(info.file_size)} MB）：文件已损坏，或是恶意构造的（压缩炸弹），"
+                        "因此未读取；请从原件重新复制，或在 Excel 中打开后另存",
+                        f"the part {info.filename} inflates to more than the size it declares "
+                        f"({_mb(info.file_size)} MB): the file is damaged or crafted (a ZIP "
+                        "bomb), so it was not read; copy it again from the original, or open it "
+                        "in Excel and save it again",
+                    )
+    names = set(zf.namelist())
+    book = "xl/workbook.xml" if "xl/workbook.xml" in names else next(
+        (n for n in sorted(names) if n.endswith("workbook.xml")), None)
+    try:
+        sheets = len(re.findall(rb"<(?:\w+:)?sheet\b", zf.read(book))) if book else 0
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        return  # the readers say the file is damaged
+    if sheets > limits.max_sheets:
+        raise _over(name, limits, "max_sheets", f"工作簿有 {sheets:,} 个工作表",
+                    f"the workbook has {sheets:,} sheets")
+
+
+def _number_above(n: int) -> bytes:
+    """A regex for decimal numbers greater than ``n`` (leading zeros allowed)."""
+    digits = str(n)
+    alts = [f"[1-9][0-9]{{{len(digits)},}}"]
+    for i, ch in enumerate(digits):  # at most a few digits
+        if ch != "9":
+            alts.append(f"{digits[:i]}[{int(ch) + 1}-9][0-9]{{{len(digits) - i - 1}}}")
+    return f"0*(?:{'|'.join(alts)})".encode()
+
+
+def _check_extent(data: bytes, name: str, title: str, limits: Limits) -> None:
+    """Refuse a sheet whose cell references span more columns, or cells, than the limits allow.
+
+    The readers build a grid from A1 to the last row and the rightmost cell: a single cell at
+    ``XFD1048576`` makes 17 billion cells (calamine aborts the process asking for 512 GB). The
+    extent comes from the references (``r="…"``) of the sheet XML, before any reader parses it:
+    two quick scans of the XML for a typical ledger (at most 26 columns, rows fewer than the
+    next power of ten of the last row's number), two more when it is wider or longer. Cells and
+    rows without a reference are numbered by the readers; calamine does not read such a sheet
+    (:func:`_unplaced_cells`) and openpyxl's rows are checked before the grid is built
+    (:func:`_check_grid`).
+    """
+    at = data.rfind(b'row r="')
+    found = re.match(rb'row r="([0-9]{1,12})"', data[at:at + 24]) if at >= 0 else None
+    last = int(found.group(1)) if found else 0
+    digits = len(str(last))
+    if (26 <= limits.max_columns and 26 * (10**digits - 1) <= limits.max_cells
+            and not re.search(rb' r="[A-Z]{2}', data)  # two scans: faster than one alternation
+            and not re.search(rb' r="[A-Z]*[0-9]{%d}' % (digits + 1), data)):
+        return  # at most 26 columns and 10**digits - 1 rows
+    height = last
+    if re.search(rb' r="[A-Z]*' + _number_above(last) + rb'"', data):  # a row past the last
+        height = max(int(v) for v in re.findall(rb' r="[A-Z]*([0-9]+)"', data))
+    width_ok = min(limits.max_columns, limits.max_cells // max(height, 1))
+    pattern = _after_column(width_ok - 1) if width_ok > 0 else rb"[A-Z]+"
+    if width_ok > 0 and len(col_letter(width_ok - 1)) <= 3:
+        pattern = b"(?:" + pattern + rb"|[A-Z]{4,})"
+    if not re.search(rb' r="' + pattern + rb"[0-9]", data):
+        return
+    width = max(_col_index(c) + 1 for c in set(re.findall(rb' r="(' + pattern + rb")[0-9]", data)))
+    _refuse_extent(name, title, height, width, limits)
+
+
+def _refuse_extent(name: str, title: str | None, height: int, width: int,
+                   limits: Limits) -> None:
+    """Raise for a grid of ``height`` × ``width`` past ``max_columns`` or ``max_cells``."""
+    where = (f"工作表“{title}”", f"sheet '{title}'") if title is not None else ("文件", "the file")
+    if width > limits.max_columns:
+        raise _over(name, limits, "max_columns", f"{where[0]}有 {width:,} 列",
+                    f"{where[1]} has {width:,} columns")
+    if height * width > limits.max_cells:
+        raise _over(name, limits, "max_cells",
+                    f"{where[0]}的表格为 {height:,} 行 × {width:,} 列 = {height * width:,} 个单元格"
+                    "（含空单元格）",
+                    f"{where[1]} spans {height:,} rows × {width:,} columns = "
+                    f"{height * width:,} cells (empty ones included)")
+
+
+def _check_grid(rows: list, name: str, title: str | None, limits: Limits) -> None:
+    """Refuse rows (as a reader gave them) whose padded grid would pass the limits."""
+    width = max(map(len, rows), default=0)
+    _refuse_extent(name, title, len(rows), max(width, 1 if rows else 0), limits)
+
+
+def _unplaced_cells(data: bytes) -> str | None:
+    """Why calamine must not read a worksheet XML whose cells it would place itself, or None.
+
+    A cell or row without a leading ``r=""`` reference is numbered by the reader: its extent
+    cannot be checked beforehand (:func:`_check_extent`), so openpyxl reads the sheet (its rows
+    are checked before the grid is built), as it did anyway.
+    """
+    head = re.match(rb"(?:<\?[^>]*\?>)?\s*<(\w+:)?worksheet\b", data)
+    if head is None:
+        return "no <worksheet> root"
+    ep = re.escape(head.group(1) or b"")
+    if (re.search(rb"<" + ep + rb"c(?:[>/\t\r\n]| (?!r=\"))", data)  # two scans: faster
+            or re.search(rb"<" + ep + rb"row(?:[>/\t\r\n]| (?!r=\"))", data)):
+        return "a cell or row without a leading r= attribute"
+    return None
+
+
+
+def read_raw(path: Path, name: str, *, progress: bool | None = None,
+             limits: Limits | None = None) -> list[Sheet]:
     """Every sheet of a workbook, or the one grid of a CSV file.
 
-    Raises :class:`LedgerError` with a specific message for a file that is empty, a ZIP archive
-    that is not a workbook, a password-protected or damaged workbook, an HTML page saved as
-    .xls, or neither a spreadsheet nor text.
+    Parameters
+    ----------
+    path : Path
+        The file: .xlsx/.xlsm (by content, whatever its name), .xls, or CSV/TSV/TXT text.
+    name : str
+        The file's name as messages show it.
+    progress : bool, optional
+        Show a progress bar for a large file (default: when stderr is a terminal).
+    limits : Limits, optional
+        Sizes past which the file is refused before it is parsed (``pufa.toml`` ``[limits]``,
+        see :class:`~pufa_metrics.config.Limits`). Default :func:`default_limits`: the
+        module's :data:`LIMITS` when set, else the project's ``pufa.toml``.
+
+    Returns
+    -------
+    list of Sheet
+        One per worksheet, in the workbook's order (one for a CSV file).
+
+    Raises
+    ------
+    LedgerError
+        With a specific message for a file that is empty, a ZIP archive that is not a workbook,
+        a password-protected or damaged workbook, an HTML page saved as .xls, neither a
+        spreadsheet nor text; or past a limit (checked before parsing: the file's size; an
+        .xlsx's parts, inflated size, compression ratio and sheets; an .xls's sheets; the
+        columns and cells a sheet's references span; a CSV's longest line, columns and cells).
     """
-    if path.stat().st_size == 0:
+    limits = _resolve_limits(limits)
+    size = path.stat().st_size
+    if size == 0:
         raise LedgerError(name, "文件是空的（0 字节）；请重新导出或复制该文件",
                           "the file is empty (0 bytes); export or copy it again")
+    if size / _MB > limits.max_file_mb:
+        raise _over(name, limits, "max_file_mb", f"文件大小为 {_mb(size)} MB",
+                    f"the file is {_mb(size)} MB")
     magic = _magic(path)
     suffix = path.suffix.lower()
     if magic.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, name, progress=progress)
+        return _read_xlsx(path, name, progress=progress, limits=limits)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        return _read_xls(path, name, encrypted_xlsx=suffix in (".xlsx", ".xlsm"))
+        return _read_xls(path, name, encrypted_xlsx=suffix in (".xlsx", ".xlsm"), limits=limits)
     if suffix in (".csv", ".tsv", ".txt"):
-        return [_read_csv(path, name, progress=progress)]
+        return [_read_csv(path, name, progress=progress, limits=limits)]
     head = path.read_bytes()[:512].lstrip().lower()
     if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
         raise LedgerError(
@@ -181,11 +524,6 @@ def _col_index(letters: bytes) -> int:
     for ch in letters:  # at most three letters
         j = j * 26 + (ch - 64)
     return j - 1
-
-
-def _xlsx_sheet_info(zf: zipfile.ZipFile, member: str) -> tuple[bool, list]:
-    """Whether a worksheet XML holds formulas, and its merged ranges (r0, c0, r1, c1)."""
-    return _xlsx_sheet_info_bytes(zf.read(member))
 
 
 def _xlsx_sheet_info_bytes(data: bytes) -> tuple[bool, list]:
@@ -224,7 +562,8 @@ def _check_workbook_zip(path: Path, name: str) -> zipfile.ZipFile:
     return zf
 
 
-def _read_xlsx(path: Path, name: str, *, progress: bool | None = None) -> list[Sheet]:
+def _read_xlsx(path: Path, name: str, *, progress: bool | None = None,
+               limits: Limits | None = None) -> list[Sheet]:
     """Every worksheet of an .xlsx as text grids, read by python-calamine or else by openpyxl.
 
     python-calamine (Rust) reads a large ledger several times faster than openpyxl (200,000
@@ -233,14 +572,20 @@ def _read_xlsx(path: Path, name: str, *, progress: bool | None = None) -> list[S
     and column numbers, trailing empty rows and columns). A workbook calamine might read
     differently (see :func:`_calamine_sheets`), or that makes it fail, is read by openpyxl,
     which also gives the clear message for a damaged file.
+
+    The limits are checked first: the ZIP directory (:func:`_check_zip_directory`,
+    :func:`_check_zip_parts`), then each sheet's extent before a reader parses it.
     """
+    limits = _resolve_limits(limits)
+    _check_zip_directory(path, name, limits)
     zf = _check_workbook_zip(path, name)
     try:
+        _check_zip_parts(path, zf, name, limits)
         sheets = None
         if _xlsx_engine() == "calamine":
-            sheets, _why = _calamine_sheets(path, zf, name, progress)
+            sheets, _why = _calamine_sheets(path, zf, name, progress, limits)
         if sheets is None:
-            sheets = _openpyxl_sheets(path, zf, name, progress)
+            sheets = _openpyxl_sheets(path, zf, name, progress, limits)
     finally:
         zf.close()
     if not sheets:
@@ -260,12 +605,15 @@ def _formula_cells(grid: pd.DataFrame, fgrid: pd.DataFrame) -> pd.DataFrame | No
 
 
 def _openpyxl_sheets(path: Path, zf: zipfile.ZipFile, name: str,
-                     progress: bool | None) -> list[Sheet]:
+                     progress: bool | None, limits: Limits | None = None) -> list[Sheet]:
     """Every worksheet, streamed by openpyxl in read-only mode (constant memory per row).
 
     The sheet's own size claim (``<dimension>``) is ignored, so rows beyond a wrong claim are
-    still read; merged ranges and formulas come from the sheet XML.
+    still read; merged ranges and formulas come from the sheet XML. Each sheet's extent is
+    checked against ``limits`` before it is streamed (:func:`_check_extent`) and its rows
+    before the grid is built (:func:`_check_grid`).
     """
+    limits = _resolve_limits(limits)
     import openpyxl
 
     damaged = (
@@ -278,8 +626,15 @@ def _openpyxl_sheets(path: Path, zf: zipfile.ZipFile, name: str,
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         members = {ws.title: str(getattr(ws, "_worksheet_path", "")).lstrip("/")
                    for ws in wb.worksheets}
-        info = {t: _xlsx_sheet_info(zf, m) if m in zf.namelist() else (False, [])
-                for t, m in members.items()}
+        info = {}
+        for title, member in members.items():  # loop over sheets (few)
+            if member not in zf.namelist():
+                info[title] = (False, [])
+                continue
+            data = zf.read(member)
+            _check_extent(data, name, title, limits)
+            info[title] = _xlsx_sheet_info_bytes(data)
+            del data
         if any(has for has, _ in info.values()):
             wbf = openpyxl.load_workbook(path, read_only=True, data_only=False)
         origin = EXCEL_ORIGIN_1904 if getattr(wb, "epoch", None) and wb.epoch.year == 1904 else (
@@ -289,6 +644,7 @@ def _openpyxl_sheets(path: Path, zf: zipfile.ZipFile, name: str,
         for ws in wb.worksheets:  # loop over sheets (few)
             has_formulas, merges = info[ws.title]
             rows = _sheet_rows(ws, name, progress)
+            _check_grid(rows, name, ws.title, limits)
             grid = _to_grid(rows)
             del rows
             formulas = None
@@ -463,10 +819,7 @@ def _scan_sheet_xml(data: bytes, last_col: int, dated: list[int]) -> _SheetXml |
     if head is None:
         return "no <worksheet> root"
     p = head.group(1) or b""
-    ep = re.escape(p)
-    if (re.search(rb"<" + ep + rb"c(?:>|/>| (?!r=\"))", data)
-            or re.search(rb"<" + ep + rb"row(?:>|/>| (?!r=\"))", data)):
-        return "a cell or row without a leading r= attribute"
+    ep = re.escape(p)  # cells and rows all have a leading r= (checked by _unplaced_cells)
     if not data[-200:].rstrip().endswith(b"</" + p + b"worksheet>"):
         return "the sheet XML is cut short"
     types = set(re.findall(rb't="([de])"', data))  # ISO-dated and error cells (rare)
@@ -548,8 +901,8 @@ def _calamine_cells(rows: list, xml: _SheetXml) -> np.ndarray | str:
     return arr
 
 
-def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str,
-                     progress: bool | None) -> tuple[list[Sheet] | None, str]:
+def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str, progress: bool | None,
+                     limits: Limits | None = None) -> tuple[list[Sheet] | None, str]:
     """Every worksheet read by python-calamine, or (None, why) to let openpyxl read the file.
 
     The sheet list, names, order and date system are openpyxl's own (its workbook parser reads
@@ -560,7 +913,12 @@ def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str,
     date cells before 1900 or after 9999; and damage openpyxl stops at (sheet XML cut short, a
     row left open, text in a number cell, any error or panic of calamine), so that it gives its
     message. Formula text for formulas without a saved result still comes from openpyxl.
+
+    Each sheet's XML is checked before calamine parses it: its extent against ``limits``
+    (:func:`_check_extent`, a :class:`LedgerError`), and every cell and row must carry a
+    reference (:func:`_unplaced_cells`, else openpyxl reads the file).
     """
+    limits = _resolve_limits(limits)
     try:
         from openpyxl.reader.excel import ExcelReader
         from python_calamine import CalamineWorkbook
@@ -593,9 +951,15 @@ def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str,
         sheets = []
         with CalamineWorkbook.from_path(path) as wb:
             for title, member in book:  # loop over sheets (few)
+                data = zf.read(member)
+                unplaced = _unplaced_cells(data)
+                if unplaced is not None:
+                    return None, f"{title}: {unplaced}"
+                _check_extent(data, name, title, limits)
                 sheet = wb.get_sheet_by_name(title)
                 end = sheet.end
-                xml = _scan_sheet_xml(zf.read(member), end[1] if end else -1, dated)
+                xml = _scan_sheet_xml(data, end[1] if end else -1, dated)
+                del data
                 if isinstance(xml, str):
                     return None, f"{title}: {xml}"
                 bar = Progress(xml.height, f"{name} [{title}]", progress)
@@ -618,6 +982,8 @@ def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str,
                         wbf = openpyxl.load_workbook(path, read_only=True, data_only=False)
                     formulas = _formula_cells(grid, _to_grid(_sheet_rows(wbf[title], name, False)))
                 sheets.append(Sheet(title, grid, xml.merges, formulas, origin))
+    except LedgerError:  # past a limit: refused, not left to openpyxl
+        raise
     except BaseException as exc:  # anything calamine cannot read goes to openpyxl, even a
         # Rust panic (pyo3's PanicException derives from BaseException)
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
@@ -631,8 +997,17 @@ def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str,
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 
 
-def _read_xls(path: Path, name: str, *, encrypted_xlsx: bool) -> list[Sheet]:
+def _read_xls(path: Path, name: str, *, encrypted_xlsx: bool,
+              limits: Limits | None = None) -> list[Sheet]:
+    """Every sheet of an .xls (BIFF) workbook as text grids, read by xlrd.
+
+    xlrd reads the workbook's globals first (``on_demand``): the number of sheets is checked
+    against ``limits`` before any sheet is parsed, and each sheet's rows × columns before its
+    cells become a grid (BIFF8 itself stops at 65,536 rows × 256 columns).
+    """
     import xlrd
+
+    limits = _resolve_limits(limits)
 
     password = (
         "工作簿设置了密码保护；请在 Excel 中取消密码（文件 → 信息 → 保护工作簿）后另存",
@@ -644,9 +1019,10 @@ def _read_xls(path: Path, name: str, *, encrypted_xlsx: bool) -> list[Sheet]:
         raise LedgerError(name, password[0], password[1])
     try:
         try:
-            book = xlrd.open_workbook(str(path), formatting_info=True, logfile=quiet)
+            book = xlrd.open_workbook(str(path), formatting_info=True, logfile=quiet,
+                                      on_demand=True)
         except NotImplementedError:
-            book = xlrd.open_workbook(str(path), logfile=quiet)
+            book = xlrd.open_workbook(str(path), logfile=quiet, on_demand=True)
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors …
         if "encrypt" in str(exc).lower():
             raise LedgerError(name, password[0], password[1]) from exc
@@ -656,18 +1032,42 @@ def _read_xls(path: Path, name: str, *, encrypted_xlsx: bool) -> list[Sheet]:
                 f"{password[0]}（或文件已损坏）",
                 f"{password[1]} (or the file is damaged: {type(exc).__name__}: {exc})",
             ) from exc
-        raise LedgerError(
-            name,
-            "文件已损坏或不完整；请从原件重新复制，或在 Excel 中打开后另存为 .xlsx",
-            f"the file is damaged or truncated ({type(exc).__name__}: {exc}); copy it again "
-            "from the original, or open it in Excel and save it as .xlsx",
-        ) from exc
+        raise _damaged_xls(name, exc) from exc
+    try:
+        return _xls_sheets(book, name, limits)
+    finally:
+        book.release_resources()
+
+
+def _damaged_xls(name: str, exc: BaseException) -> LedgerError:
+    """The error for an .xls that xlrd cannot read."""
+    return LedgerError(
+        name,
+        "文件已损坏或不完整；请从原件重新复制，或在 Excel 中打开后另存为 .xlsx",
+        f"the file is damaged or truncated ({type(exc).__name__}: {exc}); copy it again "
+        "from the original, or open it in Excel and save it as .xlsx",
+    )
+
+
+def _xls_sheets(book: Any, name: str, limits: Limits) -> list[Sheet]:
+    """The sheets of an xlrd workbook opened ``on_demand``, each loaded, checked, unloaded."""
+    import xlrd
+
+    if book.nsheets > limits.max_sheets:
+        raise _over(name, limits, "max_sheets", f"工作簿有 {book.nsheets:,} 个工作表",
+                    f"the workbook has {book.nsheets:,} sheets")
     origin = EXCEL_ORIGIN_1904 if book.datemode == 1 else EXCEL_ORIGIN
     sheets = []
-    for sh in book.sheets():
+    for index in range(book.nsheets):  # loop over sheets (few)
+        try:
+            sh = book.sheet_by_index(index)
+        except Exception as exc:  # xlrd raises XLRDError, struct errors … on a damaged sheet
+            raise _damaged_xls(name, exc) from exc
         n, m = sh.nrows, sh.ncols
+        _refuse_extent(name, sh.name, n, m, limits)
         if n == 0 or m == 0:
             sheets.append(Sheet(sh.name, _to_grid([[None]]), [], None, origin))
+            book.unload_sheet(index)
             continue
         values = pd.DataFrame([sh.row_values(i) for i in range(n)], dtype=object)
         types = np.array([sh.row_types(i) for i in range(n)], dtype=np.int64)
@@ -695,6 +1095,7 @@ def _read_xls(path: Path, name: str, *, encrypted_xlsx: bool) -> list[Sheet]:
         grid = _to_grid(cells.to_numpy().tolist())
         merges = [(r0 + 1, c0, r1, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
         sheets.append(Sheet(sh.name, grid, merges, None, origin))
+        book.unload_sheet(index)
     return sheets
 
 
@@ -711,23 +1112,35 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _read_csv_fast(text: str, delimiter: str, name: str, progress: bool | None = None
-                   ) -> pd.DataFrame | None:
+def _read_csv_fast(text: str, delimiter: str, name: str, progress: bool | None = None,
+                   limits: Limits | None = None) -> pd.DataFrame | None:
     """The grid of a CSV without quotes, read by pandas' C parser; None when it has quotes.
 
     Without a quote character every line is one row, so the line numbers are simply 1..n (a
     quoted cell may span lines: those files go through the csv module, which counts lines).
+    The grid's columns and cells are checked against ``limits`` before pandas parses the text
+    (the delimiters are counted before their positions are taken).
     """
+    limits = _resolve_limits(limits)
     if '"' in text or "\r" in text.replace("\r\n", "\n") or "\x00" in text:
         return None
     body = (text[:-1] if text.endswith("\n") else text).encode("utf-8")
     raw = np.frombuffer(body, dtype=np.uint8)
-    newline = np.flatnonzero(raw == 10)
-    if len(newline) + 1 < _PROGRESS_MIN_ROWS:  # small files: the csv module is fast enough
+    is_newline = raw == 10
+    lines = int(np.count_nonzero(is_newline)) + 1
+    if lines < _PROGRESS_MIN_ROWS:  # small files: the csv module is fast enough
         return None
+    if lines > limits.max_cells:  # before their positions are taken
+        raise _too_many_lines(name, limits, lines)
+    newline = np.flatnonzero(is_newline)
+    del is_newline
+    fields = int(np.count_nonzero(raw == ord(delimiter))) + lines
+    if fields > limits.max_cells:  # the grid holds at least every field
+        raise _too_many_lines(name, limits, lines, fields)
     line_of = np.searchsorted(newline, np.flatnonzero(raw == ord(delimiter)))
     width = int(np.bincount(line_of, minlength=1).max()) + 1  # most fields on a line
-    del raw
+    del raw, line_of
+    _refuse_extent(name, None, len(newline) + 1, width, limits)
     bar = Progress(len(newline) + 1, name, progress)
     try:  # bytes, not a StringIO: pandas re-encodes a text stream chunk by chunk, slowly
         chunks = []
@@ -765,14 +1178,84 @@ def _closed_quotes(text: str, delimiter: str) -> bool:
     return True
 
 
-def _read_csv(path: Path, name: str, *, progress: bool | None = None) -> Sheet:
+def _read_text(path: Path, name: str, limits: Limits) -> bytearray:
+    r"""The bytes of a text file, refusing a line longer than ``max_line_mb``.
+
+    The file is read a few MB at a time and each piece scanned for line breaks (``\n`` or
+    ``\r``) before the next is read, so a file of one endless line is refused when its first
+    ``max_line_mb`` are read, never decoded whole. Only the breaks at both ends of a piece are
+    looked for (lines within a piece are shorter than the piece, unless the limit is lower).
+    Line lengths are in bytes (in UTF-16 some characters hold a ``\n`` byte: lines may be
+    counted shorter, never longer).
+    """
+    size = path.stat().st_size
+    longest_ok = limits.max_line_mb * _MB
+    buf = bytearray(size)
+    pos = run = 0  # run: length of the line still open at pos
+
+    def refuse(start: int, length: int, closed: bool) -> LedgerError:
+        line = max(buf.count(b"\n", 0, start), buf.count(b"\r", 0, start)) + 1
+        shown = _mb(length)
+        return _over(name, limits, "max_line_mb",
+                     f"第 {line:,} 行长{'' if closed else '度至少'} {shown} MB",
+                     f"line {line:,} is {'' if closed else 'at least '}{shown} MB long")
+
+    with path.open("rb") as fh, memoryview(buf) as view:
+        while pos < size:  # pieces of a few MB
+            got = fh.readinto(view[pos:pos + _CHUNK])
+            if not got:
+                break
+            end = pos + got
+            first = min((i for i in (buf.find(b"\n", pos, end), buf.find(b"\r", pos, end))
+                         if i >= 0), default=-1)
+            if first < 0:  # the open line goes on
+                run += got
+                if run > longest_ok:
+                    raise refuse(end - run, run, False)
+                pos = end
+                continue
+            if run + first - pos > longest_ok:
+                raise refuse(pos - run, run + first - pos, True)
+            last = max(buf.rfind(b"\n", pos, end), buf.rfind(b"\r", pos, end))
+            if last - first - 1 > longest_ok:  # lines within the piece (a limit below _CHUNK)
+                piece = np.frombuffer(view[first:last + 1], dtype=np.uint8)
+                breaks = np.flatnonzero((piece == 10) | (piece == 13)) + first
+                del piece
+                lengths = np.diff(breaks) - 1
+                long = np.flatnonzero(lengths > longest_ok)
+                if len(long):
+                    k = int(long[0])
+                    raise refuse(int(breaks[k]) + 1, int(lengths[k]), True)
+            run = end - last - 1
+            if run > longest_ok:
+                raise refuse(last + 1, run, False)
+            pos = end
+    if pos < size:  # the file shrank while being read
+        buf = buf[:pos]
+    return buf
+
+
+def _too_many_lines(name: str, limits: Limits, lines: int, fields: int | None = None
+                    ) -> LedgerError:
+    """The error for a text file of more lines (or fields) than ``max_cells``."""
+    if fields is None:
+        return _over(name, limits, "max_cells", f"文件有 {lines:,} 行",
+                     f"the file has {lines:,} lines")
+    return _over(name, limits, "max_cells", f"文件有 {lines:,} 行、{fields:,} 个字段",
+                 f"the file has {lines:,} lines and {fields:,} fields")
+
+
+def _read_csv(path: Path, name: str, *, progress: bool | None = None,
+              limits: Limits | None = None) -> Sheet:
     """A CSV (or TSV / semicolon-separated) file as one grid; index = line number of each row.
 
     Encodings: UTF-8 (with or without BOM), GB18030/GBK, UTF-16 (with a BOM, or without one
     when every other byte is NUL). The delimiter is whichever of ``,`` tab ``;`` is most frequent
-    in the first five lines (ties: comma).
+    in the first five lines (ties: comma). Limits (``max_line_mb`` while the file is read, then
+    ``max_columns`` and ``max_cells`` row by row) are checked before the grid is built.
     """
-    data = path.read_bytes()
+    limits = _resolve_limits(limits)
+    data = _read_text(path, name, limits)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings: tuple[str, ...] = ("utf-16",)
     elif (utf16 := _utf16_without_bom(data)) is not None:
@@ -796,17 +1279,29 @@ def _read_csv(path: Path, name: str, *, progress: bool | None = None) -> Sheet:
     del data
     head = "\n".join(text[:65536].splitlines()[:5])  # the first lines decide (ties: comma)
     delimiter = max((",", "\t", ";"), key=head.count)
-    fast = _read_csv_fast(text, delimiter, name, progress)
+    fast = _read_csv_fast(text, delimiter, name, progress, limits)
     if fast is not None:
         return Sheet(None, fast)
-    bar = Progress(text.count("\n") + 1, name, progress)
+    lines = max(text.count("\n"), text.count("\r")) + 1
+    if lines > limits.max_cells:  # the grid has a row a line at most
+        raise _too_many_lines(name, limits, lines)
+    bar = Progress(lines, name, progress)
     reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     ends: list[int] = []
+    width, most_columns, most_cells = 0, limits.max_columns, limits.max_cells
     try:
         for row in reader:  # the csv module's streaming parser
             rows.append(row)
             ends.append(reader.line_num)
+            if len(row) > width:
+                width = len(row)
+                if width > most_columns:
+                    raise _over(name, limits, "max_columns",
+                                f"第 {reader.line_num:,} 行有 {width:,} 列",
+                                f"line {reader.line_num:,} has {width:,} columns")
+            if len(rows) * width > most_cells:
+                _refuse_extent(name, None, len(rows), width, limits)
             if len(rows) % 10000 == 0:
                 bar.update(10000)
     except csv.Error as exc:
