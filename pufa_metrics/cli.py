@@ -7,11 +7,13 @@ never a traceback (set ``PUFA_DEBUG=1`` to see the traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
+import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import config
@@ -34,7 +36,13 @@ def _print_table(frame, *, out=None) -> None:
         print(frame.to_string(), file=out)
 
 
-def _load(path: Path, settings):
+def _load(path: Path, settings, *, allow_unreadable: bool | None = None):
+    """Read a folder of ledgers; stop when a file could not be read, unless allowed.
+
+    ``allow_unreadable`` None: no check (``pufa validate`` lists every file itself); False: a
+    file that could not be read, or a table whose data rows were all rejected, is a
+    :class:`UserError` naming the files and the fix; True: they are listed on stderr.
+    """
     from .io import load_dataset
 
     if not path.exists():
@@ -43,11 +51,80 @@ def _load(path: Path, settings):
             f"No such folder: {path}. Check the path, or run `pufa sample` to write the "
             "sample town."
         )
-    return load_dataset(path, settings=settings)
+    ds = load_dataset(path, settings=settings, strict=False)
+    if allow_unreadable is not None:
+        _check_unreadable(ds.files, allow=allow_unreadable)
+    return ds
+
+
+def _check_unreadable(files, *, allow: bool) -> int:
+    """Stop on files whose rows a dataset lacks (:func:`~pufa_metrics.io.dataset.unreadable`).
+
+    When ``allow``, list them on stderr instead; returns how many there are.
+    """
+    from .io.dataset import unreadable
+
+    missing = unreadable(files)
+    if missing and not allow:
+        raise UserError(missing.paragraph("--allow-unreadable"))
+    if missing:
+        print(f"注意：以下 {len(missing.names)} 个文件无法读取或没有读入任何一行，数据集中没有"
+              "它们的数据，报告中的数字也不包括它们 / note: these files could not be read or had "
+              "no row loaded; the dataset lacks their rows and no figure counts them:",
+              file=sys.stderr)
+        print("\n".join(missing.listing()), file=sys.stderr)
+    return len(missing.names)
+
+
+def _print_unrecognised_topics(ds) -> None:
+    """Events whose topic text names no known topic: how many, and the 10 commonest texts."""
+    from .schema import TOPICS
+
+    pairs = ds.event_topics if len(ds.event_topics) else ds.events[["event_id", "topic"]]
+    unknown = pairs[pairs["topic"].notna() & ~pairs["topic"].isin(list(TOPICS))]
+    if not len(unknown):
+        return
+    top = (unknown.drop_duplicates(["event_id", "topic"])["topic"].value_counts().head(10)
+           .rename_axis("text 文字").rename("rows 行数").reset_index())
+    print(f"\n未识别的宣传内容 / topics not recognised: {unknown['event_id'].nunique()} rows "
+          "(kept as written 按原样保留; top 10 texts 前10个). Add aliases in pufa.toml "
+          "[topics.aliases], e.g. \"文明新风\" = \"其他\" "
+          "可在 pufa.toml [topics.aliases] 中补充别名:")
+    _print_table(top)
+
+
+def _print_columns_hints(rec) -> None:
+    """The pufa.toml [columns] lines that files missing a required column ask for."""
+    from .io.ledger import columns_hints
+
+    if "status" not in rec or "message" not in rec:
+        return
+    snippet = columns_hints(rec.loc[rec["status"] == "error", "message"].dropna())
+    if snippet:
+        print("\n缺少必需的列？若表头其实就是该列，请在 pufa.toml 中加上 / a required column is "
+              "missing: if these headers are it (did you mean …), add to pufa.toml:")
+        print("\n".join("    " + line for line in snippet.splitlines()))
+
+
+def _print_unused_columns(ds) -> None:
+    """The source columns not read, per file, with the reason (Dataset.columns)."""
+    cols = getattr(ds, "columns", None)
+    if cols is None or not len(cols):
+        return
+    unused = cols[cols["used_as"].eq("")]
+    print(f"\n未使用的列 / columns not used: {len(unused)} of {len(cols)} "
+          "(every other column is read into the dataset 其余各列均已读入)")
+    if len(unused):
+        _print_table(unused[["source_file", "sheet", "column", "header", "reason"]]
+                     .reset_index(drop=True))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Print each file's reconciliation and a summary of rejected rows."""
+    """Print each file's reconciliation and a summary of rejected rows.
+
+    Also the topic texts no alias recognises (with counts) and, for a file missing a required
+    column, the pufa.toml ``[columns]`` lines that map the closest header found.
+    """
     settings = config.Settings.load(args.config)
     ds = _load(Path(args.dir), settings)
     rec = ds.reconciliation()
@@ -64,8 +141,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print("\n没有未导入的行 / no rejected rows.")
     if len(ds.warnings):
-        print(f"\n提示 / warnings: {len(ds.warnings)}")
+        shown = min(50, len(ds.warnings))
+        more = f"（显示前 {shown} 条 / first {shown} shown）" if shown < len(ds.warnings) else ""
+        print(f"\n提示 / warnings: {len(ds.warnings)}{more}")
         _print_table(ds.warnings[["source_file", "source_row", "column", "reason"]].head(50))
+    _print_unused_columns(ds)
+    _print_unrecognised_topics(ds)
+    _print_columns_hints(rec)
     removed = ds.removed_personal_data()
     if len(removed):
         print(f"\n已移除的个人信息 / personal data removed: {int(removed['cells'].sum())} cells in "
@@ -90,13 +172,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = config.Settings.load(args.config)
     if args.engine == "dask":
         return _build_dask(args, settings)
-    ds = _load(Path(args.dir), settings)
+    ds = _load(Path(args.dir), settings, allow_unreadable=args.allow_unreadable)
     out = Path(args.out)
     ds.to_parquet(out, settings=settings)
     rec = ds.reconciliation()
+    n_unread = int((rec["status"] == "error").sum())
+    unread = f", {n_unread} not read 未读入" if n_unread else ""
     print(f"已写入 / written: {out}  —  {len(rec)} files, "
-          f"{int(rec['loaded'].sum())} rows loaded, {int(rec['rejected'].sum())} rejected "
-          f"(see `pufa validate {args.dir}`).")
+          f"{int(rec['loaded'].sum())} rows loaded, {int(rec['rejected'].sum())} rejected"
+          f"{unread} (see `pufa validate {args.dir}`).")
     return EXIT_OK
 
 
@@ -129,17 +213,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         return _report_dask(args)
 
-    run_report(
-        data_dir=Path(args.data),
-        out_dir=Path(args.out),
-        start=args.start,
-        end=args.end,
-        as_of=args.as_of,
-        lang=args.lang,
-        config_path=args.config,
-        notebooks=args.notebook or None,
-    )
+    with _report_data(Path(args.data), args) as data_dir:
+        run_report(
+            data_dir=data_dir,
+            out_dir=Path(args.out),
+            start=args.start,
+            end=args.end,
+            as_of=args.as_of,
+            lang=args.lang,
+            config_path=args.config,
+            notebooks=args.notebook or None,
+        )
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _report_data(data: Path, args: argparse.Namespace) -> Iterator[Path]:
+    """The dataset the notebooks read: ``--data`` itself, or a raw folder built as `pufa build`.
+
+    A folder of raw ledgers is read once here, and stops (as ``pufa build`` does) when a file
+    could not be read, unless ``--allow-unreadable``; the notebooks then read it from a temporary
+    Parquet copy. A dataset already built names the files it lacks on stderr.
+    """
+    import pandas as pd
+
+    if not data.is_dir():  # run_report explains
+        yield data
+    elif any(data.glob("*.parquet")):  # written by `pufa build` (see workflow.open_dataset)
+        if (data / "files.parquet").is_file():
+            _check_unreadable(pd.read_parquet(data / "files.parquet"), allow=True)
+        yield data
+    else:
+        settings = config.Settings.load(args.config)
+        ds = _load(data, settings, allow_unreadable=args.allow_unreadable)
+        with tempfile.TemporaryDirectory(prefix="pufa-report-") as tmp:
+            yield ds.to_parquet(Path(tmp) / "processed", settings=settings)
 
 
 def _report_dask(args: argparse.Namespace) -> int:
@@ -188,6 +296,8 @@ def cmd_partition(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from . import distributed
+    from .io import LedgerError
+    from .io.dataset import unreadable
 
     for folder in args.dirs:  # a handful of towns
         if not Path(folder).is_dir():
@@ -196,10 +306,13 @@ def cmd_partition(args: argparse.Namespace) -> int:
                 f"No such folder of town ledgers: {folder}. Check the path (one folder per town)."
             )
     settings = config.Settings.load(args.config)
-    ds = distributed.from_towns(args.dirs, args.out, county=_county_option(args.county),
-                                settings=settings,
-                                overwrite=args.overwrite,
-                                allow_unreadable=args.allow_unreadable)
+    try:
+        ds = distributed.from_towns(args.dirs, args.out, county=_county_option(args.county),
+                                    settings=settings,
+                                    overwrite=args.overwrite,
+                                    allow_unreadable=args.allow_unreadable)
+    except LedgerError as exc:  # files that could not be read: the paragraph names them all
+        raise UserError(f"{exc.zh}\n{exc.en}" if exc.file in exc.zh else str(exc)) from exc
     rec = ds.reconciliation()
     sums = rec.groupby("folder", sort=False)[["loaded", "rejected", "non_data", "data_rows"]].sum()
     towns = pd.DataFrame(ds.meta["towns"]).set_index("folder")
@@ -228,11 +341,12 @@ def cmd_partition(args: argparse.Namespace) -> int:
           f"{ds.villages['county'].nunique()} counties, {len(ds.villages)} villages, "
           f"{len(ds.events)} events, {len(ds.responses)} survey answers; "
           f"rejected rows 未导入行: {n_rejected} ({where}).")
-    failed = rec[rec["status"] == "error"]
-    if len(failed):
-        print("\n以下文件无法读取，其数据未进入数据集 / these files could not be read and are "
-              "not in the dataset (run `pufa validate` on their folder):", file=sys.stderr)
-        _print_table(failed[["folder", "source_file", "message"]], out=sys.stderr)
+    missing = unreadable(rec)
+    if missing:
+        print("\n以下文件无法读取或没有读入任何一行，其数据未进入数据集 / these files could not be "
+              "read or had no row loaded, and are not in the dataset (run `pufa validate` on "
+              "their folder):", file=sys.stderr)
+        print("\n".join(missing.listing()), file=sys.stderr)
         return EXIT_BAD_INPUT
     if (rec["loaded"] + rec["rejected"] + rec["non_data"] != rec["data_rows"]).any():
         print("核对不平衡 / reconciliation does not balance; see reconciliation.csv",
@@ -275,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--counties-per-partition", type=int, default=None,
                    help="counties per dask task (a village is never split; default: the "
                    "counties in about 32 tasks)")
+    p.add_argument("--allow-unreadable", action="store_true",
+                   help="write the dataset even if some ledger file cannot be read "
+                   "/ 部分台账无法读取时仍写出数据")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("report", help="run the notebooks, write reports/ / 生成报告")
@@ -296,6 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "counties in about 32 tasks)")
     p.add_argument("--top-n", type=int, default=20,
                    help="villages per county in the follow-up sheet (dask engine)")
+    p.add_argument("--allow-unreadable", action="store_true",
+                   help="with a folder of raw ledgers: report even if some ledger file cannot "
+                   "be read / 部分台账无法读取时仍生成报告")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("partition", help="town ledger folders -> one county-partitioned dataset "

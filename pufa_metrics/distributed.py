@@ -1058,9 +1058,11 @@ def from_towns(
     overwrite : bool, default False
         Replace the dataset in a non-empty ``out``.
     allow_unreadable : bool, default False
-        Write the dataset even when some ledger file could not be read at all (its rows would be
-        missing from every figure). By default such a run stops before writing and names the
-        files, so an existing dataset is never replaced by one with a town's ledger missing.
+        Write the dataset even when some ledger file could not be read at all, or a town's
+        table had data rows and loaded none (its rows would be missing from every figure). By
+        default such a run stops before writing with a :class:`~pufa_metrics.io.LedgerError`
+        naming the files (:func:`pufa_metrics.io.dataset.unreadable`), so an existing dataset is
+        never replaced by one with a town's ledger missing.
 
     Returns
     -------
@@ -1095,7 +1097,7 @@ def from_towns(
     >>> tmp_dir.cleanup()
     """
     from .config import Settings
-    from .io.dataset import SYNTHETIC_MARKER, load_dataset
+    from .io.dataset import SYNTHETIC_MARKER, load_dataset, unreadable
 
     towns = _town_folders(folders)
     fallback = _county_fallback(county, towns)
@@ -1118,7 +1120,7 @@ def from_towns(
     loaded = []
     owner = pd.Series(dtype="str")  # village_id → folder
     for name, path in towns:  # one town at a time: a bad register fails before the next loads
-        ds = load_dataset(path, settings=settings)
+        ds = load_dataset(path, settings=settings, strict=False)  # unreadable: checked below
         villages = _town_register(ds, name, path, fallback[name])
         owner = _check_shared_villages(villages, name, owner)
         counties_here = villages[_KEY].unique()
@@ -1126,18 +1128,9 @@ def from_towns(
         loaded.append((name, path, ds, villages, home))
     codebook = _union_codebooks([(name, ds.codebook) for name, _, ds, _, _ in loaded])
     merged = _merge_towns(loaded, codebook, {"synthetic": all(marked), "root": str(target)})
-    rec = merged.reconciliation()
-    failed = rec[rec["status"] == "error"] if "status" in rec.columns else rec.iloc[:0]
-    if len(failed) and not allow_unreadable:
-        listed = "; ".join(f"{f}/{n}" for f, n in zip(failed["folder"], failed["source_file"],
-                                                     strict=True))
-        raise ValueError(
-            f"{len(failed)} ledger file(s) could not be read, so their rows would be missing "
-            f"from the dataset: {listed}. Run `pufa validate` on their folder and fix or remove "
-            "them, or pass allow_unreadable=True (--allow-unreadable) to write without them"
-            f"（{len(failed)} 个台账文件无法读取，数据集中将缺少其数据；请先修复或移除，"
-            "或使用 --allow-unreadable）"
-        )
+    missing = unreadable(merged.reconciliation())
+    if missing and not allow_unreadable:
+        raise missing.error("allow_unreadable=True (--allow-unreadable)")
     _write_towns(merged, target, overwrite)
     return merged
 

@@ -10,8 +10,10 @@ removed, and a trailing unit in brackets such as ``（人次）`` tried with and
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -62,7 +64,29 @@ VILLAGES = TableSpec(
     key=("village_id",),
     aliases={
         "village_id": ("村编码", "村居编码", "编码", "代码", "区划代码", "统计用区划代码", "编号"),
-        "village_name": ("村（社区）", "村(社区)", "村居", "村名", "名称", "村居名称", "村（居）"),
+        "village_name": (
+            "村（社区）",
+            "村(社区)",
+            "村居",
+            "村名",
+            "名称",
+            "村居名称",
+            "村（居）",
+            "村（社区）名称",
+            "村（居）名称",
+            "村（居）委会",
+            "村（居）委会名称",
+            "村（居）民委员会",
+            "村居委会",
+            "村委会",
+            "村委会名称",
+            "村（社区）居委会",
+            "社区（村）",
+            "村/社区",
+            "行政村",
+            "行政村名称",
+            "单位名称",
+        ),
         "town": ("镇", "乡镇", "镇（街道）", "所属镇", "乡镇（街道）"),
         "county": ("县", "县（市、区）", "所属县"),
         "kind": ("类型", "类别", "村居类型"),
@@ -116,12 +140,33 @@ EVENTS = TableSpec(
             "村名",
         ),
         "village_id": ("村编码", "村居编码"),
-        "title": ("活动名称", "活动主题", "宣传主题", "主题"),
-        "topic": ("宣传内容", "内容", "涉及法律法规", "普法内容", "宣传重点"),
-        "form": ("活动形式", "宣传方式", "形式", "宣传形式"),
-        "organizer": ("主办单位", "组织单位", "牵头单位", "责任单位", "承办单位", "联合单位"),
-        "audience": ("参加对象", "受众", "宣传对象", "受益对象", "对象"),
+        # 活动主题 / 宣传主题 / 主题 may hold the topic instead: the reader decides by content
+        # (io.ledger.SheetReader._choose_topic_column), as it does between two topic columns.
+        "title": ("活动名称", "活动主题", "宣传主题", "主题", "标题", "活动标题", "活动名称/标题"),
+        "topic": (
+            "宣传内容",
+            "内容",
+            "活动内容",
+            "主要内容",
+            "宣讲内容",
+            "涉及法律法规",
+            "普法内容",
+            "宣传重点",
+        ),
+        "form": ("活动形式", "宣传方式", "形式", "宣传形式", "活动方式", "开展形式"),
+        "organizer": (
+            "主办单位",
+            "组织单位",
+            "牵头单位",
+            "责任单位",
+            "承办单位",
+            "联合单位",
+            "负责单位",
+            "开展单位",
+        ),
+        "audience": ("参加对象", "受众", "宣传对象", "受益对象", "对象", "参与对象", "受众对象"),
         "attendees": (
+            "人数",
             "参加人数",
             "参与人数",
             "受众人数",
@@ -146,7 +191,7 @@ EVENTS = TableSpec(
         "banners": ("悬挂横幅", "悬挂横幅（条）", "横幅"),
         "boards": ("展板", "版面", "展板（块）", "版面（块）"),
         "consultations": ("解答咨询", "解答咨询（人次）", "现场咨询", "咨询人次"),
-        "notes": ("备注",),
+        "notes": ("备注", "开展情况", "活动情况", "活动开展情况"),
     },
 )
 
@@ -567,7 +612,23 @@ TOPIC_ALIASES: dict[str, str] = {
     "消费者权益保护": "消费者权益",
     "非法集资": "防范非法集资",
     "交通安全": "道路交通",
+    # wording of real ledgers (防范电信网络诈骗专题讲座, 劳动合同、根治欠薪, 预防家庭暴力)
+    "电信网络诈骗": "反电信网络诈骗",
+    "网络诈骗": "反电信网络诈骗",
+    "继承法": "继承",
+    "遗产继承": "继承",
+    "继承纠纷": "继承",
+    "家庭暴力": "反家庭暴力",
+    "劳动合同": "劳动与欠薪",
+    "劳动法": "劳动与欠薪",
+    "劳动争议": "劳动与欠薪",
 }
+
+#: Topic words read only as a whole cell (or a whole part of one, between 、,;/), never inside
+#: longer text, where they mostly mean something else: 继承优良家风 (carry on), 关爱未成年人成长
+#: (an audience), 助力乡村振兴 (a slogan, not the 乡村振兴促进法), 其他. Every other canonical topic
+#: and alias is also found inside free text (民法典进乡村宣讲 → 民法典); see :func:`split_topics`.
+TOPIC_WHOLE_CELL_ONLY: frozenset[str] = frozenset({"其他", "继承", "未成年人", "乡村振兴"})
 
 FORMS: dict[str, str] = {
     "讲座": "Lecture",
@@ -722,27 +783,135 @@ def canonical_audience(value: object) -> str | None:
     return _canonical(value, AUDIENCES, AUDIENCE_ALIASES)
 
 
-def split_topics(value: object) -> list[str]:
-    """Split a ledger cell listing several topics and map each to its canonical name.
+def _topic_key(text: str) -> str:
+    """The form topic words are compared in: NFKC, white space and quotes removed."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).translate(_QUOTES)
 
-    Duplicates are dropped, order is kept.
+
+@dataclass(frozen=True)
+class TopicVocabulary:
+    """Topic words (canonical names, aliases, an analyst's own aliases) and how a cell is read.
+
+    Build it with :func:`topic_vocabulary`; :meth:`split` reads one cell.
+    """
+
+    exact: dict[str, str]  # word (compared form) -> canonical topic
+    in_text: dict[str, str]  # the words also found inside longer text
+    pattern: re.Pattern[str] | None  # the in-text words, longest first
+
+    def part_topics(self, part: str) -> list[str]:
+        """Topics of one part of a cell (between 、,，;；/).
+
+        The part itself if it is a topic word, else every in-text word it contains (in order,
+        leftmost-longest), else the part as written (NFKC, no spaces).
+        """
+        text = _SPACE.sub("", unicodedata.normalize("NFKC", part))
+        key = text.translate(_QUOTES)
+        if not key:
+            return []
+        if key in self.exact:
+            return [self.exact[key]]
+        if self.pattern is not None:
+            found = [self.in_text[m.group()] for m in self.pattern.finditer(key)]
+            if found:
+                return list(dict.fromkeys(found))
+        return [text]
+
+    def split(self, value: object) -> list[str]:
+        """Every topic a cell names (see :func:`split_topics`); duplicates dropped."""
+        if value is None or (isinstance(value, float) and value != value):
+            return []
+        out: list[str] = []
+        for part in _SPLIT_TOPICS.split(unicodedata.normalize("NFKC", str(value))):
+            for topic in self.part_topics(part):
+                if topic not in out:
+                    out.append(topic)
+        return out
+
+
+def _alias_items(aliases: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    if aliases is None:
+        return ()
+    if not isinstance(aliases, Mapping):
+        raise TypeError(
+            f"'aliases' should be a mapping alias → canonical topic, got {type(aliases).__name__}"
+        )
+    return tuple(sorted((str(k), str(v)) for k, v in aliases.items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _vocabulary(extra: tuple[tuple[str, str], ...]) -> TopicVocabulary:
+    exact = {_topic_key(k): v for k, v in TOPIC_ALIASES.items()}
+    in_text = {k: v for k, v in exact.items() if k not in TOPIC_WHOLE_CELL_ONLY}
+    for alias, topic in extra:  # an analyst's aliases: exact and in text, over the built-in
+        if topic not in TOPICS:
+            raise ValueError(
+                f"topic alias {alias!r} maps to {topic!r}, which is not a canonical topic; "
+                f"expected one of {list(TOPICS)}（别名须对应 schema.TOPICS 中的宣传内容）"
+            )
+        key = _topic_key(alias)
+        if key:
+            exact[key] = in_text[key] = topic
+    for topic in TOPICS:  # canonical names always mean themselves
+        exact[topic] = topic
+        if topic not in TOPIC_WHOLE_CELL_ONLY:
+            in_text[topic] = topic
+    words = sorted(in_text, key=lambda w: (-len(w), w))
+    pattern = re.compile("|".join(re.escape(w) for w in words)) if words else None
+    return TopicVocabulary(exact, in_text, pattern)
+
+
+def topic_vocabulary(aliases: Mapping[str, str] | None = None) -> TopicVocabulary:
+    """The topic words, with an analyst's ``aliases`` (pufa.toml ``[topics] aliases``) added.
+
+    Examples
+    --------
+    >>> v = topic_vocabulary({"普法赶集": "其他"})
+    >>> v.split("普法赶集、禁毒"), "继承" in v.in_text, "民法典" in v.in_text
+    (['其他', '禁毒'], False, True)
+    """
+    return _vocabulary(_alias_items(aliases))
+
+
+def split_topics(
+    value: object,
+    *,
+    title: object = None,
+    aliases: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every topic a ledger cell names, as canonical names (the reader's rule, one cell).
+
+    The cell is split on 、,，;；/ (as written in ledgers); a part that is a topic or an alias is
+    that topic; any other part gives every topic word found inside it (民法典进乡村宣讲 →
+    民法典; 扫黑除恶暨反诈宣传 → 扫黑除恶, 反电信网络诈骗), except the words of
+    :data:`TOPIC_WHOLE_CELL_ONLY`; a part naming no topic is kept as written (NFKC, no spaces).
+    When the cell names no known topic and ``title`` (the event's 活动名称) does, the title's
+    topics are the event's. Duplicates are dropped, order is kept.
+
+    :func:`pufa_metrics.io.read_ledger` gives every event exactly these topics (its
+    ``event_topics``; ``events.topic`` is the first), with ``aliases`` from pufa.toml
+    ``[topics] aliases``: pass the same ``aliases`` to get the same topics.
 
     Examples
     --------
     >>> split_topics("禁毒、反诈；《民法典》/禁毒")
     ['禁毒', '反电信网络诈骗', '民法典']
+    >>> split_topics("扫黑除恶暨反诈宣传"), split_topics("宪法宣传周活动")
+    (['扫黑除恶', '反电信网络诈骗'], ['宪法'])
+    >>> split_topics("文明新风宣传"), split_topics("文明新风宣传", title="民法典进乡村")
+    (['文明新风宣传'], ['民法典'])
+    >>> split_topics("继承优良家风"), split_topics("继承")
+    (['继承优良家风'], ['继承'])
     >>> split_topics(None)
     []
     """
-    if value is None or (isinstance(value, float) and value != value):
-        return []
-    text = unicodedata.normalize("NFKC", str(value))
-    out: list[str] = []
-    for part in _SPLIT_TOPICS.split(text):
-        topic = canonical_topic(part)
-        if topic and topic not in out:
-            out.append(topic)
-    return out
+    vocab = topic_vocabulary(aliases)
+    topics = vocab.split(value)
+    if title is not None and not any(t in TOPICS for t in topics):
+        from_title = [t for t in vocab.split(title) if t in TOPICS]
+        if from_title:
+            return from_title
+    return topics
 
 
 def is_known_topic(value: str) -> bool:

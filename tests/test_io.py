@@ -238,7 +238,7 @@ def test_reconciliation_for_every_fixture(register, name, table, counts):
 def test_counts_in_every_form():
     cells = pd.Series(["50", "50人", "５０", "约50", "50余", "300余人", "1.2万", "千余", "1,200",
                        "三百余人", "50-60", None, "-5", "很多", "2.5"], dtype="str")
-    values, approx, reason = io_cells.parse_counts(cells)
+    values, approx, _noise, reason = io_cells.parse_counts(cells)
     assert values.astype("float").fillna(-1).tolist() == [50, 50, 50, 50, 50, 300, 12000, 1000,
                                                           1200, 300, 50, -1, -1, -1, -1]
     assert approx.tolist() == [False, False, False, True, True, True, True, True, False, True,
@@ -493,7 +493,7 @@ def _make_folder(root: Path, register: pd.DataFrame) -> Path:
 
 
 def test_load_dataset_reads_concatenates_and_reconciles(folder):
-    ds = load_dataset(folder, settings=Settings())
+    ds = load_dataset(folder, settings=Settings(), strict=False)  # 台账_损坏.xlsx
     files = ds.reconciliation().set_index("source_file")
     assert sorted(files.index) == sorted(["events_司法所.xlsx", "普法活动登记表_2022.xls",
                                           "综治办台账_gbk.csv", "events_bom.csv", "cadres_2021.csv",
@@ -557,7 +557,9 @@ def test_survey_files_go_through_the_survey_reader(tmp_path, register, monkeypat
                  "data_rows": 1, "loaded": 1, "rejected": 0, "non_data": 0}
         return types.SimpleNamespace(responses=responses, codebook=book,
                                      rejected=schema.empty_frame("rejected"),
-                                     warnings=schema.empty_frame("rejected"), stats=stats)
+                                     warnings=schema.empty_frame("rejected"), stats=stats,
+                                     columns=pd.DataFrame({"column": ["4、您是否知道民法典"],
+                                                           "used_as": ["q4"], "reason": [""]}))
 
     monkeypatch.setattr(io_dataset, "read_survey_result", fake_read_survey)
     # the codebook is checked once up front
@@ -592,7 +594,7 @@ def dataset(tmp_path_factory):
                               geometry=[box(115 + i / 10, 23.9, 115.1 + i / 10, 24.0)
                                         for i in range(5)], crs=4326)
     bounds.to_file(folder / "村界.geojson", driver="GeoJSON")
-    ds = load_dataset(folder, settings=Settings())
+    ds = load_dataset(folder, settings=Settings(), strict=False)  # 台账_损坏.xlsx
     codebook = schema.coerce(pd.DataFrame({
         "item": ["q4", "q5"], "text": ["您是否知道民法典", "您是否支持"],
         "domain": ["awareness", "support"], "positive": [("知道", "听说过"), ("支持",)],

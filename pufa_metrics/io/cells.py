@@ -276,10 +276,21 @@ def parse_dates(
 
 
 @_on_distinct
-def parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+def parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Parse count cells: ``50``, ``50人``, ``５０``, ``约50``, ``300余人``, ``1.2万``, ``千余``.
 
-    Returns (Int64 values, approx mask, reason per cell or NaN).
+    A number within 1e-6 of a whole number (``1800.0000001``, float noise left by Excel
+    formulas) is that whole number, and flagged; a real fraction (``12.5``) is rejected.
+
+    Returns (Int64 values, approx mask, float-noise mask, reason per cell or NaN).
+
+    Examples
+    --------
+    >>> values, approx, noise, reason = parse_counts(pd.Series(["约50", "1800.0000001", "12.5"]))
+    >>> values.tolist(), approx.tolist(), noise.tolist()
+    ([50, 1800, <NA>], [True, False, False], [False, True, False])
+    >>> reason.iloc[2]
+    'not a whole number 不是整数'
     """
     text = nospace(raw)
     text = text.str.replace(r"(?<=\d),(?=\d{3}(?:\D|$))", "", regex=True)
@@ -317,14 +328,16 @@ def parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     todo[r.index[hit]] = False
 
     reason[todo] = "cannot read a number 无法识别的数字"
-    frac = value.notna() & ((value - value.round()).abs() > 1e-9)
+    off = (value - value.round()).abs()
+    noise = value.notna() & (off > 1e-9) & (off <= 1e-6)
+    frac = value.notna() & (off > 1e-6)
     reason[frac] = "not a whole number 不是整数"
     huge = value.notna() & (value > _MAX_COUNT) & reason.isna()
     reason[huge] = (f"implausible count 数量不合理 (more than {_MAX_COUNT:,}; a phone or ID "
                     "number typed here? 是否误填了电话或证件号？)")
     value = value.where(reason.isna())
     out = pd.array(value.round(), dtype="Int64")
-    return pd.Series(out, index=idx), approx & value.notna(), reason
+    return pd.Series(out, index=idx), approx & value.notna(), noise & value.notna(), reason
 
 
 @_on_distinct
@@ -408,26 +421,26 @@ def split_map(
     return joined, pd.DataFrame({"row": rows, "value": values})
 
 
-def topics_in_titles(titles: pd.Series) -> pd.DataFrame:
-    """Known topics (or aliases) found inside title text, in the order they appear."""
-    text = nfkc(titles).str.replace(_SPACES_TEXT, "", regex=True)
-    keys = {t: t for t in schema.TOPICS if t != "其他"}
-    keys.update(
-        {unicodedata.normalize("NFKC", k).strip("《》"): v for k, v in schema.TOPIC_ALIASES.items()}
-    )
-    found = []
-    for key, topic in keys.items():  # loop over the vocabulary (~90 words)
-        pos = text.str.find(key)
-        hit = pos[pos >= 0]
-        if len(hit):
-            found.append(
-                pd.DataFrame({"row": hit.index, "pos": hit.to_numpy(), "len": -len(key),
-                              "value": topic})
-            )
-    if not found:
-        return pd.DataFrame({"row": pd.Series(dtype="int64"), "value": pd.Series(dtype="str")})
-    out = pd.concat(found, ignore_index=True).sort_values(["row", "pos", "len"], kind="stable")
-    return out.drop_duplicates(["row", "value"])[["row", "value"]].reset_index(drop=True)
+def topics_in_titles(titles: pd.Series, *, aliases: dict[str, str] | None = None
+                     ) -> pd.DataFrame:
+    """Known topics named in title text, by :func:`pufa_metrics.schema.split_topics`' rule.
+
+    Read once per distinct title (the loop is over distinct titles, not rows). Returns
+    ``(row, value)`` pairs, a title's topics in the order they appear; ``aliases`` are an
+    analyst's topic words (pufa.toml ``[topics] aliases``).
+
+    Examples
+    --------
+    >>> topics_in_titles(pd.Series(["民法典进乡村", "文明新风", "扫黑除恶暨反诈宣传"])
+    ...                  ).values.tolist()
+    [[0, '民法典'], [2, '扫黑除恶'], [2, '反电信网络诈骗']]
+    """
+    vocab = schema.topic_vocabulary(aliases)
+    text = titles.dropna()
+    found = {u: [t for t in vocab.split(u) if t in schema.TOPICS]
+             for u in text.unique()}  # distinct titles
+    hits = text.map(found).explode().dropna()
+    return pd.DataFrame({"row": hits.index.to_numpy(), "value": hits.astype("str").to_numpy()})
 
 
 def squeeze(s: pd.Series) -> pd.Series:

@@ -19,6 +19,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import privacy, schema
@@ -27,8 +28,10 @@ from .cells import isin
 from .headers import HEADER_SCAN_ROWS, canonical_column, find_header, is_personal
 from .ledger import ID_COLUMNS, LEDGER_TABLES, ReadResult, drop_duplicate_keys, read_table
 from .problems import (
+    COLUMN_RECORDS,
     LedgerError,
     concat_problems,
+    empty_column_records,
     empty_problems,
     error_problem,
     finish_problems,
@@ -112,6 +115,10 @@ class Dataset:
     files : pandas.DataFrame
         One row per file read: table, source_file, sheet, preamble_rows, data_rows, loaded,
         rejected, non_data, status, message.
+    columns : pandas.DataFrame
+        What became of every source column of every file: table, source_file, sheet, column
+        (Excel letter), header, used_as (the canonical column or survey item; empty when not
+        used) and reason (why not: personal data removed, unknown header, empty, metadata …).
 
     Examples
     --------
@@ -134,6 +141,7 @@ class Dataset:
     rejected: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("rejected"))
     warnings: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("rejected"))
     files: pd.DataFrame = field(default_factory=_empty_files)
+    columns: pd.DataFrame = field(default_factory=empty_column_records)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -229,7 +237,7 @@ class Dataset:
         _recover(target)
         frames: dict[str, pd.DataFrame] = {}
         found: list[pd.DataFrame] = []
-        for name in (*_DATASET_TABLES, "rejected", "warnings", "files"):
+        for name in (*_DATASET_TABLES, "rejected", "warnings", "files", "columns"):
             frame = getattr(self, name)
             if frame is None:
                 continue
@@ -237,7 +245,7 @@ class Dataset:
                 raise TypeError(
                     f"Dataset.{name} should be a DataFrame or None, got {type(frame).__name__}"
                 )
-            lists = name in ("rejected", "warnings", "files")
+            lists = name in ("rejected", "warnings", "files", "columns")
             frame, removed = privacy.scrub(
                 frame, ids=() if lists else ID_COLUMNS, salt=salt,
                 skip=("table", "source_file", "reason") if name == "warnings" else (
@@ -269,7 +277,7 @@ class Dataset:
             (tmp / _MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
                                          encoding="utf-8")
             ours = {f"{n}.parquet" for n in (*_DATASET_TABLES, "rejected", "warnings", "files",
-                                              "geometry")} | {_MANIFEST}
+                                              "columns", "geometry")} | {_MANIFEST}
             swap_in(tmp, target, ours)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -540,11 +548,183 @@ def _read_geometry(path: Path, source: str, reg: Register | None):
     return out, rejected, warnings, stats
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """What a folder's ledgers hold that its :class:`Dataset` lacks, read from ``Dataset.files``.
+
+    Two cases: a file that could not be read at all (``status`` ``error``), and a table whose
+    files hold data rows of which none was loaded (every one rejected, e.g. an events ledger whose
+    villages are all unknown). :func:`load_dataset` raises :meth:`error` unless ``strict=False``;
+    ``pufa build``, ``pufa report`` and ``pufa partition`` stop with it unless
+    ``--allow-unreadable``. Found by :func:`unreadable`.
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        One row per file: ``table``, ``source_file`` and ``message`` (why, in Chinese and
+        English), with a leading ``folder`` when the reconciliation has one (that of
+        :func:`pufa_metrics.distributed.from_towns`).
+    """
+
+    rows: pd.DataFrame
+
+    def __bool__(self) -> bool:
+        return len(self.rows) > 0
+
+    def _paths(self) -> list[str]:
+        src = self.rows["source_file"].astype("str")
+        if "folder" in self.rows.columns:
+            src = self.rows["folder"].astype("str") + "/" + src
+        return src.tolist()
+
+    @property
+    def names(self) -> list[str]:
+        """The files concerned (``folder/file`` when there is a folder), each once."""
+        return list(dict.fromkeys(self._paths()))
+
+    def listing(self) -> list[str]:
+        """One line per file: ``- file: why`` (the reason in Chinese and English)."""
+        return [f"- {name}: {message}"
+                for name, message in zip(self._paths(), self.rows["message"], strict=True)]
+
+    def error(self, fix: str = "strict=False") -> LedgerError:
+        """The error naming every file, why, and the fix; ``fix`` is the option to go on anyway."""
+        names = self.names
+        n = len(names)
+        them = "them" if n > 1 else "it"
+        zh = (
+            f"{n} 个台账文件无法读取或没有读入任何一行，数据集中将缺少它们的数据，覆盖率、盲点等"
+            "结果都会因此出错：\n" + "\n".join(self.listing()) + "\n"
+            "请按上面的说明修改或移除这些文件后重新运行（`pufa validate` 列出每个文件的核对结果）；"
+            f"确需在缺少这些数据的情况下继续时，使用 {fix}。"
+        )
+        en = (
+            f"{n} ledger file{'s' if n > 1 else ''} could not be read or had no row loaded "
+            f"({', '.join(names)}), so {'their' if n > 1 else 'its'} rows would be missing from "
+            "the dataset and every figure that needs them (coverage, blind spots) would be wrong. "
+            f"Fix or remove {them} as described above and run again (`pufa validate` lists each "
+            f"file's reconciliation), or pass {fix} to go on without {them}."
+        )
+        return LedgerError(names[0] if n == 1 else f"{n} files", zh, en)
+
+    def paragraph(self, fix: str) -> str:
+        """:meth:`error` as the command line shows it: the Chinese, then the English."""
+        err = self.error(fix)
+        return f"{err.zh}\n{err.en}"
+
+
+def unreadable(files: pd.DataFrame) -> Unreadable:
+    """The files whose rows a Dataset lacks, from its ``files`` (see :class:`Unreadable`).
+
+    Parameters
+    ----------
+    files : pandas.DataFrame
+        ``Dataset.files`` (or a reconciliation with a leading ``folder`` column).
+
+    Returns
+    -------
+    Unreadable
+        False when every file was read and every table with data rows loaded some.
+
+    Examples
+    --------
+    >>> files = pd.DataFrame({"table": ["events", "sites", "villages"],
+    ...     "source_file": ["a.csv", "s.csv", "v.csv"], "data_rows": [0, 3, 2],
+    ...     "loaded": [0, 0, 2], "rejected": [0, 3, 0], "status": ["error", "ok", "ok"],
+    ...     "message": ["a.csv: 缺少日期列 / no date column", "", ""]})
+    >>> missing = unreadable(files)
+    >>> missing.names
+    ['a.csv', 's.csv']
+    >>> missing.listing()[0]
+    '- a.csv: 缺少日期列 / no date column'
+    >>> missing.listing()[1].split(" / ")
+    ['- s.csv: 普法阵地（sites）没有读入任何一行：本文件 3 行未导入，原因见 `pufa validate`',
+     'no row of table sites was loaded: 3 rows of this file rejected; `pufa validate` lists why']
+    >>> bool(unreadable(files.iloc[2:]))
+    False
+    """
+    folder = ["folder"] if "folder" in files.columns else []
+    columns = [*folder, "table", "source_file", "message"]
+    if files.empty:
+        return Unreadable(pd.DataFrame({c: pd.Series(dtype="str") for c in columns}))
+    status = files["status"].astype("str")
+    failed = files.loc[status == "error", columns].astype({"message": "str"})
+    heads = failed["source_file"].astype("str") + ": "  # the message starts with the file
+    failed["message"] = [m[len(h):] if m.startswith(h) else m
+                         for m, h in zip(failed["message"], heads, strict=True)]
+    parts = [failed]
+    ok = files[(status == "ok") & (files["table"].astype("str") != "unknown")]
+    for _, part in ok.groupby([*folder, "table"], sort=False):
+        n_rejected = int(part["rejected"].sum())
+        if int(part["loaded"].sum()) or not n_rejected:
+            continue
+        table = str(part["table"].iloc[0])
+        spec = schema.TABLES.get(table)
+        label = spec.label_zh if spec is not None and spec.label_zh else table
+        hit = part[part["rejected"] > 0]
+        several = len(hit) > 1
+        messages = [
+            f"{label}（{table}）没有读入任何一行：本文件 {int(r)} 行未导入"
+            + (f"（{len(hit)} 个文件共 {n_rejected} 行）" if several else "")
+            + f"，原因见 `pufa validate` / no row of table {table} was loaded: {int(r)} rows of "
+            "this file rejected" + (f" ({n_rejected} in its {len(hit)} files)" if several else "")
+            + "; `pufa validate` lists why"
+            for r in hit["rejected"]
+        ]
+        parts.append(hit[columns[:-1]].assign(message=messages))
+    return Unreadable(pd.concat(parts, ignore_index=True).astype({"message": "str"}))
+
+
+@dataclass
+class _LoadLog:
+    """What :func:`load_dataset` records besides the tables: files, problems and warnings."""
+
+    files: list[dict] = field(default_factory=list)
+    rejected: list[pd.DataFrame] = field(default_factory=list)
+    warnings: list[pd.DataFrame] = field(default_factory=list)
+    columns: list[pd.DataFrame] = field(default_factory=list)
+
+    def file(self, stats: dict | None, *, table: str, source: str, status: str = "ok",
+             message: str = "") -> None:
+        """One row of ``Dataset.files`` (see :func:`_file_row`)."""
+        self.files.append(_file_row(stats, table=table, source=source, status=status,
+                                    message=message))
+
+    def record_error(self, table: str, rel: str, exc: Exception) -> None:
+        """A file that could not be read: an ``error`` row in ``files`` and one in ``rejected``."""
+        message = privacy.mask_text(str(exc))
+        self.file(None, table=table, source=rel, status="error", message=message)
+        self.rejected.append(error_problem(table, rel, message))
+
+    def add(self, rejected: pd.DataFrame, warnings: pd.DataFrame | None = None) -> None:
+        """The problems (and warnings) of a file read, or of a check across files."""
+        self.rejected.append(rejected)
+        if warnings is not None:
+            self.warnings.append(warnings)
+
+    def note(self, table: str | None, rel: str, message: str) -> None:
+        """A warning about a whole file, or the folder (no row number)."""
+        self.warnings.append(error_problem(table, rel, message))
+
+    def finish(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """``rejected``, ``warnings`` and ``files``, with nothing personal quoted in them."""
+        # a last pass over every list a user sees: nothing personal in a problem or a message
+        rejected, notes = scrub_problems(concat_problems(self.rejected), "rejected rows 未导入行")
+        warnings, more = scrub_problems(concat_problems(self.warnings), "warnings 提示")
+        if notes or more:
+            extra = finish_problems(notes + more, table="unknown", source_file="")
+            warnings = pd.concat([warnings, extra], ignore_index=True)
+        files = _files_frame(self.files)
+        files["message"] = files["message"].map(privacy.mask_text, na_action="ignore").astype("str")
+        return rejected, warnings, files
+
+
 def load_dataset(
     path: str | os.PathLike = RAW_DIR,
     *,
     settings: Settings | None = None,
     progress: bool | None = None,
+    strict: bool = True,
 ) -> Dataset:
     r"""Read every recognised ledger in a folder into a :class:`Dataset`.
 
@@ -557,7 +737,9 @@ def load_dataset(
     name order); an event repeated in a later ledger (same date, village and first topic, and the
     same title or attendance) is rejected as a duplicate of the first. A file that cannot be read
     is recorded (``files`` status ``error`` and a row in ``rejected`` without a row number) and
-    the other files are still read. README, .md and .txt files and hidden files are ignored.
+    the other files are still read; then, unless ``strict=False``, a :class:`LedgerError` lists
+    every such file (see :func:`unreadable`). README, .md and .txt files and hidden files are
+    ignored.
 
     Parameters
     ----------
@@ -570,10 +752,21 @@ def load_dataset(
         Show a progress bar (on stderr) while a large file (more than 50,000 rows) is read.
         Default: only when stderr is a terminal, or when the environment variable
         ``PUFA_PROGRESS=1`` forces it (``PUFA_PROGRESS=0`` turns it off).
+    strict : bool, default True
+        Raise when a ledger file could not be read at all, or a table's files hold data rows
+        of which none was loaded (their rows would be missing from every figure). With
+        ``strict=False`` the Dataset is returned anyway; such files are the ``error`` rows of
+        ``files`` (and ``unreadable(ds.files)`` lists them).
 
     Returns
     -------
     Dataset
+
+    Raises
+    ------
+    LedgerError
+        With ``strict``, naming every file that could not be read (or loaded no row), why, and
+        the fix; ``file`` is the file's name, or "N files".
 
     Examples
     --------
@@ -601,82 +794,15 @@ def load_dataset(
     if settings is not None and not isinstance(settings, Settings):
         raise TypeError(f"'settings' should be a Settings object, got {type(settings).__name__}")
     settings = settings if settings is not None else Settings.load()
-    today = pd.Timestamp.today().normalize()
 
-    file_rows: list[dict] = []
-    rejected_parts: list[pd.DataFrame] = []
-    warn_parts: list[pd.DataFrame] = []
-    by_table = _assign_files(folder, settings, file_rows, warn_parts)
-
-    def record_error(table: str, rel: str, exc: Exception) -> None:
-        message = privacy.mask_text(str(exc))
-        file_rows.append(_file_row(None, table=table, source=rel, status="error",
-                                   message=message))
-        rejected_parts.append(error_problem(table, rel, message))
-
-    # -- ledgers: the register first, then every other table matched against it ----------------
-    values: dict[str, Any] = {}
-    stats_of: dict[str, dict] = {}
-    topics_all = schema.empty_frame("event_topics")
-    register = None
-    for table in LEDGER_TABLES:
-        results: list[ReadResult] = []
-        for rel, p in by_table.get(table, []):
-            try:
-                res = read_table(p, table=table, villages=register, settings=settings,
-                                  today=today, source_name=rel, progress=progress)
-            except LedgerError as exc:
-                record_error(table, rel, exc)
-                continue
-            except Exception as exc:  # noqa: BLE001 - one broken file never stops the others
-                record_error(table, rel, internal_error(rel, exc))
-                continue
-            results.append(res)
-            rejected_parts.append(res.rejected)
-            warn_parts.append(res.warnings)
-            stats_of[rel] = dict(res.stats)
-        if not results:
-            if table == "villages" and by_table:
-                warn_parts.append(error_problem("villages", "", (
-                    "no village register read 未读取到村（社区）基本信息表; village names are kept "
-                    "as written and not matched"
-                )))
-            continue
-        frames = [r.frame for r in results]
-        topics = [r.event_topics for r in results]
-        key = {"events": "event_id", "sites": "site_id"}.get(table)
-        if key:
-            frames, topics = _qualify_colliding_ids(frames, topics, key, warn_parts, table)
-        frame = pd.concat(frames, ignore_index=True)
-        frame, dup = drop_duplicate_keys(frame, table)
-        drops = [dup]
-        if table == "events":
-            again, probs = _cross_ledger_duplicates(frame)
-            drops.append(probs)
-            frame = frame[~again]
-            kept = frame["event_id"]
-            pairs = [t for t in topics if t is not None]
-            if pairs:
-                topics_all = pd.concat(pairs, ignore_index=True)
-                topics_all = topics_all[isin(topics_all["event_id"], kept)].reset_index(
-                    drop=True)
-        for prob in drops:
-            if len(prob):
-                rejected_parts.append(prob)
-                for src, n in prob["source_file"].value_counts().items():
-                    stats_of[src]["rejected"] += int(n)
-                    stats_of[src]["loaded"] -= int(n)
-        frame = frame.reset_index(drop=True)
-        values[table] = frame
-        if table == "villages":
-            register = frame
-    for st in stats_of.values():
-        file_rows.append(_file_row(st, table=st["table"], source=st["source_file"]))
+    log = _LoadLog()
+    by_table = _assign_files(folder, settings, log)
+    values, register = _load_ledgers(by_table, settings, log, progress)
 
     # -- surveys (pufa_metrics.io.survey) ------------------------------------------------------
     if by_table.get("responses") or by_table.get("codebook"):
-        _load_surveys(by_table.get("responses", []), by_table.get("codebook", []), register,
-                      settings, values, file_rows, rejected_parts, warn_parts)
+        values.update(_load_surveys(by_table.get("responses", []), by_table.get("codebook", []),
+                                    register, settings, log))
 
     # -- village boundaries --------------------------------------------------------------------
     geoms = []
@@ -685,33 +811,28 @@ def load_dataset(
         try:
             gdf, rej, wrn, st = _read_geometry(p, rel, reg)
         except LedgerError as exc:
-            record_error("geometry", rel, exc)
+            log.record_error("geometry", rel, exc)
             continue
         except Exception as exc:  # noqa: BLE001 - one broken file never stops the others
-            record_error("geometry", rel, internal_error(rel, exc))
+            log.record_error("geometry", rel, internal_error(rel, exc))
             continue
         geoms.append(gdf)
-        rejected_parts.append(rej)
-        warn_parts.append(wrn)
-        file_rows.append(_file_row(st, table="geometry", source=rel))
+        log.add(rej, wrn)
+        log.file(st, table="geometry", source=rel)
     if geoms:
         import geopandas as gpd
 
         merged = gpd.GeoDataFrame(pd.concat(geoms, ignore_index=True), crs=4326)
         values["geometry"] = merged[~merged["village_id"].duplicated()].reset_index(drop=True)
 
-    # a last pass over every list a user sees: nothing personal is quoted in a problem or message
-    rejected, notes = scrub_problems(concat_problems(rejected_parts), "rejected rows 未导入行")
-    warnings, more = scrub_problems(concat_problems(warn_parts), "warnings 提示")
-    if notes or more:
-        extra = finish_problems(notes + more, table="unknown", source_file="")
-        warnings = pd.concat([warnings, extra], ignore_index=True)
-    files = _files_frame(file_rows)
-    files["message"] = files["message"].map(privacy.mask_text, na_action="ignore").astype("str")
+    rejected, warnings, files = log.finish()
+    missing = unreadable(files) if strict else None
+    if missing:
+        raise missing.error("strict=False")
     return Dataset(
         villages=values.get("villages", schema.empty_frame("villages")),
         events=values.get("events", schema.empty_frame("events")),
-        event_topics=topics_all,
+        event_topics=values["event_topics"],
         sites=values.get("sites", schema.empty_frame("sites")),
         responses=values.get("responses", schema.empty_frame("responses")),
         codebook=values.get("codebook", schema.empty_frame("codebook")),
@@ -722,12 +843,90 @@ def load_dataset(
         rejected=rejected,
         warnings=warnings,
         files=files,
+        columns=_columns_frame(log.columns),
         meta={"synthetic": (folder / SYNTHETIC_MARKER).is_file()},
     )
 
 
-def _assign_files(folder: Path, settings: Settings, file_rows: list[dict],
-                  warn_parts: list[pd.DataFrame]) -> dict[str, list[tuple[str, Path]]]:
+def _load_ledgers(by_table: dict[str, list[tuple[str, Path]]], settings: Settings,
+                  log: _LoadLog, progress: bool | None) -> tuple[dict[str, Any], Any]:
+    """The ledger tables: the register first, then every other table matched against it.
+
+    Returns the tables by name (``event_topics`` always) and the register (None without one).
+    """
+    today = pd.Timestamp.today().normalize()
+    values: dict[str, Any] = {"event_topics": schema.empty_frame("event_topics")}
+    stats_of: dict[str, dict] = {}
+    register = None
+    for table in LEDGER_TABLES:
+        results: list[ReadResult] = []
+        for rel, p in by_table.get(table, []):
+            try:
+                res = read_table(p, table=table, villages=register, settings=settings,
+                                 today=today, source_name=rel, progress=progress)
+            except LedgerError as exc:
+                log.record_error(table, rel, exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one broken file never stops the others
+                log.record_error(table, rel, internal_error(rel, exc))
+                continue
+            results.append(res)
+            log.add(res.rejected, res.warnings)
+            log.columns.append(res.columns)
+            stats_of[rel] = dict(res.stats)
+        if not results:
+            if table == "villages" and by_table:
+                log.note("villages", "", (
+                    "no village register read 未读取到村（社区）基本信息表; village names are kept "
+                    "as written and not matched"
+                ))
+            continue
+        frame, topics = _merge_ledgers(table, results, log, stats_of)
+        values[table] = frame
+        if topics is not None:
+            values["event_topics"] = topics
+        if table == "villages":
+            register = frame
+    for st in stats_of.values():
+        log.file(st, table=st["table"], source=st["source_file"])
+    return values, register
+
+
+def _merge_ledgers(table: str, results: list[ReadResult], log: _LoadLog,
+                   stats_of: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """One table from its ledgers: ids made unique, duplicates dropped (and counted per file).
+
+    Returns the table and, for events with topics, the ``event_topics`` of the events kept.
+    """
+    frames = [r.frame for r in results]
+    topics = [r.event_topics for r in results]
+    key = {"events": "event_id", "sites": "site_id"}.get(table)
+    if key:
+        frames, topics = _qualify_colliding_ids(frames, topics, key, log.warnings, table)
+    frame = pd.concat(frames, ignore_index=True)
+    frame, dup = drop_duplicate_keys(frame, table)
+    drops = [dup]
+    topics_kept = None
+    if table == "events":
+        again, probs = _cross_ledger_duplicates(frame)
+        drops.append(probs)
+        frame = frame[~again]
+        kept = frame["event_id"]
+        pairs = [t for t in topics if t is not None]
+        if pairs:
+            topics_kept = pd.concat(pairs, ignore_index=True)
+            topics_kept = topics_kept[isin(topics_kept["event_id"], kept)].reset_index(drop=True)
+    for prob in drops:
+        if len(prob):
+            log.add(prob)
+            for src, n in prob["source_file"].value_counts().items():
+                stats_of[src]["rejected"] += int(n)
+                stats_of[src]["loaded"] -= int(n)
+    return frame.reset_index(drop=True), topics_kept
+
+
+def _assign_files(folder: Path, settings: Settings,
+                  log: _LoadLog) -> dict[str, list[tuple[str, Path]]]:
     """Files of a folder grouped by table ([files] globs, then name keywords, then headers)."""
     known = (*LEDGER_TABLES, "responses", "codebook", "geometry")
     for table in settings.files:
@@ -747,11 +946,8 @@ def _assign_files(folder: Path, settings: Settings, file_rows: list[dict],
         elif table is None:
             why = f"unsupported file type 不支持的文件类型 ({p.suffix or 'no extension'})"
         if table is None:
-            file_rows.append(_file_row(None, table="unknown", source=rel, status="unrecognised",
-                                       message=why))
-            warn_parts.append(
-                error_problem(None, rel, f"file fits no table 无法识别的文件: {why}")
-            )
+            log.file(None, table="unknown", source=rel, status="unrecognised", message=why)
+            log.note(None, rel, f"file fits no table 无法识别的文件: {why}")
             continue
         by_table.setdefault(table, []).append((rel, p))
     return by_table
@@ -765,62 +961,76 @@ def _files_frame(rows: list[dict]) -> pd.DataFrame:
     return frame[list(_FILES_COLUMNS)].astype(_FILES_COLUMNS)
 
 
-def _load_surveys(survey_files, codebook_files, register, settings, values, file_rows,
-                  rejected_parts, warn_parts) -> None:
+def _columns_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """``Dataset.columns``: the column accounting of every file, headers masked."""
+    out = pd.concat([empty_column_records(), *parts], ignore_index=True).astype(COLUMN_RECORDS)
+    out["header"] = out["header"].map(privacy.mask_text, na_action="ignore").astype("str")
+    return out
+
+
+def _survey_columns(columns: pd.DataFrame, source: str) -> pd.DataFrame:
+    """A survey reader's column record in the ledger reader's shape (``COLUMN_RECORDS``)."""
+    return pd.DataFrame({
+        "table": "responses",
+        "source_file": source,
+        "sheet": pd.Series(np.nan, index=columns.index, dtype="str"),
+        "column": "",
+        "header": columns["column"].astype("str"),
+        "used_as": columns["used_as"].fillna("").astype("str"),
+        "reason": columns["reason"].fillna("").astype("str"),
+    }).astype(COLUMN_RECORDS)
+
+
+def _load_surveys(survey_files, codebook_files, register, settings,
+                  log: _LoadLog) -> dict[str, pd.DataFrame]:
+    """The survey answers and the codebook (none when no survey file could be read)."""
     for rel, _ in codebook_files[1:]:
-        warn_parts.append(error_problem("codebook", rel,
-                                         "more than one codebook; only the first is used "
-                                         "多个编码表，只使用第一个"))
-    codebook, codebook_error = None, None
+        log.note("codebook", rel, "more than one codebook; only the first is used "
+                                  "多个编码表，只使用第一个")
+    codebook, codebook_failed = None, False
     if codebook_files:  # checked once: a broken codebook is one error, not one per survey file
         rel, p = codebook_files[0]
         try:
             read_codebook(p)
             codebook = p
         except Exception as exc:  # noqa: BLE001 - reported, the surveys are read without it
-            error = exc if isinstance(exc, ValueError) else internal_error(rel, exc)
-            codebook_error = privacy.mask_text(str(error))
-            file_rows.append(_file_row(None, table="codebook", source=rel, status="error",
-                                       message=codebook_error))
-            rejected_parts.append(error_problem("codebook", rel, codebook_error))
+            log.record_error("codebook", rel,
+                             exc if isinstance(exc, ValueError) else internal_error(rel, exc))
+            codebook_failed = True
     responses, codebooks = [], []
     for rel, p in survey_files:
         try:
             res = read_survey_result(p, codebook=codebook, villages=register,
                                          settings=settings)
         except Exception as exc:  # noqa: BLE001 - LedgerError, input errors, or a reader bug
-            error = exc if isinstance(exc, ValueError) else internal_error(rel, exc)
-            message = privacy.mask_text(str(error))
-            file_rows.append(_file_row(None, table="responses", source=rel, status="error",
-                                       message=message))
-            rejected_parts.append(error_problem("responses", rel, message))
+            log.record_error("responses", rel,
+                             exc if isinstance(exc, ValueError) else internal_error(rel, exc))
             continue
         responses.append(res.responses)
         codebooks.append(res.codebook)
-        rejected_parts.append(res.rejected)
-        warn_parts.append(res.warnings)
-        file_rows.append(_file_row(dict(res.stats), table="responses", source=rel))
+        log.add(res.rejected, res.warnings)
+        log.columns.append(_survey_columns(res.columns, rel))
+        log.file(dict(res.stats), table="responses", source=rel)
     for k, (rel, _) in enumerate(codebook_files):
-        if k == 0 and codebook_error is not None:
+        if k == 0 and codebook_failed:
             continue
         used = "used as the codebook 用作问卷编码表" if survey_files and k == 0 else (
             "codebook without survey responses 没有问卷数据，编码表未使用" if not survey_files
             else "a second codebook, not used 多余的编码表，未使用")
-        file_rows.append(_file_row(None, table="codebook", source=rel, status="ok",
-                                   message=used))
-    if responses:
-        frames = [r.copy() for r in responses]
-        seen: set[str] = set()
-        for i, frame in enumerate(frames):  # response ids repeated across files
-            ids = frame["response_id"].dropna().astype(str)
-            if isin(ids, seen).any():
-                source = str(frame["source_file"].iloc[0])
-                stem = source.rsplit(".", 1)[0]
-                frames[i] = frame.assign(response_id=stem + ":" + frame["response_id"].astype(str))
-                warn_parts.append(error_problem(
-                    "responses", source, "response_id repeats another file's; prefixed with the "
-                    "file name 答卷编号与其他文件重复，已加文件名前缀"))
-            seen.update(frames[i]["response_id"].dropna().astype(str).tolist())
-        values["responses"] = pd.concat(frames, ignore_index=True)
-        book = pd.concat(codebooks, ignore_index=True)
-        values["codebook"] = book.drop_duplicates("item").reset_index(drop=True)
+        log.file(None, table="codebook", source=rel, status="ok", message=used)
+    if not responses:
+        return {}
+    frames = [r.copy() for r in responses]
+    seen: set[str] = set()
+    for i, frame in enumerate(frames):  # response ids repeated across files
+        ids = frame["response_id"].dropna().astype(str)
+        if isin(ids, seen).any():
+            source = str(frame["source_file"].iloc[0])
+            stem = source.rsplit(".", 1)[0]
+            frames[i] = frame.assign(response_id=stem + ":" + frame["response_id"].astype(str))
+            log.note("responses", source, "response_id repeats another file's; prefixed with "
+                                          "the file name 答卷编号与其他文件重复，已加文件名前缀")
+        seen.update(frames[i]["response_id"].dropna().astype(str).tolist())
+    book = pd.concat(codebooks, ignore_index=True)
+    return {"responses": pd.concat(frames, ignore_index=True),
+            "codebook": book.drop_duplicates("item").reset_index(drop=True)}

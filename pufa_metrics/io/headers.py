@@ -26,26 +26,43 @@ _SEQ_HEADERS = frozenset({"序号", "序", "no", "no.", "序列号"})
 _DATA_LIKE = re.compile(r"^[\d\s.\-/:年月日]+$")
 
 
-def canonical_column(name: object, table: str) -> str | None:
-    """Canonical column for a header (schema aliases plus this module's extras)."""
+#: An analyst's headers (pufa.toml ``[columns]``, :meth:`Settings.header_aliases`):
+#: (normalised header, canonical column) pairs, hashable so that matches stay cached.
+HeaderAliases = tuple[tuple[str, str], ...]
+
+
+def canonical_column(name: object, table: str, aliases: HeaderAliases = ()) -> str | None:
+    """Canonical column for a header (schema aliases plus this module's extras).
+
+    ``aliases`` (pufa.toml ``[columns]``) come first: an analyst may name a header the schema
+    knows too (``title = ["活动主题"]`` fixes 活动主题 as the title).
+
+    Examples
+    --------
+    >>> canonical_column("宣讲篇目", "events"), canonical_column("主要内容", "events")
+    (None, 'topic')
+    >>> canonical_column("宣讲篇目（篇）", "events", (("宣讲篇目", "topic"),))
+    'topic'
+    """
     if not isinstance(name, str) or not name.strip():
         return None
-    return _match_cached(name, table)
+    return _match_cached(name, table, aliases)
 
 
 @functools.lru_cache(maxsize=4096)
-def _match_cached(name: str, table: str) -> str | None:
-    mapping = _alias_map(table)
+def _match_cached(name: str, table: str, aliases: HeaderAliases = ()) -> str | None:
+    mapping = _alias_map(table, aliases)
     for cand in schema.header_candidates(name):
         if cand in mapping:
             return mapping[cand]
     return None
 
 
-@functools.cache
-def _alias_map(table: str) -> dict[str, str]:
+@functools.lru_cache(maxsize=64)
+def _alias_map(table: str, aliases: HeaderAliases = ()) -> dict[str, str]:
     mapping = dict(_EXTRA_ALIASES.get(table, {}))
-    mapping.update(schema.alias_map(table))  # schema's aliases win
+    mapping.update(schema.alias_map(table))  # schema's aliases win over the extras
+    mapping.update(aliases)  # and the analyst's over both
     return mapping
 
 
@@ -69,6 +86,7 @@ class Header:
     parents: list[str | None]
     children: list[str | None]
     score: int
+    aliases: HeaderAliases = ()  # pufa.toml [columns] headers used to find it (choose_columns)
 
 
 def _cell(x: object) -> str | None:
@@ -84,21 +102,23 @@ def _score(
     table: str,
     parents: list[str | None] | None = None,
     children: list[str | None] | None = None,
+    aliases: HeaderAliases = (),
 ) -> int:
     """Distinct canonical columns a header names (sub-columns of a count count once)."""
     numeric = _numeric_columns(table)
     cols = set()
     for j, name in enumerate(names):
-        col = canonical_column(name, table)
+        col = canonical_column(name, table, aliases)
         if col is None and parents is not None and children[j] is not None:
-            parent = canonical_column(parents[j], table)
+            parent = canonical_column(parents[j], table, aliases)
             col = parent if parent in numeric else None
         if col is not None:
             cols.add(col)
     return len(cols)
 
 
-def _flatten(top: list[str | None], sub: list[str | None], table: str):
+def _flatten(top: list[str | None], sub: list[str | None], table: str,
+             aliases: HeaderAliases = ()):
     """Flatten a two-line header, or None when ``sub`` is not a sub-header line."""
     n = len(top)
     tf = list(top)
@@ -125,29 +145,34 @@ def _flatten(top: list[str | None], sub: list[str | None], table: str):
         elif p is None:
             name = c
         else:
-            name = c if canonical_column(c, table) is not None else p + c
+            name = c if canonical_column(c, table, aliases) is not None else p + c
         names.append(name)
         parents.append(p)
         children.append(c)
     return names, parents, children
 
 
-def find_header(grid: pd.DataFrame, table: str) -> Header | None:
-    """The header of ``table`` among the first rows of a grid (None below two known columns)."""
+def find_header(grid: pd.DataFrame, table: str, *, aliases: HeaderAliases = ()
+                ) -> Header | None:
+    """The header of ``table`` among the first rows of a grid (None below two known columns).
+
+    ``aliases``: an analyst's headers (pufa.toml ``[columns]``), known as well; the header found
+    keeps them for :func:`choose_columns`.
+    """
     best: Header | None = None
     rows = grid.index[:HEADER_SCAN_ROWS]
     values = grid.iloc[: len(rows) + 1].to_numpy(dtype=object)
     for pos, r in enumerate(rows):  # ≤ 30 rows
         top = [_cell(x) for x in values[pos]]
-        s1 = _score(top, table)
-        cands = [Header(int(r), 1, top, top, [None] * len(top), s1)]
+        s1 = _score(top, table, aliases=aliases)
+        cands = [Header(int(r), 1, top, top, [None] * len(top), s1, aliases)]
         if pos + 1 < len(values):
             sub = [_cell(x) for x in values[pos + 1]]
-            flat = _flatten(top, sub, table)
+            flat = _flatten(top, sub, table, aliases)
             if flat is not None:
-                s2 = _score(flat[0], table, flat[1], flat[2])
-                if s2 >= s1 and s2 > 0 and (s2 > _score(sub, table) or s1 >= 1):
-                    cands.insert(0, Header(int(r), 2, flat[0], flat[1], flat[2], s2))
+                s2 = _score(flat[0], table, flat[1], flat[2], aliases)
+                if s2 >= s1 and s2 > 0 and (s2 > _score(sub, table, aliases=aliases) or s1 >= 1):
+                    cands.insert(0, Header(int(r), 2, flat[0], flat[1], flat[2], s2, aliases))
         for cand in cands:
             if best is None or cand.score > best.score:
                 best = cand
@@ -156,16 +181,24 @@ def find_header(grid: pd.DataFrame, table: str) -> Header | None:
     return best
 
 
+#: A sub-column holding its parent's total (户籍人口 / 合计).
+_TOTAL_CHILD = re.compile(r"^(?:合计|小计|总计|共计|计|总数|小计数|合计数)$")
+
+
 def choose_columns(header: Header, table: str):
     """Map header columns to canonical columns.
 
     Returns (primary: canonical → [positions], groups: canonical → [positions] to be summed,
-    personal positions, unused (position, name) pairs, seq position or None).
+    personal positions, unused (position, name, reason) triples, seq position or None).
+
+    Under a two-level header whose parent names a count (户籍人口 over 合计/男/女), the sub-column
+    that is the total (合计, 小计, 总计, 计) is the column; the others are not used (adding them
+    to it would count people twice). Sub-columns without a total are summed.
     """
     primary: dict[str, list[int]] = {}
     groups: dict[str, list[int]] = {}
     personal: list[int] = []
-    unused: list[tuple[int, str]] = []
+    unused: list[tuple[int, str, str]] = []
     seq = None
     numeric = _numeric_columns(table)
     for j, name in enumerate(header.names):  # loop over columns
@@ -178,17 +211,29 @@ def choose_columns(header: Header, table: str):
         if _is_seq(name):
             seq = j if seq is None else seq
             continue
-        col = canonical_column(name, table)
+        col = canonical_column(name, table, header.aliases)
         if col is None and header.depth == 2 and child is not None:
-            parent_col = canonical_column(header.parents[j], table)
+            parent_col = canonical_column(header.parents[j], table, header.aliases)
             if parent_col in numeric:
                 groups.setdefault(parent_col, []).append(j)
                 continue
         if col is None:
-            unused.append((j, name))
+            unused.append((j, name, "unknown header 无法识别的表头"))
             continue
         primary.setdefault(col, []).append(j)
     for col in list(groups):
         if col in primary:  # a plain column wins over summed sub-columns
-            unused += [(j, header.names[j]) for j in groups.pop(col)]
+            unused += [(j, header.names[j], f"{col} taken from {header.names[primary[col][0]]} "
+                        f"已用{header.names[primary[col][0]]}")
+                       for j in groups.pop(col)]
+            continue
+        totals = [j for j in groups[col]
+                  if _TOTAL_CHILD.match(schema.normalize_header(header.children[j]))]
+        if totals:  # 户籍人口 / 合计 + 男 + 女: the total is the figure, the parts are not added
+            positions = groups.pop(col)
+            primary[col] = [totals[0]]
+            unused += [(j, header.names[j], f"part of {header.parents[j]}: its total "
+                        f"{header.children[totals[0]]} is used 为{header.parents[j]}的分项，"
+                        f"已用其{header.children[totals[0]]}")
+                       for j in positions if j != totals[0]]
     return primary, groups, personal, unused, seq

@@ -38,6 +38,8 @@ Public entry point: :func:`read_ledger` (one file, one table); a folder is read 
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -72,7 +74,9 @@ from .cells import (
 )
 from .headers import HEADER_SCAN_ROWS, Header, canonical_column, choose_columns, find_header
 from .problems import (
+    COLUMN_RECORDS,
     LedgerError,
+    empty_column_records,
     empty_problems,
     finish_problems,
     problem_rows,
@@ -127,6 +131,13 @@ _LABEL_ZH = {
 }
 
 _TOTALS = re.compile(r"^(?:合计|小计|总计|共计|累计|总数)")
+#: A register's row for the whole area (statistics tables put it first): 全镇, 全乡, 全街道,
+#: 河口镇合计, 河口镇 (a village-level unit never ends in 镇, 乡 or 街道).
+_AREA_TOTAL = re.compile(
+    r"^(?:全|本)(?:镇|乡|街道|县|区|市)|^\S{0,12}(?:镇|乡|街道|街道办事处|苏木)(?:合计|总计|小计)?$"
+)
+#: The breakdown rows of a statistics table (其中：居委会, #村委会): parts of a total.
+_OF_WHICH = re.compile(r"^(?:其中|#|内[:：])")
 
 _NOTE = re.compile(
     r"^(?:注\d*|备注|说明|填表说明|填报说明|填报人|填表人|制表人?|审核人?|负责人|单位负责人|"
@@ -142,6 +153,12 @@ ID_COLUMNS = ("event_id", "site_id", "village_id", "person_id", "response_id")
 _LEVEL_TOWN = re.compile(r"^(?:镇|乡|街道|县|town)")
 
 _LEVEL_VILLAGE = re.compile(r"^(?:村|社区|居|行政村|village)")
+
+#: Headers of an events ledger's level column (镇级 / 村级): read, not stored.
+_EVENT_LEVEL_HEADERS = frozenset({"级别", "活动级别", "层级", "活动层级"})
+
+#: Title headers that may hold the topic instead (the reader decides by content).
+_TITLE_OR_TOPIC = frozenset({"活动主题", "宣传主题", "主题"})
 
 _KIND_COMMUNITY = re.compile(r"社区|居委|居民委员会|community")
 
@@ -166,9 +183,17 @@ class _SheetResult:
     warnings: list[pd.DataFrame]
     topics: pd.DataFrame | None
     stats: dict[str, Any]
+    columns: pd.DataFrame
 
 
-def _missing_column_error(ctx: _Context, column: str, found: list, extra: str = "") -> LedgerError:
+def _missing_column_error(ctx: _Context, column: str, found: list, extra: str = "",
+                          hints: list[tuple[str, str]] | None = None) -> LedgerError:
+    """The error for a required column missing.
+
+    ``hints`` are (header, why) of the sheet's columns that may be it, best first: the message
+    asks "did you mean …" and gives the pufa.toml ``[columns]`` line that maps the best one
+    (read back by :func:`columns_hints`).
+    """
     spec = schema.TABLES[ctx.table]
     accepted = list(spec.accepted_headers(column))
     if column == "person_id":
@@ -180,12 +205,64 @@ def _missing_column_error(ctx: _Context, column: str, found: list, extra: str = 
     shown = "、".join(str(a) for a in accepted)
     headers = "、".join(str(h) for h in found if h) or "(none)"
     label = _LABEL_ZH.get(column, column)
+    zh_hint = en_hint = ""
+    if hints:
+        line = columns_toml_line(ctx.table, column, hints[0][0])
+        zh_hint = ("；是否为：" + "、".join(f"“{h}”（{why}）" for h, why in hints)
+                   + f"？如是，请在 pufa.toml 中加上 {line}")
+        en_hint = ("; did you mean: " + ", ".join(f"'{h}' ({why})" for h, why in hints)
+                   + f"? if so, add to pufa.toml {line}")
     return LedgerError(
         ctx.source_file,
-        f"缺少必需的列“{label}”（{column}）{extra}；可接受的表头：{shown}；文件中的表头：{headers}",
+        f"缺少必需的列“{label}”（{column}）{extra}；可接受的表头：{shown}；文件中的表头：{headers}"
+        + zh_hint,
         f"required column '{column}' is missing{extra}; accepted headers: {shown}; "
-        f"headers found: {headers}",
+        f"headers found: {headers}" + en_hint,
     )
+
+
+def columns_toml_line(table: str, column: str, header: str) -> str:
+    """The pufa.toml ``[columns]`` line mapping ``header`` to ``column`` of ``table``.
+
+    Examples
+    --------
+    >>> columns_toml_line("events", "topic", "宣讲篇目")
+    '[columns] topic = ["宣讲篇目"]'
+    >>> columns_toml_line("villages", "population", "常住人口数")
+    '[columns.villages] population = ["常住人口数"]'
+    """
+    section = "[columns]" if table == "events" else f"[columns.{table}]"
+    return f"{section} {column} = [{json.dumps(header, ensure_ascii=False)}]"
+
+
+_TOML_HINT = re.compile(r'(\[columns(?:\.[a-z_]+)?\]) ([a-z_]+) = \[("(?:[^"\\]|\\.)*")\]')
+
+
+def columns_hints(messages) -> str:
+    """The pufa.toml lines the "did you mean" of missing-column errors propose, as one snippet.
+
+    ``messages``: error messages (e.g. ``Dataset.files["message"]``); headers proposed for the
+    same column are listed together. Empty when no message proposes one.
+
+    Examples
+    --------
+    >>> print(columns_hints(['a.xlsx: … add to pufa.toml [columns] topic = ["宣讲篇目"]',
+    ...                      'b.xlsx: [columns] date = ["举办日"] / [columns] date = ["举办日"]']))
+    [columns]
+    topic = ["宣讲篇目"]
+    date = ["举办日"]
+    """
+    sections: dict[str, dict[str, list[str]]] = {}
+    for message in messages:  # a few error messages
+        for section, column, header in _TOML_HINT.findall(str(message)):
+            headers = sections.setdefault(section, {}).setdefault(column, [])
+            if header not in headers:
+                headers.append(header)
+    lines: list[str] = []
+    for section in sorted(sections, key=lambda x: (x != "[columns]", x)):  # [columns] first
+        lines.append(section)
+        lines += [f"{col} = [{', '.join(hs)}]" for col, hs in sections[section].items()]
+    return "\n".join(lines)
 
 
 def _first_cells(data: pd.DataFrame) -> pd.Series:
@@ -202,12 +279,15 @@ def _first_cells(data: pd.DataFrame) -> pd.Series:
 
 
 def _classify_rows(data: pd.DataFrame, header: Header, seq: int | None,
-                   table: str) -> pd.Series:
+                   table: str, name_col: int | None = None) -> pd.Series:
     """Reason per row for non-data rows (blank, totals, note, repeated header), else NaN.
 
-    Totals and notes are recognised by the row's first non-empty cell only, so that a data row
-    mentioning 合计 or 注 in some later cell is never dropped; a repeated header row has at least
-    half of the table's known headers (and at least two) in their own columns.
+    Totals and notes are recognised by the row's first non-empty cell (the 序号 column left
+    out) only, so that a data row mentioning 合计 or 注 in some later cell is never dropped; a
+    repeated header row has at least half of the table's known headers (and at least two) in
+    their own columns. In a register (``table="villages"``) the name cell (``name_col``) also
+    marks the rows of a statistics table that are no village: the area's total (全镇, 全  镇,
+    全乡, 全街道, 河口镇合计, or the town's own name) and its breakdowns (其中：…, #…).
     """
     reason = pd.Series(np.nan, index=data.index, dtype="str")
     if data.empty:
@@ -216,6 +296,16 @@ def _classify_rows(data: pd.DataFrame, header: Header, seq: int | None,
     blank = ~content.notna().any(axis=1)
     first = nfkc(squeeze(_first_cells(data)))
     totals = first.str.match(_TOTALS.pattern).fillna(False).astype(bool)
+    if seq is not None:  # 序号 filled on the totals row too: the cell after it
+        after = nfkc(squeeze(_first_cells(content)))
+        totals |= after.str.match(_TOTALS.pattern).fillna(False).astype(bool)
+    if table == "villages":
+        cells = [first] + ([nfkc(squeeze(data[name_col]))] if name_col is not None else [])
+        cells += [after] if seq is not None else []
+        for cell in cells:  # the first cell, and the name cell
+            totals |= cell.str.match(_AREA_TOTAL.pattern).fillna(False).astype(bool)
+            of_which = cell.str.match(_OF_WHICH.pattern).fillna(False).astype(bool)
+            reason[of_which] = "breakdown row 其中/#分项行 (part of a total, not a village)"
     note = first.str.match(_NOTE).fillna(False).astype(bool)
     known = [(j, schema.normalize_header(n)) for j, n in zip(data.columns, header.names,
                                                              strict=False)
@@ -239,6 +329,79 @@ def _title_year(preamble: pd.DataFrame) -> int | None:
     texts = preamble.apply(lambda c: c.fillna(""), axis=0).astype("str").agg(" ".join, axis=1)
     texts = texts[~texts.str.contains(r"填报|填表|制表|报送|日期|时间", regex=True)]
     return year_in(" ".join(texts.tolist()))
+
+
+_DERIVED_ID_RULE = (
+    "the name without spaces, 村民委员会/村委会 → 村, 居民委员会/居委会 → 社区, and 'town/' in "
+    "front when the register has a town column 名称去空格，村委会记为村、居委会记为社区，"
+    "有所属镇时前加“镇/”"
+)
+_CJK_SPACE = r"(?<=[\u3400-\u9fff])[\s\u3000]+(?=[\u3400-\u9fff])"
+
+
+def _clean_unit_names(names: pd.Series) -> pd.Series:
+    """Village names as a person reads them: spaces between Chinese characters removed.
+
+    Statistics tables indent names (ASCII or full-width spaces) and space them out to align
+    columns (``大 布 村``); the name is ``大布村``.
+    """
+    return per_distinct(norm_text(names),
+                        lambda t: t.str.replace(_CJK_SPACE, "", regex=True)).where(names.notna())
+
+
+def derive_village_ids(names: pd.Series, towns: pd.Series | None = None) -> pd.Series:
+    """Stable village ids for a register without a code column, made from the names.
+
+    The rule (documented in the data contract): the name with every space removed (NFKC), its
+    committee suffix shortened (村民委员会/村委会 → 村, 社区居民委员会/居民委员会/居委会 → 社区),
+    and ``town/`` in front when the register gives the town. The same register always gives the
+    same ids, and ledgers that only name villages match them by name as usual.
+
+    Parameters
+    ----------
+    names : pandas.Series
+        Village names as written in the register.
+    towns : pandas.Series, optional
+        The register's town column (所属镇), same index.
+
+    Returns
+    -------
+    pandas.Series
+        ``str`` ids (NaN where the name is blank), same index.
+
+    Examples
+    --------
+    >>> names = pd.Series(["大 布 村", "大布村民委员会", "新街社区居委会", "新街居委会"])
+    >>> derive_village_ids(names)
+    0      大布村
+    1      大布村
+    2     新街社区
+    3     新街社区
+    dtype: str
+    >>> derive_village_ids(pd.Series(["石龙村"]), pd.Series(["河口镇"])).tolist()
+    ['河口镇/石龙村']
+    """
+    key = nospace(names)
+    key = key.str.replace(r"(?:村民委员会|村委会|村委)$", "村", regex=True)
+    key = key.str.replace(r"(?:社区)?(?:居民委员会|居委会)$", "社区", regex=True)
+    if towns is not None:
+        town = nospace(towns.reindex(names.index))
+        key = key.where(town.isna(), town + "/" + key)
+    return key.where(names.notna() & key.notna()).astype("str")
+
+
+def _rows_naming_topics(cells: pd.Series, vocab: schema.TopicVocabulary,
+                        limit: int = 5000) -> tuple[int, int]:
+    """(rows naming a known topic, filled rows) among the first ``limit`` filled cells.
+
+    Each distinct cell is read once.
+    """
+    filled = cells.dropna().head(limit)
+    if not len(filled):
+        return 0, 0
+    counts = filled.value_counts()
+    hit = [any(t in schema.TOPICS for t in vocab.split(u)) for u in counts.index]  # distinct
+    return int(counts[hit].sum()), int(len(filled))
 
 
 class SheetReader:
@@ -269,6 +432,9 @@ class SheetReader:
         self.year: int | None = None
         self.year_from = ("", "")
         self.name_col: int | None = None
+        self.derived_ids = False  # a register without a code column: ids made from names
+        self.village_unclear: str | None = None  # why the village column could not be told
+        self.columns = empty_column_records()
 
     # -- problems and warnings -------------------------------------------------------------
     def warn(self, rows, column, values, reason) -> None:
@@ -302,14 +468,19 @@ class SheetReader:
     def read(self) -> _SheetResult | None:
         """Run every step; None when the sheet has no header of the table."""
         grid, merges = fill_merges(self.sheet)
-        header = find_header(grid, self.table)
+        header = find_header(grid, self.table,
+                             aliases=self.ctx.settings.header_aliases(self.table))
         if header is None:
             return None
         self._layout(grid, header)
         self._find_year()
+        self._find_village_column()
+        self._choose_event_columns()
         self._check_required_columns()
+        self.columns = self._account_columns()
         self._note_unread_columns(merges)
-        nondata = _classify_rows(self.data, header, self.seq, self.table)
+        nondata = _classify_rows(self.data, header, self.seq, self.table,
+                                 name_col=self.primary.get("village_name", [None])[0])
         bar = Progress(len(self.spec.columns) + 4, f"{self.ctx.source_file}: 检查 checking",
                        self.ctx.progress, unit="step", size=len(self.data))
         self.rows = self.data.loc[nondata.isna()]
@@ -351,6 +522,94 @@ class SheetReader:
                 self.year, self.year_from = found, source
                 return
 
+    def _find_village_column(self) -> None:
+        """A ledger with no recognised village column: find the column that names villages.
+
+        Each column not otherwise used is matched against the register (by name and by id).
+        The one whose cells mostly (at least half of the filled cells) name register villages
+        is the village column, with a warning naming it; when several columns do, or one
+        does only in part, the reader cannot tell and every row is rejected with that reason
+        (never loaded as a town-wide event). A ledger none of whose columns name a village of
+        the register stays town-wide.
+        """
+        if (self.table == "villages" or "village_name" not in self.spec.columns
+                or "village_name" in self.primary or "village_id" in self.primary
+                or self.ctx.reg is None):
+            return
+        reg, data, names = self.ctx.reg, self.data, self.header.names
+        candidates = [(j, name) for j, name, _why in self.unused]
+        candidates += [(j, col_letter(j)) for j in range(self.grid.shape[1]) if names[j] is None]
+        found = []
+        for j, label in candidates:  # loop over a few columns
+            cells = data[j].dropna()
+            if not len(cells) or cells.nunique() > 5000:
+                continue
+            distinct = pd.Series(cells.unique(), dtype="str")  # matched once per distinct cell
+            by_name = match_villages(distinct, None, reg, distinct.index)["status"]
+            by_id = match_villages(None, distinct, reg, distinct.index)["status"]
+            hit_name = cells.map(dict(zip(distinct, by_name.isin(["matched", "prefix"]),
+                                          strict=True)))
+            hit_id = cells.map(dict(zip(distinct, by_id.eq("matched"), strict=True)))
+            share = max(hit_name.mean(), hit_id.mean())
+            if share > 0:
+                kind = "village_id" if hit_id.mean() > hit_name.mean() else "village_name"
+                found.append((share, j, label, kind, int(max(hit_name.sum(), hit_id.sum())),
+                              len(cells)))
+        if not found:
+            return
+        found.sort(key=lambda f: -f[0])
+        share, j, label, kind, hits, filled = found[0]
+        listed = "、".join(f"{f[2]} ({f[4]}/{f[5]})" for f in found)
+        if share >= 0.5 and not (len(found) > 1 and found[1][0] >= 0.5):
+            self.primary[kind] = [j]
+            self.unused = [u for u in self.unused if u[0] != j]
+            if names[j] is None:
+                self.header.names[j] = label
+            self.warn([pd.NA], label, [pd.NA],
+                      f"village column found by content 按内容识别出村（社区）列: {label} "
+                      f"({hits} of {filled} cells name villages of the register "
+                      "个单元格为登记村名)")
+            return
+        self.village_unclear = (
+            f"no village column 未识别出村（社区）列: column(s) {listed} name villages of the "
+            "register in part, so the reader cannot tell where each event was 无法判断活动所在村; "
+            "head the village column 村（社区） or map it in pufa.toml [columns]"
+        )
+
+    def _account_columns(self) -> pd.DataFrame:
+        """What became of every column of the sheet: used as which column, or why not.
+
+        One row per column that has a header or any cell below the header (``used_as`` empty
+        for a column not used, ``reason`` saying why: personal data removed, unknown header,
+        empty, sequence number, part of a total, no header).
+        """
+        header, data = self.header, self.data
+        used = {j: col for col, js in self.primary.items() for j in js}
+        used.update({j: f"{col} (summed 子列相加)" for col, js in self.groups.items() for j in js})
+        not_used = {j: why for j, _name, why in self.unused}
+        filled = data.notna().any(axis=0)
+        records = []
+        for j in range(self.grid.shape[1]):  # loop over the sheet's columns
+            name = header.names[j]
+            if name is None and not filled[j]:
+                continue
+            as_, why = used.get(j, ""), ""
+            if j in self.personal:
+                as_ = "person_id (hashed 哈希)" if j == self.name_col else ""
+                why = "" if as_ else "personal data removed 个人信息已移除"
+            elif j == self.seq:
+                why = "sequence number 序号"
+            elif not as_:
+                why = not_used.get(j, "no header 无表头" if name is None else
+                                   "unknown header 无法识别的表头")
+                if not filled[j] and name is not None:
+                    why = "empty 空列"
+            records.append({"column": col_letter(j), "header": name or "", "used_as": as_,
+                            "reason": why})
+        frame = pd.DataFrame(records, columns=["column", "header", "used_as", "reason"])
+        return frame.assign(table=self.table, source_file=self.ctx.source_file,
+                            sheet=self.sheet.name)[list(COLUMN_RECORDS)].astype(COLUMN_RECORDS)
+
     def _check_required_columns(self) -> None:
         """Raise :class:`LedgerError` when a required column is missing (with accepted headers)."""
         header = self.header
@@ -371,7 +630,8 @@ class SheetReader:
             if col in has or stand_ins.get(col, False):
                 continue
             extra = " (and no title column 活动名称 to find topics in)" if col == "topic" else ""
-            raise _missing_column_error(self.ctx, col, [n for n in header.names if n], extra)
+            raise _missing_column_error(self.ctx, col, [n for n in header.names if n], extra,
+                                        self._column_hints(col))
 
     def _note_unread_columns(self, merges) -> None:
         """Warn about what is not read: personal data, unused and header-less columns, merges."""
@@ -387,14 +647,14 @@ class SheetReader:
                                                 why="the column is not read 该列不读取")
             self.warn([pd.NA], header.names[j], [pd.NA], reason)
         filled = data.notna().any(axis=0)
-        spare = [(j, name) for j, name in self.unused if filled[j]]
+        spare = [(j, name, why) for j, name, why in self.unused if filled[j]]
         if len(spare) <= _MAX_COLUMN_WARNINGS:
-            for _j, name in spare:  # a few columns
-                self.warn([pd.NA], name, [pd.NA], "column not used 未使用的列")
+            for _j, name, why in spare:  # a few columns
+                self.warn([pd.NA], name, [pd.NA], f"column not used 未使用的列: {why}")
         else:
             self.warn([pd.NA], f"{len(spare)} columns", [pd.NA],
                       f"{len(spare)} columns not used 列未使用, e.g. "
-                      + "、".join(str(n) for _, n in spare[:5]))
+                      + "、".join(str(n) for _, n, _why in spare[:5]))
         nameless = [j for j in range(self.grid.shape[1])
                     if header.names[j] is None and filled[j]]
         if len(nameless) <= _MAX_COLUMN_WARNINGS:
@@ -459,8 +719,9 @@ class SheetReader:
             if dtype == DATE:
                 self.out[col] = self._parse_date_column(col, raw)
             elif dtype == "Int64":
-                vals, approx_masks[col], reason = parse_counts(raw)
+                vals, approx_masks[col], noise, reason = parse_counts(raw)
                 self.reject(col, raw, reason)
+                self._note_float_noise(col, raw, noise)
                 self.out[col] = vals
             elif dtype == "float64":
                 vals, reason = parse_floats(
@@ -483,8 +744,9 @@ class SheetReader:
         total = pd.Series(pd.array([pd.NA] * len(idx), dtype="Int64"), index=idx)
         any_approx = pd.Series(False, index=idx)
         for j in self.groups[col]:
-            vals, approx, reason = parse_counts(self.rows[j])
+            vals, approx, noise, reason = parse_counts(self.rows[j])
             self.reject(col, self.rows[j], reason, where=names[j])
+            self._note_float_noise(col, self.rows[j], noise, where=names[j])
             total = (total.fillna(0) + vals.fillna(0)).where(total.notna() | vals.notna())
             any_approx |= approx
         self.header_of[col] = self.header.parents[self.groups[col][0]]
@@ -492,6 +754,15 @@ class SheetReader:
                   f"sub-columns summed into {col} 子列已相加: "
                   + "、".join(names[j] for j in self.groups[col]))
         return total, any_approx
+
+    def _note_float_noise(self, col: str, raw: pd.Series, noise: pd.Series,
+                          where: str | None = None) -> None:
+        """One warning for counts read as the whole number they are within 1e-6 of."""
+        if noise.any():
+            rows = self.idx[noise.to_numpy()]
+            self.warn(rows, where or self.header_of.get(col, col), raw[noise].to_numpy(),
+                      f"float noise rounded to a whole number 浮点误差已取整 "
+                      f"({int(noise.sum())} cells, e.g. {raw[noise].iloc[0]})")
 
     def _parse_date_column(self, col: str, raw: pd.Series) -> pd.Series:
         vals, reason, inferred, partial = parse_dates(
@@ -526,10 +797,14 @@ class SheetReader:
         """Village cells matched to the register; unknown, ambiguous, several rejected."""
         if self.table == "villages" or "village_name" not in self.spec.columns:
             return None
+        idx = self.idx
+        if self.village_unclear is not None:  # rejected, never loaded as town-wide events
+            self.reject("village_id", pd.Series(np.nan, index=idx, dtype="str"),
+                        pd.Series(self.village_unclear, index=idx, dtype="str"), where="")
+            return None
         vname, vid = self.column("village_name"), self.column("village_id")
         if vname is None and vid is None:
             return None
-        idx = self.idx
         match = match_villages(vname, vid, self.ctx.reg, idx)
         self.out["village_id"] = match["village_id"]
         self.out["village_name"] = match["village_name"]
@@ -595,33 +870,184 @@ class SheetReader:
         else:
             self.out[col] = generated
 
-    def _events_columns(self) -> pd.DataFrame:
-        idx, out = self.idx, self.out
-        self._generated_ids("event_id")
-        # topics: split with schema.split_topics once per distinct cell
+    # -- events: the topic column chosen by content, 级别, topics found in free text ----------
+    def _choose_event_columns(self) -> None:
+        """Events: which column holds the topic, and the 级别 (镇级/村级) column if any.
+
+        活动主题 / 宣传主题 / 主题 may be a title or the topic, and a ledger may have two
+        topic-like columns (内容 and 主要内容) or two title-like ones (活动名称 and 活动主题).
+        When more than one column could be the topic, the one whose cells name a known topic
+        (:func:`pufa_metrics.schema.split_topics`) in most rows is the topic and the others are
+        read as the title; a warning names the choice with the counts. Headers the analyst
+        mapped in pufa.toml ``[columns]`` are never re-decided.
+        """
+        if self.table != "events":
+            return
+        self._take_level_column()
+        names, fixed = self.header.names, dict(self.header.aliases)
+        topic_js = list(self.primary.get("topic", []))
+        title_js = list(self.primary.get("title", []))
+        cands = topic_js + title_js
+        if any(c in fixed for j in cands for c in schema.header_candidates(names[j])):
+            return  # the analyst said which column is which
+        either = [j for j in title_js if schema.normalize_header(names[j]) in _TITLE_OR_TOPIC]
+        if not (len(topic_js) >= 2 or (not topic_js and len(title_js) >= 2)
+                or (len(topic_js) == 1 and either)):
+            return
+        vocab = schema.topic_vocabulary(self.ctx.settings.topic_aliases)
+        counts = {j: _rows_naming_topics(self.data[j], vocab) for j in cands}
+        rank = {j: (0 if j in topic_js else 1 if j in either else 2) for j in cands}
+        best = min(cands, key=lambda j: (-counts[j][0], rank[j], j))
+        if counts[best][0] == 0:
+            return  # no column names a known topic: the headers decide
+        titles = [j for j in title_js + topic_js if j != best]
+        self.primary["topic"] = [best]
+        if titles:
+            self.primary["title"] = titles
+        else:
+            self.primary.pop("title", None)
+        shown = "; ".join(f"{names[j]} {counts[j][0]}/{counts[j][1]}" for j in cands)
+        others = "、".join(names[j] for j in titles)
+        self.warn([pd.NA], names[best], [pd.NA],
+                  f"topic column chosen by content 按内容判断宣传内容列: {names[best]} "
+                  f"(rows naming a known topic 含已知宣传内容的行: {shown})"
+                  + (f"; {others} read as the title 作为活动名称" if others else ""))
+
+    def _column_hints(self, col: str) -> list[tuple[str, str]]:
+        """Columns of the sheet that may be the missing ``col``: (header, why), best first.
+
+        Among the columns not used: a header close to an accepted one (difflib ratio ≥ 0.5 on
+        normalised headers), or cells that look like ``col`` (dates for a date column, known
+        topics for the topic, register villages for a village column; at least half the
+        filled cells). Content first, then the closer header; at most three.
+        """
+        spec = self.spec
+        accepted = {schema.normalize_header(a): a for a in spec.accepted_headers(col)}
+        if col in ("topic", "village_id"):
+            stand_in = "title" if col == "topic" else "village_name"
+            accepted.update({schema.normalize_header(a): a
+                             for a in spec.accepted_headers(stand_in)})
+        found = []
+        for j, name, *_ in self.unused:  # a few columns
+            norm = schema.normalize_header(name)
+            ratio, like = max(((difflib.SequenceMatcher(None, norm, a).ratio(), shown)
+                               for a, shown in accepted.items()), default=(0.0, ""))
+            cells = self.data[j].dropna().head(500)
+            hits, what = self._cells_like(col, cells)
+            share = hits / len(cells) if len(cells) else 0.0
+            why = [f"{hits} of {len(cells)} cells {what}"] if share >= 0.5 else []
+            if ratio >= 0.5:
+                why.append(f"header close to {like} 表头相近")
+            if why:
+                found.append((-share if share >= 0.5 else 0.0, -ratio, j, name, "; ".join(why)))
+        found.sort()
+        return [(name, why) for *_, name, why in found[:3]]
+
+    def _cells_like(self, col: str, cells: pd.Series) -> tuple[int, str]:
+        """How many ``cells`` look like values of ``col``, and what they look like."""
+        if not len(cells):
+            return 0, ""
+        dtype = self.spec.columns.get(col)
+        if dtype == DATE:
+            _, reason, _, _ = parse_dates(cells, year=self.year, today=self.ctx.today,
+                                          partial=True, origin=self.sheet.origin)
+            ok = reason.isna() | reason.str.startswith(("date without a year", "date after today")
+                                                        ).fillna(False)
+            return int(ok.sum()), "are dates 为日期"
+        if col == "topic":
+            vocab = schema.topic_vocabulary(self.ctx.settings.topic_aliases)
+            return _rows_naming_topics(cells, vocab)[0], "name known topics 含已知宣传内容"
+        if col in ("village_id", "village_name") and self.ctx.reg is not None:
+            distinct = pd.Series(cells.unique(), dtype="str")
+            by_name = match_villages(distinct, None, self.ctx.reg, distinct.index)["status"]
+            by_id = match_villages(None, distinct, self.ctx.reg, distinct.index)["status"]
+            ok = by_name.isin(["matched", "prefix"]) | by_id.eq("matched")
+            hit = cells.map(dict(zip(distinct, ok, strict=True)))
+            return int(hit.sum()), "name villages of the register 为登记村名"
+        return 0, ""
+
+    def _take_level_column(self) -> None:
+        """The events' 级别 column (镇级/村级), if any, taken out of the unused columns."""
+        for j, name, *_ in self.unused:  # a few columns
+            if any(c in _EVENT_LEVEL_HEADERS for c in schema.header_candidates(name)):
+                self.primary["level"] = [j]
+                self.unused = [u for u in self.unused if u[0] != j]
+                return
+
+    def _town_level_events(self) -> None:
+        """级别 镇级 on a row whose place is no village of the register: a town-wide event.
+
+        Such a row is not rejected as an unknown village (镇文化站, 镇政府广场 …); a warning lists
+        them. Without a 级别 column the village cell alone decides (镇区, 镇级 → town-wide).
+        """
+        raw = self.column("level")
+        if raw is None or self.vstatus is None:
+            return
+        text = nospace(raw).str.lower()
+        town = text.str.match(_LEVEL_TOWN).fillna(False).astype(bool)
+        village = text.str.match(_LEVEL_VILLAGE).fillna(False).astype(bool)
+        where = self.header_of["level"]
+        odd = text.notna() & ~town & ~village
+        if odd.any():
+            self.warn(self.idx[odd.to_numpy()], where, raw[odd].to_numpy(),
+                      "unknown level 未知级别 (expected 镇级 or 村级); the place decides")
+        lift = town & self.vstatus.eq("unknown")
+        if not lift.any():
+            return
+        rows = self.idx[lift.to_numpy()]
+        self.problems = [p[~(p["source_row"].isin(rows).fillna(False).astype(bool)
+                             & p["reason"].astype("str").str.startswith("unknown village"))]
+                         for p in self.problems]
+        self.flagged["village_id"] = self._flagged("village_id") & ~lift
+        self.vstatus = self.vstatus.mask(lift, "town")
+        place = self.column("village_name")
+        shown = place[lift] if place is not None else raw[lift]
+        self.warn(rows, where, shown.to_numpy(),
+                  "town-level event (级别 镇级) at a place that is no village of the register: "
+                  "town-wide 镇级活动，地点不是登记的村（社区），按全镇活动计")
+
+    def _event_topics(self) -> pd.DataFrame:
+        """(row, topic) pairs: :func:`pufa_metrics.schema.split_topics` of each row.
+
+        Every topic the cell names, found once per distinct cell (a Python loop over the
+        distinct cells, never over the rows); for rows whose cell names no known topic, the
+        known topics their title names, once per distinct title.
+        """
+        idx, aliases = self.idx, self.ctx.settings.topic_aliases
+        vocab = schema.topic_vocabulary(aliases)
         raw = self.column("topic")
         if raw is None:
             raw = pd.Series(np.nan, index=idx, dtype="str")
-        cells = {u: schema.split_topics(u) for u in raw.dropna().unique()}  # distinct cells
+        cells = {u: vocab.split(u) for u in raw.dropna().unique()}  # distinct cells
+        known = [u for u, v in cells.items() if any(t in schema.TOPICS for t in v)]
         parts = raw.map(cells).explode().dropna()
         topics = pd.DataFrame({"row": parts.index.to_numpy(),
                                "value": parts.astype("str").to_numpy()})
-        missing = ~idx.isin(topics["row"])
-        if missing.any() and "title" in out.columns:
-            found = topics_in_titles(out.loc[missing, "title"].dropna())
+        title = self.column("title")
+        need = ~raw.isin(known)
+        if title is not None and need.any():
+            found = topics_in_titles(title[need.to_numpy()], aliases=aliases)
             if len(found):
-                topics = pd.concat([topics, found], ignore_index=True)
+                topics = pd.concat([topics[~topics["row"].isin(found["row"])], found],
+                                   ignore_index=True)
                 self.warn([found["row"].iloc[0]], self.header_of.get("title", "title"), [pd.NA],
                           "topic taken from the title 宣传内容取自活动名称 "
                           f"({found['row'].nunique()} rows)")
         order = pd.Series(np.arange(len(idx)), index=idx)
         topics = topics.assign(_o=topics["row"].map(order)).sort_values("_o", kind="stable")
-        topics = topics.drop_duplicates(["row", "value"])
+        return topics.drop_duplicates(["row", "value"])[["row", "value"]]
+
+    def _events_columns(self) -> pd.DataFrame:
+        idx, out = self.idx, self.out
+        self._generated_ids("event_id")
+        self._town_level_events()
+        topics = self._event_topics()
         out["topic"] = topics.drop_duplicates("row").set_index("row")["value"].reindex(idx)
         unknown = topics[~topics["value"].isin(list(schema.TOPICS))].drop_duplicates("value")
         for row, value in zip(unknown["row"], unknown["value"], strict=True):  # distinct topics
             self.warn([row], self.header_of.get("topic", "topic"), [value],
-                      "unknown topic kept as written 未知宣传内容，按原样保留")
+                      "unknown topic kept as written 未知宣传内容，按原样保留; add it to pufa.toml "
+                      "[topics] aliases 可在 pufa.toml [topics] aliases 中补充别名")
         # forms and audiences: canonical values, several in a cell joined with 、
         for col, mapper, known, label in (
             ("form", schema.canonical_form, schema.FORMS, "活动形式"),
@@ -663,6 +1089,14 @@ class SheetReader:
 
     def _villages_columns(self) -> None:
         idx, out = self.idx, self.out
+        if "village_name" in out.columns:
+            out["village_name"] = _clean_unit_names(out["village_name"])
+            if "village_id" not in self.primary:
+                out["village_id"] = derive_village_ids(out["village_name"], out.get("town"))
+                self.derived_ids = True
+                self.warn([pd.NA], self.header_of.get("village_name"), [pd.NA],
+                          "no code column: village_id made from the name 无村（社区）编码列，"
+                          "按名称生成编号 (" + _DERIVED_ID_RULE + ")")
         name = out["village_name"] if "village_name" in out.columns else pd.Series(
             np.nan, index=idx, dtype="str")
         community = name.str.contains(_KIND_COMMUNITY).fillna(False).astype(bool)
@@ -709,6 +1143,8 @@ class SheetReader:
         """A blank cell in a required column rejects the row (town cells where a village is due)."""
         idx, out, vstatus = self.idx, self.out, self.vstatus
         for col in _REQUIRED_VALUES[self.table]:
+            if col == "village_id" and self.derived_ids:
+                continue  # made from the name: a blank name is the problem, reported once
             if col == "village_id":
                 if vstatus is None:
                     continue
@@ -768,7 +1204,8 @@ class SheetReader:
             "rejected": int(len(bad_rows)),
             "non_data": int(nondata.notna().sum()),
         }
-        return _SheetResult(out, [prob] if len(prob) else [], self.warnings, topics, stats)
+        return _SheetResult(out, [prob] if len(prob) else [], self.warnings, topics, stats,
+                            self.columns)
 
 
 @dataclass
@@ -788,6 +1225,9 @@ class ReadResult:
         ``(event_id, topic)`` pairs for the loaded events (events only).
     sheets : list of dict
         The same statistics per sheet read.
+    columns : pandas.DataFrame
+        What became of every source column (``COLUMN_RECORDS``): ``used_as`` the canonical
+        column, or empty with the ``reason`` it was not used.
     """
 
     frame: pd.DataFrame
@@ -796,6 +1236,7 @@ class ReadResult:
     stats: dict[str, Any]
     event_topics: pd.DataFrame | None = None
     sheets: list[dict[str, Any]] = field(default_factory=list)
+    columns: pd.DataFrame = field(default_factory=empty_column_records)
 
 
 def _check_table(table: object) -> str:
@@ -843,7 +1284,7 @@ def read_table(
     stem = source[: -len(path.suffix)] if path.suffix and source.endswith(path.suffix) else source
     ctx = _Context(table, source, stem, reg, today, settings, progress)
 
-    sheets = read_raw(path, source, progress=progress)
+    sheets = read_raw(path, source, progress=progress, limits=settings.limits)
     names = [s.name for s in sheets]
     if sheet is not None:
         if isinstance(sheet, int):
@@ -862,8 +1303,10 @@ def read_table(
             "the workbook is empty (no sheet holds a value); put the ledger in it or remove "
             "the file",
         )
+    aliases = settings.header_aliases(table)
     matching = [s for s in sheets
-                if find_header(fill_merges(s, HEADER_SCAN_ROWS + 1)[0], table) is not None]
+                if find_header(fill_merges(s, HEADER_SCAN_ROWS + 1)[0], table,
+                               aliases=aliases) is not None]
     if not matching:
         raise _no_header_error(ctx, sheets)
     skipped = [s.name for s in sheets if s not in matching]
@@ -928,8 +1371,11 @@ def read_table(
         **{k: sum(s[k] for s in sheet_stats)
            for k in ("preamble_rows", "data_rows", "loaded", "rejected", "non_data")},
     }
+    columns = pd.concat([empty_column_records(), *(r.columns for r in results)],
+                        ignore_index=True).astype(COLUMN_RECORDS)
+    columns["header"] = columns["header"].map(privacy.mask_text, na_action="ignore")
     return ReadResult(frame.reset_index(drop=True), rejected, warnings, stats, event_topics,
-                      sheet_stats)
+                      sheet_stats, columns.astype(COLUMN_RECORDS))
 
 
 def _no_header_error(ctx: _Context, sheets: list[Sheet]) -> LedgerError:

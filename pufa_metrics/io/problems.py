@@ -112,3 +112,21 @@ def concat_problems(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return schema.empty_frame("rejected")
     return pd.concat(parts, ignore_index=True)
+
+
+#: The column accounting of every file read (``Dataset.columns``): one row per source column,
+#: ``used_as`` the canonical column (or item) it became, else empty with the ``reason``.
+COLUMN_RECORDS = {
+    "table": "str",
+    "source_file": "str",
+    "sheet": "str",
+    "column": "str",
+    "header": "str",
+    "used_as": "str",
+    "reason": "str",
+}
+
+
+def empty_column_records() -> pd.DataFrame:
+    """An empty column-accounting table (columns of :data:`COLUMN_RECORDS`)."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in COLUMN_RECORDS.items()})

@@ -22,9 +22,16 @@ _VILLAGE_SUFFIX = re.compile(r"(?:村民委员会|村委会|居民委员会|居�
 #: 镇/乡/街道 and one after, so 镇文化广场 stays as it is).
 _TOWN_PREFIX = re.compile(r"^.+?(?:镇|乡|街道)(?=.)")
 
-_TOWN_WORDS = ("全镇", "镇区", "镇政府", "镇级", "街道", "圩镇")
+#: Words of a place cell that name the town, a town venue or every village rather than one
+#: village: such an event is town-wide (village_id empty), never an unknown village. The rule
+#: (data contract): the town itself (全镇, 镇区, 镇级, 圩镇, the town's name), its offices and
+#: venues (镇政府, 镇文化站, 司法所, 派出所, 法庭, 学校, 广场, 公园, 集市/圩日), and cells naming
+#: all villages (各村, 各村（社区）, 全镇各村, 各社区).
+_TOWN_WORDS = ("全镇", "镇区", "镇政府", "镇级", "街道", "圩镇", "文化站", "镇文化", "司法所",
+               "派出所", "法庭", "镇中心", "各村", "各社区", "各村居", "村（社区）", "村(社区)",
+               "集市", "圩日", "中学", "小学", "学校", "幼儿园")
 
-_TOWN_END = re.compile(r"(?:镇|广场|公园)$")
+_TOWN_END = re.compile(r"(?:镇|乡|广场|公园|市场|车站|医院|卫生院)$")
 
 
 def _strip_suffix(s: pd.Series) -> pd.Series:
