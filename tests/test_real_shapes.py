@@ -171,7 +171,7 @@ def test_a_yearbook_register_reports_the_parts_of_a_total_as_not_used(register):
         assert "合计" in cols.loc[part, "reason"]
 
 
-@pytest.mark.parametrize("name", _files(*LEDGER_KINDS))
+@pytest.mark.parametrize("name", _files(*LEDGER_KINDS, "responses"))
 def test_pufa_validate_reads_each_corpus_file_without_a_traceback(name, tmp_path, capsys):
     folder = tmp_path / "raw"
     folder.mkdir()
@@ -180,7 +180,7 @@ def test_pufa_validate_reads_each_corpus_file_without_a_traceback(name, tmp_path
         register_file = DATA / TRUTH["corpus"]["register"]
         (folder / "村居基本信息.xlsx").write_bytes(register_file.read_bytes())
     target = {"villages": "村居基本信息", "events": "普法活动台账", "sites": "阵地",
-              "cadres": "学法"}[kind]
+              "cadres": "学法", "responses": "问卷"}[kind]
     (folder / f"{target}_{name}").write_bytes((DATA / name).read_bytes())
     code = cli.main(["validate", str(folder)])
     out = capsys.readouterr()
