@@ -188,3 +188,29 @@ def test_pufa_validate_reads_each_corpus_file_without_a_traceback(name, tmp_path
     assert "Traceback" not in out.out + out.err
     assert "读入" in out.out  # the reconciliation
     assert "未使用的列 / columns not used" in out.out  # and the columns not read, with why
+
+
+def test_a_town_column_before_the_names_does_not_make_every_row_a_total(tmp_path):
+    # 所属镇 first: each row's first cell is the town's name; only the name cell decides
+    # (by hand: 2 villages, the 全镇 row and the 其中 row are non-data)
+    path = tmp_path / "村居.csv"
+    path.write_text("所属镇,村（社区）,常住人口\n河口镇,大布村,1800\n河口镇,石龙村,1320\n"
+                    "河口镇,全镇,3120\n河口镇,其中：居委会,100\n", encoding="utf-8")
+    result = read_table(path, table="villages", today=TODAY, settings=Settings())
+    assert result.frame["village_id"].tolist() == ["河口镇/大布村", "河口镇/石龙村"]
+    assert result.stats["non_data"] == 2 and result.stats["rejected"] == 0
+
+
+def test_when_the_village_column_cannot_be_told_the_rows_are_rejected(tmp_path, register):
+    # two columns with unknown headers each name a register village in 1 of 4 cells (less
+    # than half): the reader cannot tell where the events were, so no row loads as town-wide
+    path = tmp_path / "台账.csv"
+    path.write_text("日期,宣传内容,单位甲,单位乙\n"
+                    "2024-01-02,宪法,大布村,司法所\n2024-01-03,禁毒,妇联,石龙村\n"
+                    "2024-01-04,禁毒,团委,综治办\n2024-01-05,宪法,工会,派出所\n",
+                    encoding="utf-8")
+    result = read_table(path, table="events", villages=register, today=TODAY,
+                        settings=Settings())
+    assert result.frame.empty
+    assert result.stats["rejected"] == 4
+    assert result.rejected["reason"].str.contains("未识别出村（社区）列").all()

@@ -300,9 +300,13 @@ def _classify_rows(data: pd.DataFrame, header: Header, seq: int | None,
         after = nfkc(squeeze(_first_cells(content)))
         totals |= after.str.match(_TOTALS.pattern).fillna(False).astype(bool)
     if table == "villages":
-        cells = [first] + ([nfkc(squeeze(data[name_col]))] if name_col is not None else [])
-        cells += [after] if seq is not None else []
-        for cell in cells:  # the first cell, and the name cell
+        # the name cell decides (a 所属镇 column before it names the town on every row);
+        # without a known name column, the first cell (after 序号)
+        if name_col is not None:
+            cells = [nfkc(squeeze(data[name_col]))]
+        else:
+            cells = [first] + ([after] if seq is not None else [])
+        for cell in cells:  # one or two columns
             totals |= cell.str.match(_AREA_TOTAL.pattern).fillna(False).astype(bool)
             of_which = cell.str.match(_OF_WHICH.pattern).fillna(False).astype(bool)
             reason[of_which] = "breakdown row 其中/#分项行 (part of a total, not a village)"
