@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy, schema
-from ..config import Settings
 
 #: Counts and numbers above this are rejected: no 普法 event reaches 10 million people, and a
 #: mobile or ID number typed into a count column must not load as a figure.
@@ -160,11 +159,6 @@ def col_letter(j: int) -> str:
         j, rem = divmod(j - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def salt_for(settings: Settings) -> str:
-    """The salt that hashes personal identifiers (see :func:`pufa_metrics.privacy.salt_of`)."""
-    return privacy.salt_of(settings)
 
 
 def hash_ids(salt: str, group: pd.Series, name: pd.Series) -> pd.Series:

@@ -33,6 +33,7 @@ from .problems import (
     concat_problems,
     empty_column_records,
     empty_problems,
+    empty_typed,
     error_problem,
     finish_problems,
     internal_error,
@@ -95,7 +96,7 @@ _FILES_COLUMNS = {
 
 
 def _empty_files() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _FILES_COLUMNS.items()})
+    return empty_typed(_FILES_COLUMNS)
 
 
 @dataclass(eq=False, repr=False)

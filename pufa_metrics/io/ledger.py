@@ -66,7 +66,6 @@ from .cells import (
     parse_floats,
     parse_years,
     per_distinct,
-    salt_for,
     split_map,
     squeeze,
     topics_in_titles,
@@ -1127,7 +1126,7 @@ class SheetReader:
             if group is None:
                 group = pd.Series(np.nan, index=idx, dtype="str")
             names = self.rows[self.name_col]
-            out["person_id"] = hash_ids(salt_for(self.ctx.settings), group, names).where(
+            out["person_id"] = hash_ids(privacy.salt_of(self.ctx.settings), group, names).where(
                 names.notna())
         raw = self.column("year")
         if raw is not None:
@@ -1187,7 +1186,7 @@ class SheetReader:
                                    "topic": topics["topic"].to_numpy()})
         # personal data in what is kept: masked in text, hashed in identifiers
         out, removed = privacy.scrub(out, ids=ID_COLUMNS, skip=("source_file",),
-                                     salt=salt_for(self.ctx.settings))
+                                     salt=privacy.salt_of(self.ctx.settings))
         if topics is not None and len(topics):  # every topic of an event, not only the first
             masked, cells = privacy.mask_personal_data(topics["topic"])
             topics = topics.assign(topic=masked)

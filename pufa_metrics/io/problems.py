@@ -127,6 +127,11 @@ COLUMN_RECORDS = {
 }
 
 
+def empty_typed(dtypes: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with these columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()})
+
+
 def empty_column_records() -> pd.DataFrame:
     """An empty column-accounting table (columns of :data:`COLUMN_RECORDS`)."""
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in COLUMN_RECORDS.items()})
+    return empty_typed(COLUMN_RECORDS)

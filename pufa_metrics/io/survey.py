@@ -91,7 +91,7 @@ from ..config import Settings
 from ..privacy import find_personal_data
 from ..schema import coerce, empty_frame, match_header, normalize_header
 from .problems import LedgerError
-from .villages import build_register, match_villages
+from .villages import build_register, check_villages, match_villages
 from .workbook import read_raw
 
 #: Rate domains of a codebook; items that fit none get ``"other"`` and are not rate items.
@@ -1473,23 +1473,6 @@ def _match_villages(
     return found, matched_name, reason
 
 
-def _check_register(villages: object) -> pd.DataFrame | None:
-    if villages is None:
-        return None
-    if not isinstance(villages, pd.DataFrame):
-        raise TypeError(
-            f"'villages' should be the village register (a DataFrame), "
-            f"got {type(villages).__name__}"
-        )
-    missing = [c for c in ("village_id", "village_name") if c not in villages.columns]
-    if missing:
-        raise ValueError(
-            f"'villages' has no column {missing}; columns are {list(villages.columns)}"
-            "（村居名册缺少 village_id / village_name 列）"
-        )
-    return villages
-
-
 def _reject(
     source_file: str, rows: pd.Index, column: str, values: pd.Series | None, reason: str,
 ) -> pd.DataFrame:
@@ -1797,7 +1780,7 @@ def read_survey_result(
     if settings is not None and not isinstance(settings, Settings):
         raise TypeError(f"'settings' should be a Settings, got {type(settings).__name__}")
     settings = settings if settings is not None else Settings.load()
-    register = _check_register(villages)
+    register = None if villages is None else check_villages(villages)
     book = _as_codebook(codebook)
     declared = _declared(book)
     source_file = path.name
