@@ -415,3 +415,26 @@ def test_codebook_option_numbers_must_run_from_one(tmp_path):
     path.rename(sps)
     with pytest.raises(ValueError, match=r"codes \[0, 1\], not 1 to 2"):
         read_codebook(sps)
+
+
+def test_an_age_question_answered_by_option_number_is_not_read_as_ages(tmp_path):
+    # Shaped like a real 问卷星 按序号 export (gasongjian/reportgen 357_357_2.xls): 年龄 is a
+    # single-choice question, so "4" is its 4th option, not a 4-year-old. By hand: 5 answers,
+    # options 1, 2, 4, 4, 5; no age is read, the option numbers stay as the age group.
+    head = "序号,提交答卷时间,所用时间,来源,来源详情,1、请问您的性别？,2、请问您的年龄?\n"
+    rows = ["1,2024/5/1 10:00:00,100秒,手机提交,直接访问,1,1",
+            "2,2024/5/1 10:05:00,90秒,手机提交,直接访问,2,2",
+            "3,2024/5/1 10:09:00,80秒,手机提交,直接访问,1,4",
+            "4,2024/5/1 10:12:00,70秒,手机提交,直接访问,1,4",
+            "5,2024/5/1 10:20:00,60秒,手机提交,直接访问,2,5"]
+    path = tmp_path / "问卷_按序号.csv"
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    res = read_survey_result(path)
+    assert res.responses["age"].isna().all()
+    assert res.responses["age_group"].tolist() == ["1", "2", "4", "4", "5"]
+    assert res.warnings["reason"].str.contains("option numbers").any()
+    # real ages in a fill-in question are still ages
+    ages = head.replace("2、请问您的年龄?", "2、您的年龄（周岁）") + "\n".join(
+        r.rsplit(",", 1)[0] + f",{a}" for r, a in zip(rows, [25, 31, 47, 60, 72], strict=True))
+    path.write_text(ages + "\n", encoding="utf-8")
+    assert read_survey_result(path).responses["age"].tolist() == [25, 31, 47, 60, 72]

@@ -1516,7 +1516,8 @@ def _demographics(
                 questions.append(q)
             continue
         s = _clean(data[q.column])
-        age_group = role == "age" and _AGE_GROUP_WORDS.search(words) is not None
+        age_group = role == "age" and (_AGE_GROUP_WORDS.search(words) is not None
+                                       or _option_numbers_like(s))
         if declared.get(q.key, {}).get("options"):
             s, _ = _numbers_to_labels(s, declared[q.key]["options"], q.column, notes)
         elif role in ("village", "gender") or age_group:
@@ -1541,6 +1542,22 @@ def _demographics(
 
 #: Wording of an age-group question: its answers are groups (or option numbers), never ages.
 _AGE_GROUP_WORDS = re.compile(r"年龄段|年龄组|年龄层|age_?group")
+
+
+def _option_numbers_like(s: pd.Series) -> bool:
+    """Whether answers to an age question are option numbers (1, 2, … of a 按序号 export).
+
+    A 问卷星 按序号 export writes ``2、请问您的年龄?`` answered ``4`` for its 4th option
+    (25~29岁), not for an age of 4: answers that are whole numbers from at most 2 up to at most
+    15 are option numbers (a survey of residents or students has no such ages). Seen on a real
+    问卷星 export (gasongjian/reportgen ``357_357_2.xls``: 204 answers, all read as age < 18).
+    """
+    values = s.dropna()
+    values = values[~values.isin(_SKIP_MARKERS + _BLANK_MARKERS)]
+    if values.empty or not values.str.fullmatch(r"\d{1,2}").all():
+        return False
+    numbers = values.astype(int)
+    return bool(numbers.min() <= 2 and numbers.max() <= 15)
 
 
 def _demographic_columns(role: str, s: pd.Series, *, age_group: bool) -> dict[str, pd.Series]:
