@@ -342,6 +342,16 @@ _DERIVED_ID_RULE = (
 _CJK_SPACE = r"(?<=[\u3400-\u9fff])[\s\u3000]+(?=[\u3400-\u9fff])"
 
 
+def _register_hits(cells: pd.Series, reg: Register) -> tuple[pd.Series, pd.Series]:
+    """Which cells name a register village by name, and which by id (matched once per text)."""
+    distinct = pd.Series(cells.unique(), dtype="str")
+    by_name = match_villages(distinct, None, reg, distinct.index)["status"]
+    by_id = match_villages(None, distinct, reg, distinct.index)["status"]
+    hit_name = cells.map(dict(zip(distinct, by_name.isin(["matched", "prefix"]), strict=True)))
+    hit_id = cells.map(dict(zip(distinct, by_id.eq("matched"), strict=True)))
+    return hit_name.astype(bool), hit_id.astype(bool)
+
+
 def _clean_unit_names(names: pd.Series) -> pd.Series:
     """Village names as a person reads them: spaces between Chinese characters removed.
 
@@ -547,12 +557,7 @@ class SheetReader:
             cells = data[j].dropna()
             if not len(cells) or cells.nunique() > 5000:
                 continue
-            distinct = pd.Series(cells.unique(), dtype="str")  # matched once per distinct cell
-            by_name = match_villages(distinct, None, reg, distinct.index)["status"]
-            by_id = match_villages(None, distinct, reg, distinct.index)["status"]
-            hit_name = cells.map(dict(zip(distinct, by_name.isin(["matched", "prefix"]),
-                                          strict=True)))
-            hit_id = cells.map(dict(zip(distinct, by_id.eq("matched"), strict=True)))
+            hit_name, hit_id = _register_hits(cells, reg)
             share = max(hit_name.mean(), hit_id.mean())
             if share > 0:
                 kind = "village_id" if hit_id.mean() > hit_name.mean() else "village_name"
@@ -961,12 +966,8 @@ class SheetReader:
             vocab = schema.topic_vocabulary(self.ctx.settings.topic_aliases)
             return _rows_naming_topics(cells, vocab)[0], "name known topics 含已知宣传内容"
         if col in ("village_id", "village_name") and self.ctx.reg is not None:
-            distinct = pd.Series(cells.unique(), dtype="str")
-            by_name = match_villages(distinct, None, self.ctx.reg, distinct.index)["status"]
-            by_id = match_villages(None, distinct, self.ctx.reg, distinct.index)["status"]
-            ok = by_name.isin(["matched", "prefix"]) | by_id.eq("matched")
-            hit = cells.map(dict(zip(distinct, ok, strict=True)))
-            return int(hit.sum()), "name villages of the register 为登记村名"
+            hit_name, hit_id = _register_hits(cells, self.ctx.reg)
+            return int((hit_name | hit_id).sum()), "name villages of the register 为登记村名"
         return 0, ""
 
     def _take_level_column(self) -> None:
