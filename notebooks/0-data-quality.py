@@ -38,7 +38,16 @@ ds = pm.open_dataset(data_dir, settings=settings)
 period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
 
 # %%
+period
+
+# %%
 synthetic = pm.is_synthetic(ds)
+
+# %% [markdown]
+# 未提供的可选台账，以及因此未评估的内容 / optional tables not provided, and what is therefore not assessed
+
+# %%
+pm.not_assessed(ds, lang=lang)
 
 # %% [markdown]
 # 每个文件的核对表 / reconciliation per file
@@ -61,5 +70,38 @@ ds.rejected
 # %%
 ds.warnings
 
+# %% [markdown]
+# 校验报告（与 `pufa validate` 相同）：统计期与台账日期、按文件/工作表/原因归并的问题、未指明村的活动地点、未识别的文字 / the validation report (as `pufa validate`): the period against the ledgers, problems by file/sheet/reason, town-wide places, texts not recognised
+
 # %%
-pm.write_data_quality(ds, f"{out_dir}/data_quality.xlsx")
+checks = pm.validation_report(ds, settings=settings)
+
+# %%
+pm.find_town_name(ds, settings=settings)
+
+# %%
+checks["统计期"]
+
+# %%
+checks["未导入的行（按原因）"]
+
+# %%
+checks["提示（按原因）"]
+
+# %%
+checks["全镇活动地点"]
+
+# %%
+checks["未记录的字段"]
+
+# %%
+checks["未识别的宣传内容"]
+
+# %%
+checks["未识别的参加对象"]
+
+# %%
+checks["需核定的问卷答案"]
+
+# %%
+pm.write_data_quality(ds, f"{out_dir}/data_quality.xlsx", settings=settings)

@@ -38,7 +38,16 @@ ds = pm.open_dataset(data_dir, settings=settings)
 period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
 
 # %%
+period
+
+# %%
 synthetic = pm.is_synthetic(ds)
+
+# %% [markdown]
+# 未提供村界、普法阵地台账时未评估的内容 / not assessed without village boundaries or the site register
+
+# %%
+pm.not_assessed(ds, "geometry", "sites", lang=lang)
 
 # %%
 caption = pm.plots.source_caption("普法活动台账" if lang == "zh" else "event ledgers", start=period.start, end=period.end, lang=lang)

@@ -38,6 +38,9 @@ ds = pm.open_dataset(data_dir, settings=settings)
 period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
 
 # %%
+period
+
+# %%
 synthetic = pm.is_synthetic(ds)
 
 # %%

@@ -39,7 +39,16 @@ ds = pm.open_dataset(data_dir, settings=settings)
 period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
 
 # %%
+period
+
+# %%
 synthetic = pm.is_synthetic(ds)
+
+# %% [markdown]
+# 未提供问卷时未评估的内容 / not assessed without survey data
+
+# %%
+pm.not_assessed(ds, "responses", "codebook", lang=lang)
 
 # %%
 ds.codebook

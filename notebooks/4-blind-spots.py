@@ -38,13 +38,31 @@ ds = pm.open_dataset(data_dir, settings=settings)
 period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
 
 # %%
+period
+
+# %%
 synthetic = pm.is_synthetic(ds)
+
+# %% [markdown]
+# 缺少的可选台账使哪些盲区原因未评估 / blind-spot reasons not assessed for want of optional tables
+
+# %%
+pm.not_assessed(ds, "geometry", "responses", "codebook", "sites", "legal_literates", "adviser_visits", lang=lang)
 
 # %%
 analysis = pm.analyse(ds, settings=settings, period=period)
 
 # %%
 analysis.follow_up
+
+# %% [markdown]
+# 台账未记录参加对象、宣传内容或参加人数的，相应原因“未评估”，不计为“从未覆盖” / ledgers that do not record the audience, topic or attendees: those reasons are not assessed, never "never targeted"
+
+# %%
+pm.unrecorded_fields(ds.events, ledger_columns=ds.columns)
+
+# %%
+pm.not_assessed(analysis.follow_up, lang=lang)
 
 # %% [markdown]
 # 法律服务：法律明白人、村法律顾问、普法阵地更新 / legal services: 法律明白人, village advisers, site upkeep

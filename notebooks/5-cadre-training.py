@@ -38,10 +38,19 @@ ds = pm.open_dataset(data_dir, settings=settings)
 period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
 
 # %%
+period
+
+# %%
 synthetic = pm.is_synthetic(ds)
 
 # %%
 training = pm.training_compliance(ds.cadres, year=period.end.year, settings=settings)
+
+# %% [markdown]
+# 未提供学法用法台账或该年度无记录时未评估的内容 / not assessed without cadre law-study records for the year
+
+# %%
+pm.not_assessed(ds, "cadres", training, lang=lang)
 
 # %% [markdown]
 # 人数少于5人的单位不公布比率（小样本保护）/ rates of departments with fewer than 5 staff are suppressed

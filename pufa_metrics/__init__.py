@@ -14,10 +14,17 @@ Examples
 from importlib.metadata import PackageNotFoundError, version
 
 from . import distributed, national, plots, privacy
+from .assessed import NotAssessed, not_assessed
 from .blindspots import export_follow_up, find_blind_spots, group_gaps
 from .brief import brief, headline_figures
 from .config import Settings
-from .coverage import organizer_summary, topic_matrix, town_events, village_coverage
+from .coverage import (
+    organizer_summary,
+    topic_matrix,
+    town_events,
+    unrecorded_fields,
+    village_coverage,
+)
 from .frequency import campaign_calendar, campaign_share, event_counts
 from .io import (
     Dataset,
@@ -31,7 +38,7 @@ from .io import (
 from .privacy import suppress_small
 from .report import run_report
 from .sample import SAMPLE_TRUTH, make_sample, write_sample
-from .schema import TABLES, canonical_topic, split_topics
+from .schema import TABLES, canonical_topic, split_audiences, split_topics
 from .services import service_coverage, service_window
 from .spatial import spatial_clusters, spatial_weights
 from .survey import (
@@ -44,19 +51,21 @@ from .survey import (
     proportion_ci,
     rake_weights,
     shrink_rates,
+    unclassified_answers,
 )
 from .training import collective_study, training_compliance
+from .validation import validation_report, write_data_quality
 from .workflow import (
     Analysis,
     Period,
     analyse,
+    find_town_name,
     is_synthetic,
     open_dataset,
     resolve_period,
     town_name,
     town_report_figures,
     village_rates,
-    write_data_quality,
 )
 
 try:
@@ -69,6 +78,7 @@ __all__ = [
     "Dataset",
     "LQASRule",
     "LedgerError",
+    "NotAssessed",
     "Period",
     "SAMPLE_TRUTH",
     "Settings",
@@ -83,6 +93,7 @@ __all__ = [
     "collective_study",
     "distributed",
     "national",
+    "not_assessed",
     "event_counts",
     "export_follow_up",
     "find_blind_spots",
@@ -111,13 +122,18 @@ __all__ = [
     "shrink_rates",
     "spatial_clusters",
     "spatial_weights",
+    "split_audiences",
     "split_topics",
     "suppress_small",
     "topic_matrix",
     "town_events",
     "town_name",
+    "find_town_name",
+    "validation_report",
     "town_report_figures",
     "training_compliance",
+    "unrecorded_fields",
+    "unclassified_answers",
     "village_coverage",
     "village_rates",
     "write_codebook",

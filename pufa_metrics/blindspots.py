@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .assessed import mark_not_assessed
 from .config import Settings, resolve_settings
+from .coverage import unrecorded_events
 from .excel import cell_value, display_width, write_cell
-from .schema import canonical_audience, canonical_topic, label
+from .schema import audience_vocabulary, canonical_audience, canonical_topic, label
 
 __all__ = [
     "REASON_CODES",
@@ -186,6 +188,39 @@ REASONS: dict[str, dict[str, str]] = {
     },
 }
 
+#: What is said of a reason the ledgers could not assess for a village (zh, en): a field some
+#: of its events did not record (:func:`pufa_metrics.coverage.unrecorded_events`).
+NOT_ASSESSED: dict[str, tuple[str, str]] = {
+    "low_attendance": ("有活动未记录参加人数，参与人次未评估",
+                       "Attendee counts not recorded for some events: attendance not assessed"),
+    "missing_topics": ("有活动未记录宣传内容，{}是否讲过未评估",
+                       "Topics not recorded for some events: {} not assessed"),
+    "missing_audiences": ("有活动未记录参加对象，{}是否作为宣传对象未评估",
+                          "Audience not recorded for some events: {} not assessed"),
+    "low_awareness": ("问卷题目{}含未归入肯定或否定的答案（需核定答案分类），其知晓率未评估",
+                      "survey item(s) {} have answers classified neither positive nor negative "
+                      "(a codebook decision is needed): not assessed"),
+}
+
+#: The same for the whole list (``attrs["not_assessed"]``, :mod:`pufa_metrics.assessed`): {n}
+#: is the number of villages concerned.
+_NOT_ASSESSED_TOWN: dict[str, tuple[str, str]] = {
+    "low_attendance": ("{n}个村有活动未记录参加人数，其参与人次未评估",
+                       "{n} village(s) have events with no attendee count recorded: "
+                       "attendance not assessed there"),
+    "missing_topics": ("{n}个村有活动未记录宣传内容，其必讲主题覆盖未评估",
+                       "{n} village(s) have events whose ledger records no topic: required "
+                       "topics not assessed there"),
+    "missing_audiences": ("{n}个村有活动未记录参加对象（台账无此列或整列为空），"
+                          "其重点人群覆盖未评估",
+                          "{n} village(s) have events whose ledger records no audience: audience "
+                          "groups not assessed there"),
+    "low_awareness": ("{n}个村的问卷题目含未归类答案（需核定答案分类，见 pufa validate），"
+                      "这些题目的知晓率未评估",
+                      "{n} village(s) answered survey items with unclassified answers (a codebook "
+                      "decision is needed, see pufa validate): those items not assessed"),
+}
+
 _TOPIC_ACTIONS: dict[str, tuple[str, str]] = {
     "宪法": ("结合12·4国家宪法日开展宪法宣传", "Constitution session on Constitution Day (4 Dec)"),
     "民法典": ("结合5月民法典宣传月举办民法典讲座", "Civil Code lecture in Civil Code Month (May)"),
@@ -220,7 +255,6 @@ _METRIC_WORDS: dict[str, tuple[str, str]] = {
     "awareness": ("知晓率", "awareness"),
 }
 _METHOD_NAMES = {"gi_star": "Gi*", "lisa": "LISA"}
-_SPLIT = r"[、,，;；/／|]+"
 
 _COVERAGE_REQUIRED = (
     "village_name",
@@ -467,23 +501,27 @@ def _audience_gaps(
     required: tuple[str, ...],
     start: pd.Timestamp | None,
     end: pd.Timestamp | None,
+    aliases: Mapping[str, str] | None = None,
 ) -> pd.Series:
-    """Required audience groups never the audience of an event of the village in the period."""
+    """Required audience groups never the audience of an event of the village in the period.
+
+    Cells are read by :func:`pufa_metrics.schema.split_audiences` (groups found in free text:
+    留守老人 → 老年人), once per distinct cell.
+    """
     _require(events, "events", ("village_id", "date", "audience"))
     dates = pd.to_datetime(events["date"], errors="coerce")
     keep = events["village_id"].notna() & _in_period(dates, start, end)
     ev = events.loc[keep, ["village_id", "audience"]].reset_index(drop=True)
-    parts = ev["audience"].astype("str").str.split(_SPLIT, regex=True).explode()
-    parts = parts.astype("str").str.strip()  # all-NaN cells explode to float NaN
-    parts = parts[parts.notna() & (parts != "")]
-    uniq = pd.Series(parts.unique())
-    canon = pd.Series(uniq.map(canonical_audience).to_numpy(), index=uniq.to_numpy())
+    cells = ev["audience"].astype("str")  # all-NaN cells (float) become str NA
+    vocab = audience_vocabulary(aliases)
+    groups = {u: vocab.split(u) for u in cells.dropna().unique()}  # distinct cells
+    parts = cells.map(groups).explode().dropna()
     seen = pd.DataFrame(  # str dtype even when no event names an audience (empty columns)
         {
             "village_id": pd.Series(
                 ev.loc[parts.index, "village_id"].astype("str").to_numpy(), dtype="str"
             ),
-            "audience": pd.Series(parts.map(canon).to_numpy(), dtype="str"),
+            "audience": pd.Series(parts.to_numpy(), dtype="str"),
         }
     ).drop_duplicates()
     req = [canonical_audience(a) for a in required]
@@ -527,6 +565,45 @@ def _topic_gaps(
     merged = grid.merge(seen, how="left", on=["village_id", "topic"], indicator=True)
     miss = merged[merged["_merge"] == "left_only"]
     return _group_tuples(miss["village_id"], miss["topic"], index)
+
+
+def _unrecorded_by_village(
+    events: pd.DataFrame,
+    event_topics: pd.DataFrame | None,
+    index: pd.Index,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """Villages with events in the period whose ledger did not record a field: bool per field.
+
+    The fields are audience, topic and attendees (:func:`pufa_metrics.coverage.unrecorded_events`).
+    """
+    dates = pd.to_datetime(events["date"], errors="coerce")
+    keep = (events["village_id"].notna() & _in_period(dates, start, end)).to_numpy()
+    topics = event_topics if "event_id" in events.columns else None
+    # a column the caller left out of ``events`` says nothing (coverage judges attendance)
+    fields = [f for f in ("audience", "topic", "attendees")
+              if f in events.columns or (f == "topic" and topics is not None)]
+    unrec = unrecorded_events(events, event_topics=topics, fields=fields)
+    ids = events["village_id"].astype("str").to_numpy()
+    return pd.DataFrame(
+        {f: index.isin(pd.unique(ids[keep & unrec[f].to_numpy()])) if f in fields
+         else np.zeros(len(index), dtype=bool) for f in ("audience", "topic", "attendees")},
+        index=index,
+    )
+
+
+def _fill(template: str, words: pd.Series) -> pd.Series:
+    """``template`` with its ``{}`` replaced by each of ``words`` (vectorised ``str.format``)."""
+    before, _, after = template.partition("{}")
+    return before + words.astype("str") + after
+
+
+def _without(tuples: pd.Series, drop: pd.Series) -> pd.Series:
+    """Tuples with None where ``drop`` is True (a reason not assessed)."""
+    arr = tuples.to_numpy(dtype=object).copy()
+    arr[drop.to_numpy(dtype=bool)] = None
+    return pd.Series(arr, index=tuples.index, dtype=object)
 
 
 def _domain_rates(
@@ -577,7 +654,10 @@ def _awareness(
     n = pd.to_numeric(r["n"], errors="coerce").fillna(0).astype("float64")
     ci_high = pd.to_numeric(r["ci_high"], errors="coerce").astype("float64")
     rate = pd.to_numeric(r["rate"], errors="coerce").astype("float64")
-    eligible = n >= min_n
+    # an item whose answers the codebook does not all classify is not assessed (survey.py)
+    decided = (r["status"].eq("ok") if "status" in r.columns
+               else pd.Series(True, index=r.index)).astype(bool)
+    eligible = (n >= min_n) & decided
     by_ci = eligible & (ci_high < target)
     by_lqas = (
         eligible & (r["lqas"] == "below") if "lqas" in r.columns else pd.Series(False, r.index)
@@ -620,8 +700,11 @@ def _awareness(
         .reindex(index)
     )
     out["_low"] = out["awareness_low_items"].str.len() > 0
+    undecided = r[~decided & (r["_n"] > 0)]
+    out["_undecided"] = _group_tuples(undecided["village_id"], undecided["_label"], index)
+    has_undecided = out["_undecided"].str.len() > 0
     out["_unknown"] = ~(r.groupby("village_id")["_eligible"].any().reindex(index, fill_value=False))
-    out["_unknown"] = out["_unknown"].astype(bool)
+    out["_unknown"] = (out["_unknown"] & ~has_undecided).astype(bool)
 
     # Messages, one per low item, joined per village.
     word_zh, word_en = _DOMAIN_WORDS.get(domain, (domain, domain))
@@ -781,8 +864,11 @@ def find_blind_spots(
         The event ledger (village_id, date, audience): adds ``missing_audiences``, the
         ``[audiences] required`` groups never named as the audience of an event of the village
         between ``[period] start`` and ``as_of``. Audience cells may list several groups
-        (老年人、妇女); aliases are folded (学生 → 青少年). An event for 全体村民 does not count as
-        reaching a specific group.
+        (老年人、妇女); groups are found in free text as the reader finds them
+        (:func:`pufa_metrics.schema.split_audiences`: 留守老人 → 老年人, with ``[audiences]
+        aliases``). An event for 全体村民 does not count as reaching a specific group. Also
+        tells which villages have events whose ledger did not record the audience, topic or
+        attendee figure: those reasons are then not assessed (see Notes).
     event_topics : pandas.DataFrame, optional
         Every topic of every event; used with ``events`` to work out missing topics only when
         ``coverage`` has no ``missing_topics`` column.
@@ -825,14 +911,21 @@ def find_blind_spots(
         town, population, score, priority, reasons (tuple of codes in :data:`REASON_CODES`
         order), reasons_zh, actions_zh, reasons_en, actions_en, then the figures behind the
         reasons: n_events, days_since_last, longest_gap_days, attendance_per_100,
-        missing_topics, missing_audiences (when ``events`` given), has_site (when in
+        missing_topics, missing_audiences (when ``events`` given; both None when not
+        assessed), not_assessed (tuple of the codes of low_attendance, missing_topics and
+        missing_audiences the ledgers could not assess), not_assessed_zh, not_assessed_en
+        (what was not assessed and why, e.g.
+        "有活动未记录参加对象，老年人、妇女是否作为宣传对象未评估"),
+        has_site (when in
         ``coverage``), n_legal_literates, literates_target, adviser_visits, last_adviser_visit,
         days_since_adviser, stale_sites, stale_site_names (when ``services`` given),
         awareness_n, awareness_rate, awareness_ci_high, awareness_rate_shrunk, lqas,
         awareness_item, awareness_low_items, cold_spot (boolean, NA when not assessed),
         cold_spot_method, cold_spot_p. The awareness figures are those of the *decisive item*:
         the lowest 95 % upper bound among items with enough answers (else the best-answered
-        item). ``attrs["thresholds"]`` records the thresholds used.
+        item). ``attrs["thresholds"]`` records the thresholds used; ``attrs["not_assessed"]``
+        (:mod:`pufa_metrics.assessed`) says, for the whole list, how many villages could not
+        be assessed for a reason because their ledgers did not record it.
 
     Notes
     -----
@@ -848,6 +941,14 @@ def find_blind_spots(
       ``n_events``): a ledger without 参加人数 says nothing about attendance.
     - ``missing_topics`` / ``missing_audiences``: required topics never covered / required
       audience groups never targeted.
+    - **Not assessed** (no reason, no points, stated in ``not_assessed_zh``): a gap in the record
+      is not a gap in the work. When some of a village's events in the period come from a
+      ledger that did not record the topic, the audience or the attendee figure (no such
+      column, or the column blank throughout: :func:`pufa_metrics.coverage.unrecorded_events`),
+      ``missing_topics`` / ``missing_audiences`` are not assessed (None) unless the recorded
+      events already cover every required topic / group, and ``low_attendance`` is not
+      assessed (``attendance_per_100`` NaN) unless the recorded figures already reach the
+      target. ``low_attendance`` is likewise not assessed when no event has a figure.
     - ``no_site``: ``has_site`` is False.
     - ``few_legal_literates``: ``literates_met`` is False: fewer trained 法律明白人 than
       ``[targets] legal_literates_per_village`` (3 per 行政村, DOMAIN.md §1.4), e.g.
@@ -975,22 +1076,53 @@ def find_blind_spots(
         days = (as_of_ts.normalize() - last.dt.normalize()).dt.days.astype("float64")
     gap = pd.to_numeric(cov["longest_gap_days"], errors="coerce").astype("float64")
     att = pd.to_numeric(cov["attendance_per_100"], errors="coerce").astype("float64")
+    att_not_assessed = pd.Series(False, index=idx)
     if "attendance_unknown" in cov.columns:  # no event with a figure: attendance not assessed
         unknown = pd.to_numeric(cov["attendance_unknown"], errors="coerce").astype("float64")
-        att = att.mask((unknown >= n_events) & (n_events > 0))
+        att_not_assessed |= (unknown >= n_events) & (n_events > 0)
     population = pd.to_numeric(cov["population"], errors="coerce").astype("float64")
 
+    audiences = (
+        _audience_gaps(events, idx, st.required_audiences, start, end, st.audience_aliases)
+        if events is not None
+        else None
+    )
+    unrec = (
+        _unrecorded_by_village(events, event_topics, idx, start, end)
+        if events is not None
+        else pd.DataFrame(False, index=idx, columns=["audience", "topic", "attendees"])
+    )
+    topics_na = pd.Series(False, index=idx)
     if "missing_topics" in cov.columns:
+        topics_na |= cov["missing_topics"].isna().to_numpy()  # not assessed by village_coverage
         topics = _tuple_series(cov["missing_topics"].map(_as_tuple), idx)
+        if topics_na.any() and events is not None and "topic" in events.columns:
+            # which required topics the recorded events leave open, for the message
+            gaps = _topic_gaps(events, event_topics if "event_id" in events.columns else None,
+                               idx, st.required_topics, start, end)
+            topics = topics.where(~topics_na, gaps)
     elif events is not None:
         topics = _topic_gaps(events, event_topics, idx, st.required_topics, start, end)
     else:
         topics = _tuple_series(pd.Series(dtype=object), idx)
-    audiences = (
-        _audience_gaps(events, idx, st.required_audiences, start, end)
-        if events is not None
-        else None
-    )
+
+    # not assessed: some events of the village did not record the field, and the recorded ones
+    # do not already show the topic / group reached, or the attendance target met
+    unrec_att = unrec["attendees"]
+    if "attendance_unrecorded" in cov.columns:
+        unrec_att = unrec_att | pd.to_numeric(cov["attendance_unrecorded"],
+                                              errors="coerce").fillna(0).gt(0)
+    att_not_assessed |= unrec_att & (n_events > 0) & ~(att >= att_target)
+    att = att.mask(att_not_assessed)
+    topics_na |= unrec["topic"] & (topics.str.len() > 0)
+    topics_open = topics  # the topics a not-assessed village's records leave open
+    topics = _without(topics, topics_na)
+    audiences_na = pd.Series(False, index=idx)
+    audiences_open = None
+    if audiences is not None:
+        audiences_na = unrec["audience"] & (audiences.str.len() > 0)
+        audiences_open = audiences
+        audiences = _without(audiences, audiences_na)
 
     flags = pd.DataFrame(False, index=idx, columns=list(REASON_CODES))
     flags["no_events"] = n_events == 0
@@ -1057,9 +1189,9 @@ def find_blind_spots(
             * (SEVERITY["stale"] + (_STALE_PER_MONTH * months_over).clip(upper=_STALE_MAX_EXTRA)),
             "long_gap": SEVERITY["long_gap"] * flags["long_gap"],
             "low_attendance": SEVERITY["low_attendance"] * flags["low_attendance"],
-            "missing_topics": SEVERITY["missing_topics"] * topics.str.len(),
+            "missing_topics": SEVERITY["missing_topics"] * topics.str.len().fillna(0),
             "missing_audiences": SEVERITY["missing_audiences"]
-            * (audiences.str.len() if audiences is not None else 0),
+            * (audiences.str.len().fillna(0) if audiences is not None else 0),
             "no_site": SEVERITY["no_site"] * flags["no_site"],
             "few_legal_literates": flags["few_legal_literates"]
             * (
@@ -1248,6 +1380,32 @@ def find_blind_spots(
     out["missing_topics"] = topics
     if audiences is not None:
         out["missing_audiences"] = audiences
+    aware_na = (aware["_undecided"].str.len() > 0 if aware is not None
+                else pd.Series(False, index=idx)).astype(bool)
+    na_flags = pd.DataFrame({"low_attendance": att_not_assessed, "missing_topics": topics_na,
+                             "missing_audiences": audiences_na, "low_awareness": aware_na},
+                            index=idx)
+    na_cells = np.where(na_flags.to_numpy(), np.array(list(na_flags.columns)), None)
+    out["not_assessed"] = _tuples_of_rows(pd.DataFrame(na_cells, index=idx))
+    open_zh = {"low_attendance": pd.Series("", index=idx),
+               "missing_topics": topics_open.str.join("、").where(topics_open.str.len() > 0,
+                                                                  "必讲主题")}
+    open_en = {"low_attendance": pd.Series("", index=idx),
+               "missing_topics": _join_per_index(_explode_tuples(topics_open).map(label), idx,
+                                                 ", ").fillna("required topics")}
+    if aware is not None:
+        open_zh["low_awareness"] = aware["_undecided"].str.join("、")
+        open_en["low_awareness"] = aware["_undecided"].str.join(", ")
+    if audiences_open is not None:
+        open_zh["missing_audiences"] = audiences_open.str.join("、")
+        open_en["missing_audiences"] = _join_per_index(
+            _explode_tuples(audiences_open).map(label), idx, ", ")
+    na_zh = {c: _fill(NOT_ASSESSED[c][0], w) for c, w in open_zh.items()}
+    na_en = {c: _fill(NOT_ASSESSED[c][1], w) for c, w in open_en.items()}
+    out["not_assessed_zh"] = _join_columns(
+        pd.DataFrame({c: v.astype("str").where(na_flags[c]) for c, v in na_zh.items()}), "；")
+    out["not_assessed_en"] = _join_columns(
+        pd.DataFrame({c: v.astype("str").where(na_flags[c]) for c, v in na_en.items()}), "; ")
     if "has_site" in cov.columns:
         out["has_site"] = cov["has_site"].astype("boolean")
     if svc is not None:
@@ -1307,7 +1465,11 @@ def find_blind_spots(
             "spatial_permutations": dict(spatial_options or {}).get("permutations", 9999),
         },
     }
-    return out
+    counts = na_flags.sum()  # villages per reason not assessed (a few codes)
+    return mark_not_assessed(out, *(
+        (zh.format(n=int(counts[code])), en.format(n=int(counts[code])))
+        for code, (zh, en) in _NOT_ASSESSED_TOWN.items() if counts[code] > 0
+    ))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1407,7 +1569,10 @@ def group_gaps(
     _require(responses, "responses", by)
     if domain not in st.targets:
         raise ValueError(f"'domain' should name a target in pufa.toml [targets], got {domain!r}")
-    rates = awareness_rates(responses, codebook, by=list(by), domain=domain)
+    if responses.empty or codebook.empty:  # no survey: no group judged, and said so
+        rates = awareness_rates(responses, codebook, by=list(by), settings=st)
+    else:
+        rates = awareness_rates(responses, codebook, by=list(by), domain=domain, settings=st)
     return _flag_group_gaps(
         rates,
         by=by,
@@ -1446,6 +1611,7 @@ _HEADERS: dict[str, str] = {
     "attendance_per_100": "每百人参与人次",
     "missing_topics": "未覆盖主题",
     "missing_audiences": "未覆盖人群",
+    "not_assessed_zh": "未评估",
     "has_site": "有村级阵地",
     "n_legal_literates": "法律明白人（名）",
     "literates_target": "法律明白人目标",
@@ -1749,6 +1915,11 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
         ["", "Sum of points × population factor max(1, 1 + log10(population / 1000)); ties by "
          "village id."],
         ["等级 Tier", "紧急：得分 ≥ 8；较高：得分 ≥ 4；一般：其余有问题的村。"],
+        ["未评估 Not assessed", "台账未记录参加对象、宣传内容或参加人数（无此列或整列为空）的活动，"
+         "相应问题（重点人群、必讲主题、参与人次）不作判定、不计分，列于“未评估”；已记录的活动已覆盖"
+         "或已达标的除外。"],
+        ["", "Events whose ledger did not record the audience, topic or attendee figure leave "
+         "that reason not assessed (no points), unless the recorded events already show it met."],
         ["隐私 Privacy", f"问卷样本少于 {st.suppress_below} 份的计数显示为“<{st.suppress_below}”，"
          "对应比率显示为“—”。"],
         ["冷点 Cold spot", f"{method}（{weights}）置换检验（{used['spatial_permutations']}次，"

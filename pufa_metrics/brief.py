@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from . import plots
+from .assessed import reasons_of
 from .config import Settings
 from .plots import GREEN, GREY, INK, ORANGE, VERMILLION, _atomic, _t, _wrap, house_style
 from .survey import proportion_ci
@@ -98,6 +99,14 @@ _EN: dict[str, str] = {
     "统计期间：{start}至{end}": "Period: {start} to {end}",
     "统计期间：未注明": "Period: not stated",
     "{town}司法所普法台账": "{town} justice office event ledger",
+    "问卷题目{items}含未归入肯定或否定的答案（需核定答案分类），其知晓率未计算；"
+    "请用 pufa validate 查看并在编码表中核定。":
+        "Survey items {items} have answers classified neither positive nor negative (they need a "
+        "codebook decision): their rates are not computed; `pufa validate` lists them.",
+    "未能确定乡镇名称：村居名册无所属镇列，台账标题与文件名也未写明；"
+    "可在 pufa.toml [town] name 中填写。":
+        "The town's name was not found (no town column in the register, none in the ledgers' "
+        "titles or file names); set [town] name in pufa.toml.",
     "普法活动台账": "legal-education event ledger",
     "{town}问卷调查": "{town} survey",
     "问卷调查": "survey",
@@ -132,6 +141,9 @@ def _pooled_rate(rates: pd.DataFrame, domain: str) -> tuple[float, float, float,
     if "domain" in rows.columns:
         rows = rows[rows["domain"] == domain]
     n_col = "n_eff" if "n_eff" in rows.columns else "n"
+    if "status" in rows.columns and rows["status"].eq("needs_codebook").any():
+        # an item with answers nobody classified: no town figure rather than one over the others
+        return (np.nan, np.nan, np.nan, np.nan)
     rows = rows[rows["rate"].notna() & (rows[n_col].astype("float64") > 0)]
     if rows.empty:
         return (np.nan, np.nan, np.nan, np.nan)
@@ -574,6 +586,8 @@ def _html(*, heading: str, period_text: str, synthetic: bool, lang: str,
 def _period(period: object, settings: Settings) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     if period is None:
         return settings.start, settings.end
+    if hasattr(period, "start") and hasattr(period, "end"):  # a workflow.Period
+        return pd.Timestamp(period.start), pd.Timestamp(period.end)
     if isinstance(period, (str, bytes)) or not hasattr(period, "__len__") or len(period) != 2:
         raise TypeError(f"period should be a (start, end) pair of dates, got {period!r}")
     try:
@@ -597,7 +611,7 @@ def brief(
     events: pd.DataFrame | None = None,
     event_topics: pd.DataFrame | None = None,
     settings: Settings | None = None,
-    period: tuple[object, object] | None = None,
+    period: Any = None,
     town: str | None = None,
     survey_kind: str | None = None,
     synthetic: bool = False,
@@ -631,8 +645,10 @@ def brief(
         village polygons).
     settings : Settings, optional
         Targets and thresholds; defaults to ``pufa.toml``.
-    period : (start, end), optional
-        The reporting period for captions; defaults to ``settings``' period.
+    period : (start, end) or Period, optional
+        The reporting period for captions; defaults to ``settings``' period. A
+        :class:`~pufa_metrics.workflow.Period` also brings its notes (a period cut to the
+        ledgers' records, :func:`~pufa_metrics.workflow.resolve_period`) into the brief.
     town : str, optional
         Town name for the title and captions; defaults to ``coverage["town"]`` when it holds
         one value.
@@ -720,9 +736,21 @@ def brief(
     notes = []
     if has_rates:
         notes.append(plots._survey_kind_text(survey_kind, lang))
+    if has_rates and "status" in rates.columns:
+        undecided = rates.loc[rates["status"].eq("needs_codebook"), "item"].dropna().unique()
+        if len(undecided):
+            notes.append(_b("问卷题目{items}含未归入肯定或否定的答案（需核定答案分类），其知晓率未计算；"
+                            "请用 pufa validate 查看并在编码表中核定。", lang).format(
+                items="、".join(map(str, undecided))))
     if missing:
         notes.append(_b("未提供：{items}。", lang).format(
             items=("、" if lang == "zh" else "; ").join(_b(m, lang) for m in missing)))
+    notes += [zh if lang == "zh" else en for zh, en in getattr(period, "notes", ())]
+    # reasons the follow-up list could not assess (a ledger without 参与对象 …), said once each
+    notes += [zh if lang == "zh" else en for zh, en in reasons_of(follow_up)]
+    if not town:
+        notes.append(_b("未能确定乡镇名称：村居名册无所属镇列，台账标题与文件名也未写明；"
+                        "可在 pufa.toml [town] name 中填写。", lang))
     if synthetic:
         notes.append(_b("示例数据（合成）：本简报由合成的示例数据生成，不反映任何真实村镇。", lang))
     common = {"lang": lang, "synthetic": synthetic}

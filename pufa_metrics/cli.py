@@ -106,47 +106,94 @@ def _print_columns_hints(rec) -> None:
         print("\n".join("    " + line for line in snippet.splitlines()))
 
 
-def _print_unused_columns(ds) -> None:
-    """The source columns not read, per file, with the reason (Dataset.columns)."""
-    cols = getattr(ds, "columns", None)
-    if cols is None or not len(cols):
+def _print_part(title: str, frame, *, rows: int | None = None, what: str = "行") -> None:
+    """A titled table of the validation report; the rows not printed are counted, never hidden."""
+    from .validation import PRINT_ROWS
+
+    rows = PRINT_ROWS if rows is None else rows
+    print(f"\n{title}")
+    if not len(frame):
+        print("  （无 / none）")
         return
-    unused = cols[cols["used_as"].eq("")]
-    print(f"\n未使用的列 / columns not used: {len(unused)} of {len(cols)} "
-          "(every other column is read into the dataset 其余各列均已读入)")
-    if len(unused):
-        _print_table(unused[["source_file", "sheet", "column", "header", "reason"]]
-                     .reset_index(drop=True))
+    if "原因" in frame and "条数" in frame:  # grouped problems: one line each, long reasons wrap
+        for f, sh, why, n, where in frame.head(rows)[["文件", "工作表", "原因", "条数",
+                                                         "Excel行号"]].itertuples(index=False):
+            rows_text = f"第{where}" + ("" if where.endswith("行") else "行") if where else ""
+            place = " · ".join(x for x in (f, sh, rows_text) if x)
+            print(f"  {place}（{n}条）：{why}")
+    elif list(frame.columns) == ["项目", "内容"]:  # a list of statements, one a line
+        for item, text in frame.head(rows).itertuples(index=False):
+            print(f"  {item}：{text}")
+    else:
+        _print_table(frame.head(rows).fillna(""))
+    if len(frame) > rows:
+        print(f"  ……另有 {len(frame) - rows} {what}未显示（共 {len(frame)}），"
+              f"用 --out 校验结果.xlsx 保存全部 / {len(frame) - rows} more not printed "
+              f"(of {len(frame)}); --out 校验结果.xlsx saves them all")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Print each file's reconciliation and a summary of rejected rows.
+    """Print the validation report of a folder of ledgers; ``--out`` saves every row of it.
 
-    Also the topic texts no alias recognises (with counts) and, for a file missing a required
-    column, the pufa.toml ``[columns]`` lines that map the closest header found.
+    Per file 读入/未导入/非数据行, the town's name and its source, the period against the
+    ledgers' dates, rejected rows and warnings grouped by file, sheet and reason, town-wide
+    events by place, topic texts no alias recognises, columns not used (and, for a file missing
+    a required column, the pufa.toml ``[columns]`` lines that map the closest header found), and
+    the personal data removed.
     """
+    from .validation import town_check, validation_report, write_validation_report
+
     settings = config.Settings.load(args.config)
     ds = _load(Path(args.dir), settings)
+    tables = validation_report(ds, settings=settings)
     rec = ds.reconciliation()
-    print("每个文件的核对（读入 + 未导入 + 非数据行 = 数据行） / reconciliation per file "
-          "(loaded + rejected + non-data = data rows):")
-    _print_table(rec)
-    bad = rec[rec["loaded"] + rec["rejected"] + rec["non_data"] != rec["data_rows"]]
-    if len(ds.rejected):
-        print(f"\n未导入的行 / rejected rows: {ds.rejected['source_row'].notna().sum()} "
-              f"({len(ds.rejected)} problems)")
-        summary = (ds.rejected.groupby(["source_file", "reason"], sort=True).size()
-                   .rename("rows").reset_index())
-        _print_table(summary.head(100))
-    else:
-        print("\n没有未导入的行 / no rejected rows.")
-    if len(ds.warnings):
-        shown = min(50, len(ds.warnings))
-        more = f"（显示前 {shown} 条 / first {shown} shown）" if shown < len(ds.warnings) else ""
-        print(f"\n提示 / warnings: {len(ds.warnings)}{more}")
-        _print_table(ds.warnings[["source_file", "source_row", "column", "reason"]].head(50))
-    _print_unused_columns(ds)
+    print(f"数据校验报告 / validation report: {args.dir}")
+    print(town_check(ds, settings=settings))
+    _print_part("一、各文件读入情况（读入 + 未导入 + 非数据行 = 数据行） / reconciliation per file "
+                "(loaded + rejected + non-data = data rows):", tables["各文件读入情况"],
+                rows=len(rec))
+    _print_part("二、统计期 / period:", tables["统计期"])
+    n_rows = int(ds.rejected["source_row"].notna().sum())
+    _print_part(f"三、未导入的行 / rejected rows: {n_rows} 行 rows ({len(ds.rejected)} problems), "
+                "按文件、工作表、原因 / by file, sheet and reason:",
+                tables["未导入的行（按原因）"], what="组")
+    _print_part(f"四、提示 / warnings: {len(ds.warnings)} 条, 按文件、工作表、原因归为 "
+                f"{len(tables['提示（按原因）'])} 组 / grouped by file, sheet and reason:",
+                tables["提示（按原因）"], what="组")
+    town = tables["全镇活动地点"]
+    _print_part(f"五、未指明村（社区）的活动，计为全镇活动 / town-wide events (no village named): "
+                f"{int(town['场数'].sum())} 场 events. 镇级场所与空白地点计为全镇活动；“各村”亦然，"
+                "除非 pufa.toml [events] all_villages = \"every\"（每村各计一场） / a town venue "
+                "or a blank place is town-wide; so is 各村 unless [events] all_villages = "
+                "\"every\":", town)
+    gaps = tables["未记录的字段"]
+    if len(gaps):
+        _print_part("台账未记录的内容（相应原因计为“未评估”，不计为“从未覆盖”） / what the "
+                    "ledgers do not record (those reasons are 'not assessed', never 'never "
+                    "targeted'):",
+                    gaps[["文件", "缺少", "活动场数", "涉及村数"]])
     _print_unrecognised_topics(ds)
+    odd = tables["未识别的参加对象"]
+    if len(odd):
+        _print_part(f"未识别的参加对象 / audiences not recognised: {int(odd['场数'].sum())} 场 "
+                    "events (kept as written 按原样保留). 可在 pufa.toml [audiences.aliases] 中补充"
+                    "别名 / add aliases in pufa.toml [audiences.aliases], e.g. \"务工青年\" = "
+                    "\"外出务工人员\":", odd)
+    odd = tables["需核定的问卷答案"]
+    if len(odd):
+        _print_part(f"问卷中未归类的答案 / survey answers neither positive, negative nor missing: "
+                    f"{int(odd['份数'].sum())} 份 answers in {odd['题目'].nunique()} 题 items. "
+                    "这些题目需核定答案分类，知晓率暂不计算；请在编码表的肯定答案/否定答案/"
+                    "无效答案或 pufa.toml [survey] 中归类 / these items need a codebook decision "
+                    "(their rates are not computed): classify each answer in the codebook or "
+                    "pufa.toml [survey]:", odd)
+    unused = tables["未使用的列"]
+    cols = getattr(ds, "columns", None)
+    print(f"\n未使用的列 / columns not used: {len(unused)} of "
+          f"{0 if cols is None else len(cols)} (every other column is read into the dataset "
+          "其余各列均已读入)")
+    if len(unused):
+        _print_part("", unused)
     _print_columns_hints(rec)
     removed = ds.removed_personal_data()
     if len(removed):
@@ -154,17 +201,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"{removed['source_file'].nunique()} files (values never kept / 原值未保留)")
         _print_table(removed[["source_file", "column", "kind_zh", "kind", "action_zh", "action",
                               "cells"]])
+    if args.out:
+        path = write_validation_report(tables, args.out)
+        print(f"\n校验结果已全部写入 / the whole report (every row) written to {path}")
     if args.rejected:
         out = Path(args.rejected)
         tmp = out.with_name(f".{out.name}.tmp")
         ds.rejected.to_csv(tmp, index=False, encoding="utf-8-sig")
         os.replace(tmp, out)
         print(f"\n未导入的行已写入 / rejected rows written to {out}")
+    bad = rec[rec["loaded"] + rec["rejected"] + rec["non_data"] != rec["data_rows"]]
     if len(bad):
         print("\n核对不平衡 / reconciliation does not balance for:", list(bad["source_file"]))
         return EXIT_INTERNAL
     failed = rec[rec.get("status", "ok") != "ok"] if "status" in rec else rec.iloc[0:0]
     return EXIT_BAD_INPUT if len(failed) else EXIT_OK
+
+
+def _print_period_notes(events, settings, **dates) -> None:
+    """Say (stderr) when the period reaches well beyond the ledgers' records, with the dates."""
+    from .workflow import resolve_period
+
+    try:
+        period = resolve_period(settings, events=events, **dates)
+    except ValueError:  # no period and no dated event: the notebooks explain
+        return
+    for zh, en in period.notes:
+        print(f"注意 / note: {zh} / {en}", file=sys.stderr)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -173,6 +236,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         return _build_dask(args, settings)
     ds = _load(Path(args.dir), settings, allow_unreadable=args.allow_unreadable)
+    _print_period_notes(ds.events, settings)
     out = Path(args.out)
     ds.to_parquet(out, settings=settings)
     rec = ds.reconciliation()
@@ -214,6 +278,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _report_dask(args)
 
     with _report_data(Path(args.data), args) as data_dir:
+        if (data_dir / "events.parquet").is_file():
+            import pandas as pd
+
+            _print_period_notes(pd.read_parquet(data_dir / "events.parquet", columns=["date"]),
+                                config.Settings.load(args.config), start=args.start,
+                                end=args.end, as_of=args.as_of)
         run_report(
             data_dir=data_dir,
             out_dir=Path(args.out),
@@ -376,6 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check the ledgers in a folder / 检查台账")
     p.add_argument("dir", nargs="?", default=str(config.RAW_DIR))
     p.add_argument("--rejected", help="also write the rejected rows to this CSV file")
+    p.add_argument("--out", help="save the whole report, every row, to this .xlsx "
+                   "/ 将全部校验结果保存为 Excel，如 校验结果.xlsx")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("build", help="data/raw -> data/processed (Parquet) / 生成处理后数据")

@@ -93,11 +93,42 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "lqas_lower_gap": 0.30,
     },
     "topics": {"required": ["宪法", "民法典", "反电信网络诈骗", "禁毒"], "aliases": {}},
-    "audiences": {"required": ["老年人", "青少年", "妇女", "外出务工人员"]},
+    "audiences": {"required": ["老年人", "青少年", "妇女", "外出务工人员"], "aliases": {}},
     "survey": {
-        "positive_awareness": ["知道", "听说过", "了解", "比较了解", "是"],
-        "positive_support": ["支持", "比较支持", "非常支持"],
-        "positive_satisfaction": ["满意", "比较满意", "非常满意"],
+        # positive_<domain>: the levels that can count as positive, HIGHEST FIRST; an item
+        # counts the `top_levels` highest of those it offers (DOMAIN.md §1.7 top-2 rule, see
+        # pufa_metrics.io.survey.classify_levels). negative_<domain>: answered, not positive.
+        # An answer in neither (nor in `missing`) is unclassified: the item is not assessed.
+        "top_levels": 2,
+        "positive_awareness": [
+            "非常了解", "很了解", "十分了解", "完全了解", "非常清楚", "非常熟悉",
+            "比较了解", "较了解", "比较清楚", "比较熟悉",
+            "了解", "知道", "清楚", "熟悉", "是", "有",
+            "基本了解", "有所了解", "了解一些", "知道一些", "听说过", "听说过但不了解",
+        ],
+        "negative_awareness": [
+            "一般", "一般了解", "不太了解", "不大了解", "不是很了解", "了解很少", "了解不多",
+            "不了解", "完全不了解", "非常不了解", "很不了解", "根本不了解", "不太清楚",
+            "不知道", "完全不知道", "没听说过", "没有听说过", "未听说过", "从未听说",
+            "从没听说过", "否", "不是", "没有", "无",
+        ],
+        "positive_support": [
+            "非常支持", "很支持", "十分支持", "完全支持", "非常赞成", "非常同意",
+            "支持", "赞成", "同意", "比较支持", "较支持", "比较赞成", "比较同意",
+            "基本支持", "基本赞成", "基本同意", "愿意", "是",
+        ],
+        "negative_support": [
+            "一般", "无所谓", "说不上", "中立", "不太支持", "不支持", "非常不支持", "很不支持",
+            "反对", "比较反对", "非常反对", "不太赞成", "不赞成", "不太同意", "不同意",
+            "非常不同意", "不愿意", "否",
+        ],
+        "positive_satisfaction": [
+            "非常满意", "很满意", "十分满意", "满意", "比较满意", "较满意", "基本满意", "是",
+        ],
+        "negative_satisfaction": [
+            "一般", "说不上", "不太满意", "不满意", "非常不满意", "很不满意", "比较不满意",
+            "较不满意", "不是很满意", "极不满意", "否",
+        ],
         "missing": ["不清楚", "说不清", "未作答", "拒答", "(跳过)", "-3"],
     },
     "training": {"pass_mark": 80, "required_hours": 40},
@@ -109,6 +140,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "privacy": {"suppress_below": 5, "salt": ""},
     "limits": asdict(Limits()),
+    "town": {"name": ""},
+    "events": {"all_villages": "town"},
     "files": {},
     "columns": {},
 }
@@ -136,6 +169,12 @@ def _check_value(section: str, key: str, value: Any, default: Any, source: str) 
         if isinstance(default, int) and value != int(value):
             raise ValueError(f"{where} should be a whole number, got {value!r}（应为整数）")
         return int(value) if isinstance(default, int) else float(value)
+    if section == "events" and key == "all_villages" and value not in ("town", "every"):
+        raise ValueError(
+            f"{where} should be \"town\" (a cell naming all villages, 各村/全镇各村, is one "
+            f"town-wide event) or \"every\" (it counts for every village), got {value!r}"
+            "（应为 \"town\" 或 \"every\"）"
+        )
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ValueError(f"{where} should be true or false, got {value!r}")
@@ -213,27 +252,75 @@ def _check_columns(values: dict[str, Any], source: str) -> dict[str, dict[str, l
     return out
 
 
+def _check_aliases(value: Any, source: str, *, section: str, canon: dict[str, str], what: str,
+                   what_zh: str) -> dict[str, str]:
+    """``[<section>] aliases``: alias → a canonical name of ``canon`` (topics, audiences)."""
+    where = f"{source}: [{section}] aliases"
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} should be a table of \"alias\" = \"{what}\", got {value!r}")
+    for alias, name in value.items():
+        if not isinstance(name, str) or name not in canon:
+            raise ValueError(
+                f"{where}: {alias!r} = {name!r} is not a canonical {what}; expected one of "
+                f"{'、'.join(canon)}（别名须对应一个标准{what_zh}）"
+            )
+        if not alias.strip():
+            raise ValueError(f"{where}: an empty alias for {name!r}（别名不能为空）")
+        if alias in canon and alias != name:
+            raise ValueError(
+                f"{where}: {alias!r} is itself a canonical {what} and cannot mean {name!r}"
+                f"（标准{what_zh}不能改作别名）"
+            )
+    return dict(value)
+
+
 def _check_topic_aliases(value: Any, source: str) -> dict[str, str]:
     """``[topics] aliases``: alias → canonical topic, every target one of ``schema.TOPICS``."""
     from .schema import TOPICS
 
-    where = f"{source}: [topics] aliases"
-    if not isinstance(value, dict):
-        raise ValueError(f"{where} should be a table of \"alias\" = \"topic\", got {value!r}")
-    for alias, topic in value.items():
-        if not isinstance(topic, str) or topic not in TOPICS:
+    return _check_aliases(value, source, section="topics", canon=TOPICS, what="topic",
+                          what_zh="宣传内容")
+
+
+def _check_audience_aliases(value: Any, source: str) -> dict[str, str]:
+    """``[audiences] aliases``: alias → canonical group, each one of ``schema.AUDIENCES``."""
+    from .schema import AUDIENCES
+
+    return _check_aliases(value, source, section="audiences", canon=AUDIENCES,
+                          what="audience", what_zh="宣传对象")
+
+
+def _check_survey(survey: dict[str, Any], source: str) -> None:
+    """``[survey]``: ``top_levels`` a whole number ≥ 1, and no answer in two lists of a domain.
+
+    An answer both positive and negative (or no answer, ``missing``) for one domain would be
+    counted two ways; the message names the key, the answers and what to do.
+    """
+    top = survey.get("top_levels", 2)
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(
+            f"{source}: [survey] top_levels should be a whole number of at least 1 (2 = the "
+            f"top-2 rule), got {top!r}（top_levels 应为不小于 1 的整数）"
+        )
+    missing = set(survey.get("missing", ()))
+    for key in [k for k in survey if k.startswith("positive_")]:  # a handful of domains
+        domain = key.removeprefix("positive_")
+        positive = set(survey[key])
+        negative = set(survey.get(f"negative_{domain}", ()))
+        for other, both in ((f"negative_{domain}", positive & negative),
+                            ("missing", positive & missing)):
+            if both:
+                raise ValueError(
+                    f"{source}: [survey] {key} and {other} both list {sorted(both)}; an answer "
+                    f"counts one way only（同一答案不能同时列入 {key} 与 {other}）"
+                )
+    for key in [k for k in survey if k.startswith("negative_")]:
+        both = set(survey[key]) & missing
+        if both:
             raise ValueError(
-                f"{where}: {alias!r} = {topic!r} is not a canonical topic; expected one of "
-                f"{'、'.join(TOPICS)}（别名须对应一个标准宣传内容）"
+                f"{source}: [survey] {key} and missing both list {sorted(both)}; an answer "
+                f"counts one way only（同一答案不能同时列入 {key} 与 missing）"
             )
-        if not alias.strip():
-            raise ValueError(f"{where}: an empty alias for {topic!r}（别名不能为空）")
-        if alias in TOPICS and alias != topic:
-            raise ValueError(
-                f"{where}: {alias!r} is itself a canonical topic and cannot mean {topic!r}"
-                "（标准宣传内容不能改作别名）"
-            )
-    return dict(value)
 
 
 @dataclass(frozen=True)
@@ -241,7 +328,8 @@ class Settings:
     """Targets and thresholds from ``pufa.toml``.
 
     Attributes mirror the file's sections: ``period``, ``targets``, ``topics``, ``audiences``,
-    ``survey``, ``training``, ``services``, ``privacy``, ``files``, ``columns`` (dicts), and
+    ``survey``, ``training``, ``services``, ``privacy``, ``town``, ``events``, ``files``,
+    ``columns`` (dicts), and
     ``limits`` (a :class:`Limits`). Use :meth:`load` to read a file; ``Settings()`` gives the
     defaults.
 
@@ -264,6 +352,8 @@ class Settings:
     training: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["training"]))
     services: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["services"]))
     privacy: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["privacy"]))
+    town: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["town"]))
+    events: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["events"]))
     files: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, Any] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
@@ -316,13 +406,48 @@ class Settings:
         return tuple(self.audiences["required"])
 
     @property
+    def audience_aliases(self) -> dict[str, str]:
+        """An analyst's audience words (``[audiences] aliases``): alias → canonical group.
+
+        Examples
+        --------
+        >>> Settings.from_dict({"audiences": {"aliases": {"五老": "老年人"}}}).audience_aliases
+        {'五老': '老年人'}
+        """
+        return dict(self.audiences.get("aliases", {}))
+
+    @property
     def suppress_below(self) -> int:
         """Groups smaller than this are suppressed in published outputs."""
         return int(self.privacy["suppress_below"])
 
     def positive_answers(self, domain: str) -> tuple[str, ...]:
-        """Answers counted as positive for a survey domain (awareness, support, satisfaction)."""
+        """Levels that can count as positive for a survey domain, highest first.
+
+        An item counts the :attr:`top_levels` highest of them that it offers (the top-2 rule,
+        :func:`pufa_metrics.io.survey.classify_levels`).
+
+        Examples
+        --------
+        >>> Settings().positive_answers("awareness")[:3]
+        ('非常了解', '很了解', '十分了解')
+        """
         return tuple(self.survey.get(f"positive_{domain}", ()))
+
+    def negative_answers(self, domain: str) -> tuple[str, ...]:
+        """Answers counted as answered and not positive (不了解, 不满意, 否 …) for a domain.
+
+        Examples
+        --------
+        >>> "不了解" in Settings().negative_answers("awareness")
+        True
+        """
+        return tuple(self.survey.get(f"negative_{domain}", ()))
+
+    @property
+    def top_levels(self) -> int:
+        """How many of an item's highest positive levels count as positive (default 2)."""
+        return int(self.survey.get("top_levels", 2))
 
     @property
     def missing_answers(self) -> tuple[str, ...]:
@@ -351,6 +476,9 @@ class Settings:
                 if section == "topics" and key == "aliases":
                     merged["topics"]["aliases"] = _check_topic_aliases(value, source)
                     continue
+                if section == "audiences" and key == "aliases":
+                    merged["audiences"]["aliases"] = _check_audience_aliases(value, source)
+                    continue
                 if section == "files":
                     if isinstance(value, str):
                         value = [value]
@@ -360,7 +488,7 @@ class Settings:
                         )
                     merged["files"][key] = value
                     continue
-                if section == "survey" and key.startswith("positive_"):
+                if section == "survey" and key.startswith(("positive_", "negative_")):
                     default: Any = []
                 elif key not in DEFAULTS[section]:
                     raise ValueError(
@@ -370,6 +498,7 @@ class Settings:
                 else:
                     default = DEFAULTS[section][key]
                 merged[section][key] = _check_value(section, key, value, default, source)
+        _check_survey(merged["survey"], source)
         for key in ("start", "end", "as_of"):
             merged["period"][key] = _check_value(
                 "period", key, merged["period"][key], None, source

@@ -28,11 +28,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import TOPICS, canonical_topic
+from .schema import AUDIENCES, TOPICS, audience_vocabulary, canonical_topic
 
 DateLike: TypeAlias = str | _dt.date | np.datetime64 | pd.Timestamp
 
-__all__ = ["organizer_summary", "topic_matrix", "town_events", "village_coverage"]
+__all__ = [
+    "organizer_summary",
+    "topic_matrix",
+    "town_events",
+    "unrecognised_audiences",
+    "unrecorded_events",
+    "unrecorded_fields",
+    "village_coverage",
+]
 
 #: Denominators a user can choose for the per-capita rates (DOMAIN.md §0.3).
 POPULATION_BASES: dict[str, str] = {
@@ -437,16 +445,21 @@ def village_coverage(
     pandas.DataFrame
         One row per village of the register, in register order, index ``village_id``; columns
         ``village_name, town, population, population_basis, n_events, attendance,
-        attendance_unknown, attendance_per_100, events_per_1000, n_topics, missing_topics,
-        last_event, days_since_last, longest_gap_days, covered`` and ``has_site`` (only with
-        ``sites``). ``attrs`` holds ``start``, ``end``, ``as_of`` (ISO dates) and
-        ``population_basis``.
+        attendance_unknown, attendance_unrecorded, attendance_per_100, events_per_1000,
+        n_topics, missing_topics, last_event, days_since_last, longest_gap_days, covered`` and
+        ``has_site`` (only with ``sites``). ``attrs`` holds ``start``, ``end``, ``as_of`` (ISO
+        dates) and ``population_basis``.
 
     Notes
     -----
     * ``n_events``: the village's events with ``start <= date <= end`` (days, inclusive).
     * ``attendance``: sum of known ``attendees`` (人次, person-times: intensity, not reach);
-      ``attendance_unknown``: events with no figure.
+      ``attendance_unknown``: events with no figure; ``attendance_unrecorded``: those of them
+      from a ledger that records no attendee figure at all (no 参加人数 column,
+      :func:`unrecorded_events`) — attendance there is not assessed, not low.
+    * ``missing_topics``: the required topics no event of the village covered; **None** (not
+      assessed) when some of its events come from a ledger that did not record topics and the
+      recorded ones do not already cover every required topic.
     * ``attendance_per_100 = attendance / population × 100``, ``events_per_1000 = n_events /
       population × 1000``; NaN when the population is 0 or missing.
     * ``last_event``: latest event date (NaT if none); ``days_since_last = as_of − last_event``
@@ -479,6 +492,15 @@ def village_coverage(
     [(), ('宪法', '禁毒'), ('禁毒',)]
     >>> cov["days_since_last"].tolist()
     [305.0, nan, 0.0]
+
+    A second ledger without a 参加人数 column (its events have no figure at all): V1's
+    attendance is then not assessed, its known 40 being only part of it.
+
+    >>> other = pd.DataFrame({"date": pd.to_datetime(["2024-06-01"]), "village_id": ["V1"],
+    ...                       "topic": ["宪法"], "source_file": ["b.csv"]})
+    >>> both = pd.concat([events.assign(source_file="a.xlsx"), other])
+    >>> village_coverage(both, villages)["attendance_unrecorded"].tolist()
+    [1, 0, 0]
     """
     _check_frame(events, "events", ("date", "village_id"))
     _check_frame(villages, "villages", ("village_id", "village_name"))
@@ -489,6 +511,8 @@ def village_coverage(
         )
     _check_frame(villages, "villages", (population,))
     _check_event_topics(event_topics, events)
+    unrecorded = unrecorded_events(events, event_topics=event_topics,
+                                   fields=("topic", "attendees"))
     required = [] if required_topics is None else _canonical_topics(
         required_topics, "required_topics"
     )
@@ -521,6 +545,8 @@ def village_coverage(
         np.bincount(vcode, weights=np.where(known, attendees, 0.0), minlength=n_villages)
     ).astype(np.int64)
     attendance_unknown = np.bincount(vcode[~known], minlength=n_villages)
+    attendance_unrecorded = np.bincount(
+        vcode[unrecorded["attendees"].to_numpy()[keep]], minlength=n_villages)
 
     pop = villages[population].to_numpy(dtype="float64", na_value=np.nan)
     pop = np.where(pop > 0, pop, np.nan)  # 0 or missing → NaN rates, not inf
@@ -554,6 +580,12 @@ def village_coverage(
                 hit = pair_village[tcode == labels.index(topic)]
                 covered_required[:, j] = np.bincount(hit, minlength=n_villages) > 0
 
+    missing_topics = _tuples(~covered_required, required)
+    # not assessed: a gap the recorded events leave, in a village with events of a ledger that
+    # did not record topics
+    topic_unrecorded = np.bincount(vcode[unrecorded["topic"].to_numpy()[keep]],
+                                   minlength=n_villages) > 0
+    missing_topics[topic_unrecorded & (~covered_required).any(axis=1)] = None
     town = (
         villages["town"].array
         if "town" in villages.columns
@@ -568,10 +600,11 @@ def village_coverage(
             "n_events": n_events.astype(np.int64),
             "attendance": attendance,
             "attendance_unknown": attendance_unknown.astype(np.int64),
+            "attendance_unrecorded": attendance_unrecorded.astype(np.int64),
             "attendance_per_100": attendance / pop * 100.0,
             "events_per_1000": n_events / pop * 1000.0,
             "n_topics": n_topics.astype(np.int64),
-            "missing_topics": _tuples(~covered_required, required),
+            "missing_topics": missing_topics,
             "last_event": _days_to_dates(start_day + last_off, has_event),
             "days_since_last": np.where(has_event, as_of_day - start_day - last_off, np.nan),
             "longest_gap_days": longest,
@@ -865,3 +898,258 @@ def organizer_summary(
         never[i] = tuple(t for t in topics if not covered[i, all_labels.index(t)])
     out["fields_never_covered"] = never
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Fields a ledger did not record: audience, topic, attendees
+# --------------------------------------------------------------------------------------------
+
+#: Event fields whose absence from a ledger leaves a follow-up reason "not assessed":
+#: field → (the ledger header, the English name, the reason, what the reason judges in zh, en).
+UNRECORDED_FIELDS: dict[str, tuple[str, str, str, str, str]] = {
+    "audience": ("参加对象", "audience", "missing_audiences", "重点人群覆盖",
+                 "audience groups reached"),
+    "topic": ("宣传内容", "topic", "missing_topics", "必讲主题覆盖", "required topics covered"),
+    "attendees": ("参加人数", "attendee count", "low_attendance", "参与人次", "attendance"),
+}
+
+
+def _check_fields(fields: Any) -> tuple[str, ...]:
+    if fields is None:
+        return tuple(UNRECORDED_FIELDS)
+    out = tuple(_check_labels(fields, "fields"))
+    bad = [f for f in out if f not in UNRECORDED_FIELDS]
+    if bad:
+        raise ValueError(
+            f"`fields` should be among {list(UNRECORDED_FIELDS)}, got {bad}"
+            "（fields 只能是 audience、topic、attendees）"
+        )
+    return out
+
+
+def _ledger_codes(events: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Each event's ledger as a dense code, and the number of ledgers.
+
+    A ledger is a ``source_file`` (and ``sheet`` when events carry one); all of ``events`` is
+    one ledger when it has no ``source_file``.
+    """
+    keys = [c for c in ("source_file", "sheet") if c in events.columns]
+    if "source_file" not in keys:
+        return np.zeros(len(events), dtype=np.int64), 1
+    if len(keys) == 1:  # one hash of the (few distinct) file names
+        codes, uniques = pd.factorize(events["source_file"], use_na_sentinel=False)
+        return codes.astype(np.int64), max(len(uniques), 1)
+    codes = events.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    return codes.astype(np.int64), int(codes.max()) + 1 if codes.size else 1
+
+
+def _files_without(ledger_columns: pd.DataFrame, field: str) -> pd.Index:
+    """Events ledgers (``source_file``) of which no column was read as ``field``."""
+    cols = ledger_columns[ledger_columns["table"].astype("str") == "events"]
+    # used_as is the canonical column, or e.g. "attendees (summed 子列相加)"
+    used = cols["used_as"].astype("str").fillna("").str.split(" ", n=1).str[0]
+    has = cols.loc[(used == field).to_numpy(), "source_file"].dropna().unique()
+    return pd.Index(cols["source_file"].dropna().unique()).difference(pd.Index(has))
+
+
+def unrecorded_events(
+    events: pd.DataFrame,
+    *,
+    event_topics: pd.DataFrame | None = None,
+    fields: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Which events' audience, topic or attendee figure was not recorded by their ledger.
+
+    A field of an event is *not recorded* when its ledger (``source_file``; all of ``events``
+    when there is no such column) records it for none of its events: the ledger has no such
+    column (the reader leaves it NA for every event) or left the column blank throughout. A
+    blank cell in a ledger that records the field for other events is recorded as empty (no
+    group named, no figure), not as unrecorded. Topics the reader found in a title column
+    (宣传主题, 活动名称: "宣传内容取自活动名称") are recorded topics: the reader keeps only the
+    events whose topic it found, so a ledger's events always record a topic.
+
+    The follow-up list judges a reason only on recorded fields (:func:`village_coverage`'s
+    ``missing_topics`` and ``attendance_unrecorded``, :func:`pufa_metrics.find_blind_spots`):
+    a gap in the record is not a gap in the work.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events; ``source_file`` and the fields' columns are used when present (a
+        field with no column is not recorded for any event).
+    event_topics : pandas.DataFrame, optional
+        ``[event_id, topic]``: an event with a row here has its topic recorded.
+    fields : sequence of {"audience", "topic", "attendees"}, optional
+        Default: all three.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Boolean, one row per event (the index of ``events``), one column per field: True where
+        the field was not recorded.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({
+    ...     "source_file": ["妇联.csv", "妇联.csv", "综治办.xlsx"],
+    ...     "audience": ["妇女", None, None], "topic": ["反家庭暴力", "民法典", "禁毒"],
+    ...     "attendees": pd.array([None, None, 40], dtype="Int64")})
+    >>> unrecorded_events(events)
+       audience  topic  attendees
+    0     False  False       True
+    1     False  False       True
+    2      True  False      False
+    """
+    _check_frame(events, "events")
+    fields = _check_fields(fields)
+    codes: np.ndarray | None = None
+    n_ledgers = 1
+    out: dict[str, np.ndarray] = {}
+    for field in fields:  # three fields at most
+        if field in events.columns:
+            present = events[field].notna().to_numpy()
+        else:
+            present = np.zeros(len(events), dtype=bool)
+        if field == "topic" and event_topics is not None:
+            _check_event_topics(event_topics, events)
+            present = present | events["event_id"].isin(event_topics["event_id"]).to_numpy()
+        unrecorded = np.zeros(len(events), dtype=bool)
+        if not present.all():  # only then are ledgers told apart (a hash of every row)
+            if codes is None:
+                codes, n_ledgers = _ledger_codes(events)
+            recorded = np.bincount(codes[present], minlength=n_ledgers) > 0
+            unrecorded = ~recorded[codes]
+        out[field] = unrecorded
+    return pd.DataFrame(out, index=events.index, columns=list(fields))
+
+
+def unrecorded_fields(
+    events: pd.DataFrame,
+    *,
+    ledger_columns: pd.DataFrame | None = None,
+    event_topics: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Which ledgers did not record the audience, topic or attendees, and for how many events.
+
+    For the report and ``pufa validate``: each row says what a ledger lacked and which reason of
+    the follow-up list is therefore not assessed for its events (the rule of
+    :func:`unrecorded_events`).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events (``source_file``, ``village_id``, ``audience``, ``topic``,
+        ``attendees``, as read by :func:`pufa_metrics.load_dataset`).
+    ledger_columns : pandas.DataFrame, optional
+        ``Dataset.columns`` (table, source_file, used_as): then ``why`` tells a missing column
+        from a column left blank.
+    event_topics : pandas.DataFrame, optional
+        ``[event_id, topic]``, as in :func:`unrecorded_events`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (ledger, field) not recorded, by ledger then field (audience, topic,
+        attendees): ``source_file``, ``field``, ``header`` (the ledger header it would have,
+        e.g. 参加对象), ``n_events`` (its events), ``n_villages`` (the villages they were held
+        in), ``not_assessed`` (the reason code left unassessed), ``why`` and ``message``
+        (Chinese, then English). No rows when every ledger records all three.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({
+    ...     "source_file": ["妇联.csv", "妇联.csv", "综治办.xlsx"],
+    ...     "village_id": ["V1", "V2", "V1"],
+    ...     "audience": ["妇女", None, None], "topic": ["反家庭暴力", "民法典", "禁毒"],
+    ...     "attendees": pd.array([None, None, 40], dtype="Int64")})
+    >>> out = unrecorded_fields(events)
+    >>> out[["source_file", "field", "n_events", "n_villages", "not_assessed"]]
+      source_file      field  n_events  n_villages      not_assessed
+    0    妇联.csv  attendees         2           2    low_attendance
+    1  综治办.xlsx   audience         1           1  missing_audiences
+    >>> print(out.loc[1, "message"].split(" / ")[0])  # then the same in English
+    综治办.xlsx：未记录参加对象（无此列或全空），1场活动的重点人群覆盖未评估
+    """
+    if ledger_columns is not None:
+        _check_frame(ledger_columns, "ledger_columns", ("table", "source_file", "used_as"))
+    mask = unrecorded_events(events, event_topics=event_topics)
+    source = (events["source_file"].astype("str") if "source_file" in events.columns
+              else pd.Series(np.nan, index=events.index, dtype="str"))
+    village = (events["village_id"].astype("str") if "village_id" in events.columns
+               else pd.Series(np.nan, index=events.index, dtype="str"))
+    parts = []
+    for field in UNRECORDED_FIELDS:  # three fields
+        m = mask[field].to_numpy()
+        if not m.any():
+            continue
+        sub = pd.DataFrame({"source_file": source.to_numpy()[m],
+                            "village_id": village.to_numpy()[m]})
+        counts = sub.groupby("source_file", dropna=False, sort=True).agg(
+            n_events=("source_file", "size"), n_villages=("village_id", "nunique"))
+        parts.append(counts.reset_index().assign(field=field))
+    columns = {"source_file": "str", "field": "str", "header": "str", "n_events": "int64",
+               "n_villages": "int64", "not_assessed": "str", "why": "str", "message": "str"}
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+    out = pd.concat(parts, ignore_index=True)
+    info = pd.DataFrame(UNRECORDED_FIELDS, index=["header", "name", "not_assessed", "zh", "en"]).T
+    out = out.join(info, on="field")
+    no_column = pd.Series(False, index=out.index)
+    if ledger_columns is not None:
+        for field in UNRECORDED_FIELDS:  # three fields
+            lacking = _files_without(ledger_columns, field)
+            no_column |= (out["field"] == field) & out["source_file"].isin(lacking)
+    if ledger_columns is None:  # a missing column cannot be told from a blank one
+        why_zh = "未记录" + out["header"] + "（无此列或全空）"
+        why_en = "no event records its " + out["name"] + " (no such column, or left blank)"
+    else:
+        why_zh = out["header"] + "列全空"
+        why_en = "its " + out["name"] + " column is blank throughout"
+    why_zh = why_zh.mask(no_column, "无" + out["header"] + "列")
+    why_en = why_en.mask(no_column, "no " + out["name"] + " column")
+    out["why"] = why_zh + " / " + why_en
+    shown = out["source_file"].fillna("events")
+    n = out["n_events"].astype("str")
+    out["message"] = (shown + "：" + why_zh + "，" + n + "场活动的" + out["zh"] + "未评估 / "
+                      + shown + ": " + why_en + "; " + out["en"] + " not assessed for " + n
+                      + " events")
+    order = {f: i for i, f in enumerate(UNRECORDED_FIELDS)}
+    out = out.assign(_o=out["field"].map(order)).sort_values(["source_file", "_o"],
+                                                             kind="stable")
+    return out[list(columns)].astype(columns).reset_index(drop=True)
+
+
+def unrecognised_audiences(
+    events: pd.DataFrame, *, aliases: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Audience texts no group word recognises, with the number of events naming each.
+
+    For ``pufa validate`` (未识别的参加对象): the candidates for pufa.toml
+    ``[audiences.aliases]``. Cells are read by :func:`pufa_metrics.schema.split_audiences` (with
+    ``aliases``), so the reader's joined groups and raw ledger text give the same answer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``audience`` (the text as kept), ``n_events``; most frequent first, then by text.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"audience": ["老年人、党员", "党员", "新业态从业人员", None,
+    ...                                     "留守老人", "党员群众"]})
+    >>> unrecognised_audiences(events).values.tolist()  # 党员群众 → 群众 → 全体村民
+    [['党员', 2], ['新业态从业人员', 1]]
+    >>> unrecognised_audiences(events, aliases={"党员": "村两委干部"})["audience"].tolist()
+    ['新业态从业人员']
+    """
+    _check_frame(events, "events", ("audience",))
+    vocab = audience_vocabulary(aliases)
+    cells = pd.Series(events["audience"].to_numpy(), dtype="str").dropna()
+    groups = {u: vocab.split(u) for u in cells.unique()}  # distinct cells
+    parts = cells.map(groups).explode().dropna()
+    unknown = parts[~parts.isin(list(AUDIENCES))]
+    pairs = pd.DataFrame({"event": unknown.index, "audience": unknown.astype("str").to_numpy()})
+    counts = pairs.drop_duplicates().groupby("audience").size().rename("n_events")
+    out = counts.reset_index().sort_values(["n_events", "audience"], ascending=[False, True],
+                                           kind="stable")
+    return out.reset_index(drop=True).astype({"audience": "str", "n_events": "int64"})

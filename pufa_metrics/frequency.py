@@ -33,7 +33,7 @@ from .coverage import (
     _topic_pairs,
     _village_codes,
 )
-from .schema import AUDIENCES, FORMS, canonical_topic
+from .schema import AUDIENCES, FORMS, audience_vocabulary, canonical_topic
 
 __all__ = ["campaign_calendar", "campaign_share", "event_counts"]
 
@@ -53,6 +53,20 @@ def _years(days: np.ndarray) -> np.ndarray:
 
 def _universe(values: Iterable[str], vocabulary: dict[str, str] | None) -> list[str]:
     return _order_labels(values, vocabulary) if vocabulary else sorted(set(values))
+
+
+def _audience_pairs(
+    cells: pd.Series, dated: np.ndarray, categories: Sequence[str] | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(event position, group code) for every group of every dated event, and the groups."""
+    sel = np.flatnonzero(dated)
+    text = pd.Series(cells.to_numpy()[sel], index=sel, dtype="str")
+    vocab = audience_vocabulary()
+    groups = {u: vocab.split(u) for u in text.dropna().unique()}  # distinct cells
+    parts = text.map(groups).explode().dropna().astype("str")
+    universe = _universe(parts.unique().tolist(), AUDIENCES) if categories is None else categories
+    code = pd.Index(universe).get_indexer(parts.to_numpy())
+    return parts.index.to_numpy(dtype=np.int64), code.astype(np.int64), list(universe)
 
 
 def event_counts(
@@ -86,7 +100,9 @@ def event_counts(
         The period, both days included; default the first and last event date.
     event_topics : pandas.DataFrame, optional
         ``[event_id, topic]``; with ``by="topic"`` a multi-topic event counts once under each
-        of its topics (so the topic counts may add up to more than the events).
+        of its topics (so the topic counts may add up to more than the events). Likewise with
+        ``by="audience"`` an event counts once under each group its cell names (老年人、妇女;
+        read by :func:`pufa_metrics.schema.split_audiences`).
     categories : sequence of str, optional
         The groups to report, in this order (topics are mapped to canonical names). Values
         outside it are not counted. Default: the register for villages, else every value seen
@@ -123,6 +139,11 @@ def event_counts(
     >>> long = event_counts(events, by="organizer", freq="QS")  # town-wide events count here
     >>> long.astype({"organizer": "str", "period": "str"}).values.tolist()
     [['司法所', '2024-01-01', 3], ['派出所', '2024-01-01', 1]]
+    >>> aud = pd.DataFrame({"date": pd.to_datetime(["2024-01-05", "2024-02-01"]),
+    ...                     "audience": ["老年人、妇女", "留守老人"]})  # 留守老人 → 老年人
+    >>> event_counts(aud, by="audience", freq="YS").astype({"audience": "str"})[
+    ...     ["audience", "n_events"]].values.tolist()
+    [['老年人', 2], ['妇女', 1]]
     """
     _check_frame(events, "events", ("date",))
     if freq not in FREQS:
@@ -162,6 +183,8 @@ def event_counts(
         universe = labels if categories is None else categories
         if categories is not None:
             code = pd.Index(categories).get_indexer(labels)[code]
+    elif by == "audience":  # every group of a cell (老年人、妇女), as the reader joined them
+        pos, code, universe = _audience_pairs(events["audience"], dated, categories)
     elif by == "village_id" and categories is None and villages is not None:
         register = _register_ids(villages)
         universe = register.tolist()

@@ -488,7 +488,9 @@ class _SummaryPart:
                                                        "kind", "population", "county")])
         place = villages.set_index(villages["village_id"].astype("str"))
         topics = _dist._event_topics(self.root, group)
-        wanted = ("event_id", "date", "village_id", "topic", "attendees", "audience")
+        # source_file: a ledger that did not record a field leaves its reason not assessed
+        wanted = ("event_id", "date", "village_id", "topic", "attendees", "audience",
+                  "source_file")
         columns = [c for c in wanted if c in opt["event_columns"]
                    and (c != "event_id" or topics is not None)]
         events = read(self.root, "events", group, columns, False)

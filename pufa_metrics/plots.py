@@ -45,6 +45,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from .assessed import join_reasons, reasons_of, table_reason
 from .config import Settings
 from .schema import label
 
@@ -56,6 +57,7 @@ __all__ = [
     "coverage_bar",
     "coverage_map",
     "house_style",
+    "not_assessed_text",
     "save",
     "service_chart",
     "source_caption",
@@ -560,6 +562,53 @@ def _message(ax: Axes, text: str) -> None:
         spine.set_visible(False)
 
 
+#: The attribute of a Figure holding what it could not show (see :func:`not_assessed_text`).
+_NOT_ASSESSED_ATTR = "pufa_not_assessed"
+
+
+def _record_not_assessed(ax: Axes, reasons: Sequence[tuple[str, str]], lang: str) -> str:
+    """Remember on the root figure why part of it is missing; return that text in ``lang``."""
+    text = join_reasons(reasons, lang=lang)
+    root = ax.get_figure(root=True)
+    known = getattr(root, _NOT_ASSESSED_ATTR, ())
+    if text and text not in known:
+        setattr(root, _NOT_ASSESSED_ATTR, (*known, text))
+    return text
+
+
+def _not_assessed_message(ax: Axes, reasons: Sequence[tuple[str, str]], lang: str) -> None:
+    """Show why the chart is not drawn, in its place (and record it on the figure)."""
+    text = _record_not_assessed(ax, reasons, lang)
+    layout_fig: FigureBase = ax.get_figure(root=False)
+    root: Figure = ax.get_figure(root=True)
+    width_in = layout_fig.bbox.width / root.dpi
+    lines = "\n".join(_wrap(r[0 if lang == "zh" else 1], width_in * 72 / 12 * 0.85)
+                      for r in reasons)
+    _message(ax, lines or text)
+
+
+def not_assessed_text(fig: Figure) -> str:
+    """Why a chart (or part of it) is not drawn: the reasons it shows, or ``""``.
+
+    A chart function given a missing optional table (None, or a result with no rows whose
+    ``attrs["not_assessed"]`` gives the reason, see :mod:`pufa_metrics.assessed`) returns a
+    Figure that shows the reason where the chart would be; one drawn from a result missing only
+    part of its inputs names them in the caption. This returns those sentences, one a line, in
+    the chart's language; :func:`save` writes them into the files' metadata (PNG and SVG
+    ``Description``, PDF ``Subject``).
+
+    Examples
+    --------
+    >>> fig = coverage_map(pd.DataFrame({"village_name": ["河尾村"], "events_per_1000": [1.0]},
+    ...                                 index=pd.Index(["V1"], name="village_id")), None)
+    >>> not_assessed_text(fig)
+    '未提供村界，未做空间冷点分析、未绘制地图'
+    """
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"fig should be a matplotlib Figure, got {type(fig).__name__}")
+    return "\n".join(getattr(fig.get_figure(root=True), _NOT_ASSESSED_ATTR, ()))
+
+
 def _target_label(ax: Axes, target: float, text: str) -> Axes:
     """Draw a labelled target line; the label sits on a top axis so nothing overlaps it."""
     ax.axvline(target, color=INK, linestyle="--", linewidth=1.2, zorder=4)
@@ -781,8 +830,10 @@ def coverage_map(
     ----------
     coverage : pandas.DataFrame
         ``village_coverage`` output: index ``village_id``, with ``village_name`` and ``column``.
-    geometry : geopandas.GeoDataFrame
-        Village polygons with ``village_id`` as index or column (EPSG:4326 expected).
+    geometry : geopandas.GeoDataFrame or None
+        Village polygons with ``village_id`` as index or column (EPSG:4326 expected). None (no
+        村界 provided) is not an error: the figure says so in place of the map (see
+        :func:`not_assessed_text`).
     column : str
         The metric to map (default ``events_per_1000``). For ``days_since_last`` and
         ``longest_gap_days`` (higher is worse) the colours are reversed.
@@ -814,6 +865,11 @@ def coverage_map(
     >>> fig = coverage_map(cov, geo, k=2, blind_spots=["V1"])
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['1 – 2 (1)', '2 – 3 (1)', '无数据（台账无此村记录）', '重点关注村（盲区）']
+
+    Without boundaries the figure says why there is no map:
+
+    >>> not_assessed_text(coverage_map(cov, None, lang="en"))
+    'No village boundaries: no spatial cold-spot analysis, no map'
     """
     import geopandas as gpd
 
@@ -821,14 +877,22 @@ def coverage_map(
     _check_frame(coverage, "coverage", ("village_name", column))
     _check_numeric(coverage, "coverage", column)
     _check_unique_index(coverage, "coverage")
-    if not isinstance(geometry, gpd.GeoDataFrame):
+    if geometry is not None and not isinstance(geometry, gpd.GeoDataFrame):
         raise TypeError(
-            f"geometry should be a geopandas GeoDataFrame, got {type(geometry).__name__}"
+            f"geometry should be a geopandas GeoDataFrame or None, got {type(geometry).__name__}"
         )
     if not isinstance(scheme, str) or scheme.lower().replace("_", "") not in _SCHEMES:
         raise ValueError(f"scheme should be one of {sorted(_SCHEMES)}, got {scheme!r}")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k should be a positive integer, got {k!r}")
+    metric = _metric_label(column, lang)
+    if geometry is None:
+        with house_style():
+            ax = _axes(ax, (FIG_WIDTH, 3.0))
+            _not_assessed_message(ax, [table_reason("geometry")], lang)
+            return _finish(ax, title=title or _t("{metric}分布", lang).format(metric=metric),
+                           caption=[caption or _default_source("普法活动台账", lang)],
+                           synthetic=synthetic, lang=lang)
     if "village_id" in geometry.columns:
         geo = geometry.set_index("village_id")
     elif geometry.index.name == "village_id":
@@ -846,7 +910,6 @@ def coverage_map(
     values = coverage[column].astype("float64").reindex(geo.index)
     known = values.notna().to_numpy()
     no_shape = coverage.index.difference(geo.index, sort=False)
-    metric = _metric_label(column, lang)
 
     with house_style():
         ax = _axes(ax, (FIG_WIDTH, _map_height(geo)))
@@ -1216,9 +1279,13 @@ def awareness_dotplot(
     ``n < suppress_below`` (privacy) show no rate at all, only "n<5", and are listed last so that
     their position does not reveal the rate either.
 
+    Without survey data (``rates`` None, or with no rows and reasons in
+    ``rates.attrs["not_assessed"]``) the figure says why in place of the dots (see
+    :func:`not_assessed_text`).
+
     Parameters
     ----------
-    rates : pandas.DataFrame
+    rates : pandas.DataFrame or None
         ``awareness_rates`` output (long): ``village_id, item, n, rate, ci_low, ci_high`` and
         optionally ``domain``, ``rate_shrunk``, ``lqas`` and ``lqas_d`` (from
         :func:`~pufa_metrics.survey.lqas_classify`; :func:`~pufa_metrics.village_rates` adds
@@ -1267,8 +1334,15 @@ def awareness_dotplot(
     >>> {c.get_label(): c.get_offsets()[:, 0].tolist()
     ...  for c in fig.axes[0].collections if not c.get_label().startswith("_")}
     {'LQAS判定达标': [0.95], '低于目标': [0.6]}
+    >>> not_assessed_text(awareness_dotplot(None, lang="en"))
+    'No survey data: awareness, support and satisfaction not assessed'
     """
     _check_lang(lang)
+    reasons = reasons_of(rates)
+    if rates is None:
+        reasons = (table_reason("responses"),)
+        rates = pd.DataFrame({c: pd.Series(dtype="float64") for c in (
+            "village_id", "item", "n", "ci_low", "ci_high", value)})
     _check_frame(rates, "rates", ("village_id", "item", "n", "ci_low", "ci_high", value))
     settings = _settings(settings)
     target = _check_number(target, "target")
@@ -1278,7 +1352,10 @@ def awareness_dotplot(
         reportable = rates[rates["village_id"].notna()]
         if reportable.empty or reportable[value].notna().sum() == 0:
             ax = _axes(ax, (FIG_WIDTH, 3.0))
-            _message(ax, _t("无问卷数据", lang))
+            if reasons:
+                _not_assessed_message(ax, reasons, lang)
+            else:
+                _message(ax, _t("无问卷数据", lang))
             default = _t("各村（社区）{what}", lang).format(what=_t("知晓率", lang))
             return _finish(ax, title=title or default, caption=[caption or ""],
                            synthetic=synthetic, lang=lang)
@@ -1354,6 +1431,8 @@ def awareness_dotplot(
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", bbox_to_anchor=(1.09, 1.0))
         lines = [caption or _default_source("问卷调查", lang), kind_line]
+        if reasons:
+            lines.append(_record_not_assessed(ax, reasons, lang))
         if item is not None:
             lines.append(_t("题目：{item}", lang).format(item=item))
         if item is None and n_items > 1:
@@ -1571,9 +1650,13 @@ def service_chart(
     blind-spot indicator (法律明白人, the adviser's absence, site upkeep) come first, then those
     short of the adviser's days or lectures, then the register order.
 
+    Tables not given are named in the caption (``services.attrs["not_assessed"]``); with
+    ``services`` None (no roster, adviser log or site register at all) the figure says so in
+    place of the chart (see :func:`not_assessed_text`).
+
     Parameters
     ----------
-    services : pandas.DataFrame
+    services : pandas.DataFrame or None
         ``service_coverage`` output (index ``village_id``); its ``attrs`` period goes in the
         caption.
     settings : Settings, optional
@@ -1606,8 +1689,16 @@ def service_chart(
     [[0, 0, 0, 0, 0], [1, 1, 1, 1, 1]]
     >>> [t.get_text() for t in ax.texts[:5]]
     ['2/3', '5/24', '1/4', '187天', '1处过期']
+    >>> print(not_assessed_text(service_chart(None, settings=Settings())))
+    未提供法律明白人名册，未评估各村法律明白人配备；未提供村法律顾问服务台账，未评估法律顾问到村服务；未提供普法阵地台账，未评估村级普法阵地及其更新
     """
     _check_lang(lang)
+    reasons = reasons_of(services)
+    if services is None:
+        reasons = tuple(table_reason(t) for t in ("legal_literates", "adviser_visits", "sites"))
+        services = pd.DataFrame({"n_legal_literates": pd.Series(dtype="Int64"),
+                                 "days_since_adviser": pd.Series(dtype="float64")},
+                                index=pd.Index([], name="village_id", dtype="str"))
     _check_frame(services, "services", ("n_legal_literates", "days_since_adviser"))
     _check_unique_index(services, "services")
     st = _settings(settings)
@@ -1631,6 +1722,8 @@ def service_chart(
                         np.char.add(np.char.add(text(v[a]), "/"), text(v[b])))
 
     def fill(template: str, a: np.ndarray) -> np.ndarray:
+        if len(a) == 0:  # np.char.replace fails on an empty array
+            return np.array([], dtype=str)
         return np.char.replace(np.full(len(a), _t(template, lang)), "{n}", text(a))
 
     cells = np.column_stack([
@@ -1663,6 +1756,12 @@ def service_chart(
             days=_fmt_one(sv["adviser_days_per_month"]),
             lec=_fmt_one(sv["adviser_lectures_per_quarter"]),
             gap=_fmt_one(max_days), months=_fmt_one(sv["site_stale_months"])))
+        if n_rows == 0 and reasons:
+            _not_assessed_message(ax, reasons, lang)
+            return _finish(ax, title=title or default_title, caption=lines,
+                           synthetic=synthetic, lang=lang)
+        if reasons:
+            lines.append(_record_not_assessed(ax, reasons, lang))
         if n_rows == 0:
             _message(ax, _t("无数据", lang))
             return _finish(ax, title=title or default_title, caption=lines,
@@ -1868,9 +1967,13 @@ def training_chart(
     Departments are ranked by the mean of ``columns``, highest on top. Departments with fewer
     than ``privacy.suppress_below`` staff get no bars (privacy): they are named in the caption.
 
+    With no cadre records (``training`` None, or with no rows) the figure says why in place of
+    the bars: the reasons in ``training.attrs["not_assessed"]`` (e.g. no record for the year),
+    else that no 学法用法 ledger was provided (see :func:`not_assessed_text`).
+
     Parameters
     ----------
-    training : pandas.DataFrame
+    training : pandas.DataFrame or None
         ``training_compliance`` output: index ``department``, ``n_staff`` and the rate columns.
     columns : sequence of str
         Rates to show (0–1), default hours met, exam taken and exam passed.
@@ -1896,9 +1999,15 @@ def training_chart(
     ['司法所（n=12）', '派出所（n=8）']
     >>> [[float(p.get_width()) for p in c] for c in ax.containers]
     [[0.75, 1.0], [1.0, 1.0], [0.5, 0.875]]
+    >>> not_assessed_text(training_chart(None))
+    '未提供学法用法台账，未评估干部学法用法、未绘制部门图'
     """
     _check_lang(lang)
     columns = list(columns)
+    reasons = reasons_of(training)
+    if training is None:
+        reasons = (table_reason("cadres"),)
+        training = pd.DataFrame({c: pd.Series(dtype="float64") for c in ("n_staff", *columns)})
     _check_frame(training, "training", ("n_staff", *columns))
     for c in columns:
         _check_numeric(training, "training", c)
@@ -1923,6 +2032,12 @@ def training_chart(
             names = "、".join(training.index[hidden].astype("str"))
             lines.append(_t("人数少于{n}人、不公布比例的部门：{names}", lang).format(
                 n=suppress_below, names=names))
+        if n_rows == 0 and reasons:
+            _not_assessed_message(ax, reasons, lang)
+            return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
+                           lang=lang)
+        if reasons:
+            lines.append(_record_not_assessed(ax, reasons, lang))
         if n_rows == 0:
             _message(ax, _t("无数据", lang))
             return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
@@ -1982,6 +2097,9 @@ def save(
     Each file is written to a temporary file in the target folder and moved into place, so a
     reader never sees half a file; missing folders are created. PDF fonts are Type 3 (the Noto
     CJK glyphs show in every viewer, including Ghostscript) and SVG text is drawn as paths.
+    A chart that could not be drawn (in full) for want of data is saved like any other, with
+    the reason (:func:`not_assessed_text`) in the metadata: PNG and SVG ``Description``, PDF
+    ``Subject``.
 
     Parameters
     ----------
@@ -2009,6 +2127,13 @@ def save(
     >>> folder = Path(tempfile.mkdtemp())
     >>> [p.name for p in save(fig, folder / "charts" / "demo")]
     ['demo.png', 'demo.pdf', 'demo.svg']
+
+    A chart drawn without its data carries the reason in the files:
+
+    >>> from PIL import Image
+    >>> png, = save(training_chart(None, lang="en"), folder / "training", formats=["png"])
+    >>> Image.open(png).info["Description"]
+    'No cadre law-study records: cadre law study and exams not assessed, no department chart'
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig should be a matplotlib Figure, got {type(fig).__name__}")
@@ -2024,11 +2149,15 @@ def save(
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
+    missing = not_assessed_text(fig)
     with house_style():
         for fmt in formats:
             target = stem.parent / f"{stem.name}.{fmt}"
+            metadata = dict(_METADATA[fmt])
+            if missing:
+                metadata["Subject" if fmt == "pdf" else "Description"] = missing
             with _atomic(target) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
             written.append(target)
     return written
 

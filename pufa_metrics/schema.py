@@ -376,6 +376,7 @@ REJECTED = TableSpec(
     columns={
         "table": "str",
         "source_file": "str",
+        "sheet": "str",
         "source_row": "Int64",
         "column": "str",
         "value": "str",
@@ -714,7 +715,27 @@ AUDIENCE_ALIASES: dict[str, str] = {
     "企业": "企业个体户",
     "个体户": "企业个体户",
     "公职人员": "国家工作人员",
+    # wording of real ledgers' 参加对象 (found inside free text too, see split_audiences):
+    # 外出务工返乡人员, 返乡务工人员, 留守老人, 空巢老人, 老年群体, 在校学生, 妇女群众, 村（居）民
+    "村(居)民": "全体村民",
+    "村居民": "全体村民",
+    "老年": "老年人",
+    "长者": "老年人",
+    "在校生": "青少年",
+    "儿童": "青少年",
+    "女性": "妇女",
+    "务工人员": "外出务工人员",
+    "返乡务工": "外出务工人员",
+    "外来务工": "外出务工人员",
+    "两委干部": "村两委干部",
+    "村组干部": "村两委干部",
+    "个体工商户": "企业个体户",
+    "商户": "企业个体户",
 }
+
+#: Audience groups that say "everybody": inside longer text they count only when the text names
+#: no particular group (妇女群众 → 妇女, not also 全体村民; 辖区群众 → 全体村民).
+AUDIENCE_GENERAL: frozenset[str] = frozenset({"全体村民"})
 
 #: The 10 priority groups of the 法律明白人 programme (规范(试行) 2021, DOMAIN.md §1.4).
 LEGAL_LITERATE_GROUPS: dict[str, str] = {
@@ -789,21 +810,27 @@ def _topic_key(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class TopicVocabulary:
-    """Topic words (canonical names, aliases, an analyst's own aliases) and how a cell is read.
+class Vocabulary:
+    """Words of one vocabulary (topics or audiences) and how a ledger cell is read.
 
-    Build it with :func:`topic_vocabulary`; :meth:`split` reads one cell.
+    The words are the canonical names, the built-in aliases and an analyst's own aliases.
+
+    Build it with :func:`topic_vocabulary` or :func:`audience_vocabulary`; :meth:`split` reads
+    one cell. Topics and audiences share this one rule (:func:`split_topics`,
+    :func:`split_audiences`); only their words differ.
     """
 
-    exact: dict[str, str]  # word (compared form) -> canonical topic
+    exact: dict[str, str]  # word (compared form) -> canonical name
     in_text: dict[str, str]  # the words also found inside longer text
     pattern: re.Pattern[str] | None  # the in-text words, longest first
+    general: frozenset[str] = frozenset()  # found in text only when nothing more particular is
 
     def part_topics(self, part: str) -> list[str]:
-        """Topics of one part of a cell (between 、,，;；/).
+        """Canonical names of one part of a cell (between 、,，;；/).
 
-        The part itself if it is a topic word, else every in-text word it contains (in order,
-        leftmost-longest), else the part as written (NFKC, no spaces).
+        The part itself if it is a word of the vocabulary, else every in-text word it contains
+        (in order, leftmost-longest; a :attr:`general` name only when the part names nothing
+        else), else the part as written (NFKC, no spaces).
         """
         text = _SPACE.sub("", unicodedata.normalize("NFKC", part))
         key = text.translate(_QUOTES)
@@ -812,13 +839,18 @@ class TopicVocabulary:
         if key in self.exact:
             return [self.exact[key]]
         if self.pattern is not None:
-            found = [self.in_text[m.group()] for m in self.pattern.finditer(key)]
+            found = list(dict.fromkeys(self.in_text[m.group()]
+                                       for m in self.pattern.finditer(key)))
+            particular = [f for f in found if f not in self.general]
             if found:
-                return list(dict.fromkeys(found))
+                return particular or found
         return [text]
 
+    #: The same as :meth:`part_topics`, named for any vocabulary.
+    part_words = part_topics
+
     def split(self, value: object) -> list[str]:
-        """Every topic a cell names (see :func:`split_topics`); duplicates dropped."""
+        """Every name a cell gives (see :func:`split_topics`); duplicates dropped."""
         if value is None or (isinstance(value, float) and value != value):
             return []
         out: list[str] = []
@@ -829,36 +861,64 @@ class TopicVocabulary:
         return out
 
 
-def _alias_items(aliases: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+#: The topic vocabulary's type (the shared :class:`Vocabulary`).
+TopicVocabulary = Vocabulary
+
+
+@dataclass(frozen=True)
+class _VocabularySpec:
+    """What differs between vocabularies: their words and how their messages name them."""
+
+    canon: dict[str, str]
+    aliases: dict[str, str]
+    whole_cell_only: frozenset[str]
+    general: frozenset[str]
+    what: str  # "topic", "audience"
+    error_zh: str
+
+
+_VOCABULARY_SPECS: dict[str, _VocabularySpec] = {
+    "topics": _VocabularySpec(TOPICS, TOPIC_ALIASES, TOPIC_WHOLE_CELL_ONLY, frozenset(),
+                              "topic", "别名须对应 schema.TOPICS 中的宣传内容"),
+    "audiences": _VocabularySpec(AUDIENCES, AUDIENCE_ALIASES, frozenset(), AUDIENCE_GENERAL,
+                                 "audience", "别名须对应 schema.AUDIENCES 中的宣传对象"),
+}
+
+
+def _alias_items(
+    aliases: Mapping[str, str] | None, what: str = "topic"
+) -> tuple[tuple[str, str], ...]:
     if aliases is None:
         return ()
     if not isinstance(aliases, Mapping):
         raise TypeError(
-            f"'aliases' should be a mapping alias → canonical topic, got {type(aliases).__name__}"
+            f"'aliases' should be a mapping alias → canonical {what}, got "
+            f"{type(aliases).__name__}"
         )
     return tuple(sorted((str(k), str(v)) for k, v in aliases.items()))
 
 
 @functools.lru_cache(maxsize=64)
-def _vocabulary(extra: tuple[tuple[str, str], ...]) -> TopicVocabulary:
-    exact = {_topic_key(k): v for k, v in TOPIC_ALIASES.items()}
-    in_text = {k: v for k, v in exact.items() if k not in TOPIC_WHOLE_CELL_ONLY}
-    for alias, topic in extra:  # an analyst's aliases: exact and in text, over the built-in
-        if topic not in TOPICS:
+def _vocabulary(extra: tuple[tuple[str, str], ...], kind: str = "topics") -> Vocabulary:
+    spec = _VOCABULARY_SPECS[kind]
+    exact = {_topic_key(k): v for k, v in spec.aliases.items()}
+    in_text = {k: v for k, v in exact.items() if k not in spec.whole_cell_only}
+    for alias, name in extra:  # an analyst's aliases: exact and in text, over the built-in
+        if name not in spec.canon:
             raise ValueError(
-                f"topic alias {alias!r} maps to {topic!r}, which is not a canonical topic; "
-                f"expected one of {list(TOPICS)}（别名须对应 schema.TOPICS 中的宣传内容）"
+                f"{spec.what} alias {alias!r} maps to {name!r}, which is not a canonical "
+                f"{spec.what}; expected one of {list(spec.canon)}（{spec.error_zh}）"
             )
         key = _topic_key(alias)
         if key:
-            exact[key] = in_text[key] = topic
-    for topic in TOPICS:  # canonical names always mean themselves
-        exact[topic] = topic
-        if topic not in TOPIC_WHOLE_CELL_ONLY:
-            in_text[topic] = topic
+            exact[key] = in_text[key] = name
+    for name in spec.canon:  # canonical names always mean themselves
+        exact[name] = name
+        if name not in spec.whole_cell_only:
+            in_text[name] = name
     words = sorted(in_text, key=lambda w: (-len(w), w))
     pattern = re.compile("|".join(re.escape(w) for w in words)) if words else None
-    return TopicVocabulary(exact, in_text, pattern)
+    return Vocabulary(exact, in_text, pattern, spec.general)
 
 
 def topic_vocabulary(aliases: Mapping[str, str] | None = None) -> TopicVocabulary:
@@ -914,6 +974,48 @@ def split_topics(
     return topics
 
 
+def audience_vocabulary(aliases: Mapping[str, str] | None = None) -> Vocabulary:
+    """The audience words, with an analyst's ``aliases`` (pufa.toml ``[audiences] aliases``).
+
+    Examples
+    --------
+    >>> v = audience_vocabulary({"五老": "老年人"})
+    >>> v.split("五老、妇女"), "群众" in v.in_text, sorted(v.general)
+    (['老年人', '妇女'], True, ['全体村民'])
+    """
+    return _vocabulary(_alias_items(aliases, "audience"), "audiences")
+
+
+def split_audiences(value: object, *, aliases: Mapping[str, str] | None = None) -> list[str]:
+    """Every audience group a ledger cell names, as canonical names (the reader's rule).
+
+    The rule of :func:`split_topics` with the audience words (:data:`AUDIENCES`,
+    :data:`AUDIENCE_ALIASES` and ``aliases``): the cell is split on 、,，;；/; a part that is
+    a group or an alias is that group; any other part gives every group word found inside it
+    (外出务工返乡人员 → 外出务工人员, 留守老人 → 老年人, 在校学生 → 青少年); a word for everybody
+    (群众, 村民, 居民 → 全体村民, :data:`AUDIENCE_GENERAL`) counts inside longer text only when
+    the text names no particular group (妇女群众 → 妇女); a part naming no group is kept as
+    written (NFKC, no spaces). Duplicates are dropped, order is kept.
+
+    :func:`pufa_metrics.io.read_ledger` gives every event these groups, joined with 、 in
+    ``events.audience``, with ``aliases`` from pufa.toml ``[audiences] aliases``.
+
+    Examples
+    --------
+    >>> split_audiences("外出务工返乡人员"), split_audiences("留守老人")
+    (['外出务工人员'], ['老年人'])
+    >>> split_audiences("中小学生"), split_audiences("在校学生"), split_audiences("妇女群众")
+    (['青少年'], ['青少年'], ['妇女'])
+    >>> split_audiences("村民、留守老人及返乡务工人员")
+    ['全体村民', '老年人', '外出务工人员']
+    >>> split_audiences("辖区群众"), split_audiences("党员"), split_audiences(None)
+    (['全体村民'], ['党员'], [])
+    >>> split_audiences("党员", aliases={"党员": "村两委干部"})
+    ['村两委干部']
+    """
+    return audience_vocabulary(aliases).split(value)
+
+
 def is_known_topic(value: str) -> bool:
     """True when ``value`` is a canonical topic."""
     return value in TOPICS
@@ -946,7 +1048,7 @@ def coerce(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     >>> out = coerce(pd.DataFrame({"table": ["events"], "source_file": ["a.xlsx"],
     ...                            "reason": ["x"]}), "rejected")
     >>> list(out.columns)
-    ['table', 'source_file', 'source_row', 'column', 'value', 'reason']
+    ['table', 'source_file', 'sheet', 'source_row', 'column', 'value', 'reason']
     """
     spec = TABLES[table]
     out = pd.DataFrame(index=frame.index)

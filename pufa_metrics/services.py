@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .assessed import mark_not_assessed, table_reason
 from .config import Settings
 from .coverage import (
     _check_frame,
@@ -321,9 +322,11 @@ def service_coverage(
           ``oldest_site_update``; ``stale_site_names`` (their names joined with 、, NaN when
           none).
 
-        Columns of a table not given are NA (not assessed). When no site has a
+        Columns of a table not given (None) are NA (not assessed). When no site has a
         ``last_updated`` at all, ``stale_sites`` is NA: the ledger does not record updates.
-        ``attrs`` holds ``start``, ``end``, ``as_of``, ``months`` and ``thresholds``.
+        ``attrs`` holds ``start``, ``end``, ``as_of``, ``months`` and ``thresholds``, and, when
+        a table is not given or the sites have no update date, ``not_assessed``: the reasons
+        as (zh, en) sentences (the rule of :mod:`pufa_metrics.assessed`).
 
     Raises
     ------
@@ -365,6 +368,17 @@ def service_coverage(
     C                      0         0                4.0                 NaN
     >>> out["stale_site_names"].fillna("").tolist()
     ['', '乙村长廊', '']
+
+    Without the adviser's log and the sites, their columns are NA and ``attrs`` says why:
+
+    >>> part = service_coverage(villages, legal_literates=roster, start="2025-01-01",
+    ...                         end="2025-12-31", settings=Settings())
+    >>> bool(part["adviser_days"].isna().all())
+    True
+    >>> for zh, en in part.attrs["not_assessed"]:
+    ...     print(zh)
+    未提供村法律顾问服务台账，未评估法律顾问到村服务
+    未提供普法阵地台账，未评估村级普法阵地及其更新
     """
     st = _settings(settings)
     _check_frame(villages, "villages", ("village_id", "village_name"))
@@ -550,4 +564,10 @@ def service_coverage(
             "literates_kinds": None if literates_kinds is None else list(literates_kinds),
         },
     }
-    return out
+    reasons = [table_reason(t) for t, given in (("legal_literates", has_roster),
+                                                 ("adviser_visits", has_log),
+                                                 ("sites", has_sites)) if not given]
+    if has_sites and not assessed:
+        reasons.append(("普法阵地台账未记录更新日期，未评估阵地内容更新",
+                        "The site register records no update dates: site upkeep not assessed"))
+    return mark_not_assessed(out, *reasons)

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .assessed import mark_not_assessed, table_reason
+
 __all__ = ["spatial_weights", "spatial_clusters", "village_geometry"]
 
 _KINDS = ("auto", "queen", "rook", "knn", "distance")
@@ -274,8 +276,10 @@ def spatial_clusters(
     values : pandas.Series
         One number per village, indexed by ``village_id`` (e.g. ``coverage["n_events"]`` or the
         village mean of shrunk awareness). NaN values are left out of the test and reported.
-    geometry : GeoDataFrame, GeoSeries or DataFrame with lon/lat
-        Village polygons or points, indexed by (or with a column) ``village_id``.
+    geometry : GeoDataFrame, GeoSeries, DataFrame with lon/lat, or None
+        Village polygons or points, indexed by (or with a column) ``village_id``. None (no
+        村界 provided) is not an error: every village is ``no geometry``, nothing is tested,
+        and ``attrs["not_assessed"]`` says why (the rule of :mod:`pufa_metrics.assessed`).
     method : {"gi_star", "lisa"}, default "gi_star"
         Getis-Ord Gi* with binary weights (self included), or Local Moran's I with
         row-standardised weights.
@@ -320,12 +324,13 @@ def spatial_clusters(
           one, even when low neighbours make it a significant Gi* cold core;
         - ``cold_area_p``: the smallest ``p_sim`` among the cores that put the village there.
 
-        ``attrs`` records method, weights kind, permutations, seed, alpha and fdr.
+        ``attrs`` records method, weights kind, permutations, seed, alpha and fdr, and
+        ``not_assessed`` when ``geometry`` is None.
 
     Raises
     ------
     TypeError
-        When ``values`` is not a numeric Series.
+        When ``values`` is not a numeric Series, or ``geometry`` none of the accepted types.
     ValueError
         For an unknown ``method``, ``alpha`` outside (0, 1), ``permutations`` < 1, or negative
         values with ``gi_star`` (the G statistic is defined for non-negative variables).
@@ -359,6 +364,14 @@ def spatial_clusters(
     ('cold', 8)
     >>> sorted(out.index[out["cold_area"]]) == sorted(ids[i] for i in low)
     True
+
+    Without boundaries nothing is tested:
+
+    >>> none = spatial_clusters(y, None)
+    >>> none["cluster"].unique().tolist(), int(none["cold_area"].sum())
+    (['no geometry'], 0)
+    >>> none.attrs["not_assessed"][0][0]
+    '未提供村界，未做空间冷点分析、未绘制地图'
     """
     import esda
     from esda.getisord import G_Local
@@ -378,8 +391,11 @@ def spatial_clusters(
             f"'values' should be non-negative for method='gi_star' (Getis-Ord G is defined for "
             f"non-negative variables); negative for {bad}. Use method='lisa' instead."
         )
-    geo = village_geometry(geometry)
-    has_geo = vals.index.isin(geo.index[_has_geometry(geo)])
+    if geometry is None:
+        has_geo = np.zeros(len(vals), dtype=bool)
+    else:
+        geo = village_geometry(geometry)
+        has_geo = vals.index.isin(geo.index[_has_geometry(geo)])
     has_value = np.isfinite(vals.to_numpy())
 
     out = pd.DataFrame(
@@ -406,6 +422,8 @@ def spatial_clusters(
         "alpha": alpha,
         "fdr": fdr,
     }
+    if geometry is None:
+        return mark_not_assessed(out, table_reason("geometry"))
 
     candidates = vals.index[has_geo & has_value]
     if len(candidates) == 0:

@@ -12,7 +12,11 @@ knowledge items the correct answer. From these the functions here give:
 - :func:`lqas_decision_rule` and :func:`lqas_classify`: Lot Quality Assurance Sampling decisions
   with the rule's provider (α) and consumer (β) risks;
 - :func:`shrink_rates`: beta-binomial empirical Bayes, so that villages with few answers are not
-  ranked on noise.
+  ranked on noise;
+- :func:`unclassified_answers`: answers the codebook puts in no class (neither positive,
+  negative nor missing), with their counts. Such an answer is never counted as "not aware": its
+  item is not assessed (``status = "needs_codebook"``, 需核定答案分类) until the codebook or
+  ``pufa.toml`` ``[survey]`` classes it.
 
 Everything is vectorised: the answers of each item are classified once (per distinct answer, not
 per row) and all sums come from one ``np.bincount`` pass per item and quantity.
@@ -40,6 +44,7 @@ __all__ = [
     "proportion_ci",
     "rake_weights",
     "shrink_rates",
+    "unclassified_answers",
 ]
 
 #: Accepted spellings of the interval methods → statsmodels' ``proportion_confint`` names.
@@ -60,7 +65,21 @@ DOMAINS: tuple[str, ...] = ("awareness", "knowledge", "support", "satisfaction")
 #: LQAS lower threshold = target − this (ANCHORS.md §3; pufa.toml [targets] lqas_lower_gap).
 LQAS_LOWER_GAP = 0.30
 
-_OUTPUT_COLUMNS = ("item", "domain", "n", "n_positive", "rate", "n_eff", "ci_low", "ci_high")
+_OUTPUT_COLUMNS = (
+    "item", "domain", "n", "n_positive", "rate", "n_eff", "ci_low", "ci_high", "n_unclassified",
+    "status",
+)
+
+#: ``status`` of a rate: assessed, or not assessed because an answer is in no class of the
+#: codebook (neither positive, negative nor missing): the item needs a codebook decision.
+STATUS_OK = "ok"
+NEEDS_CODEBOOK = "needs_codebook"
+
+#: Chinese and English labels of each ``status``, for reports.
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    STATUS_OK: ("已评估", "assessed"),
+    NEEDS_CODEBOOK: ("需核定答案分类", "needs a codebook decision"),
+}
 _ANSWER_SPLIT = ("、", "|", "｜")
 
 
@@ -356,8 +375,39 @@ def _answer_set(value: object, item: object, column: str) -> frozenset[str]:
     return frozenset(t for t in (_answer_text(p) for p in parts) if t)
 
 
-def _codebook_rules(codebook: pd.DataFrame) -> pd.DataFrame:
-    """Check the codebook; one row per item with frozensets of positive and missing answers."""
+def _fallback_negatives(settings: Any) -> Any:
+    """A function (domain, positive) → the negative answers ``[survey]`` implies for an item.
+
+    Those are ``negative_<domain>``, the levels of ``positive_<domain>`` ranked below the item's
+    lowest positive level (a level the top-2 rule left out, e.g. 了解 under 非常了解/比较了解),
+    and 未选中 for a multiple-choice option item. A level ranked *above* the item's positive
+    ones (非常了解 when the codebook counts 比较了解/了解) is not implied: it stays unclassified.
+    """
+    from .config import resolve_settings
+    from .io.survey import NOT_SELECTED, SELECTED
+
+    resolved = resolve_settings(settings)
+
+    def negatives(domain: str, positive: frozenset[str]) -> frozenset[str]:
+        ladder = resolved.positive_answers(domain)
+        ranks = [r for r, level in enumerate(ladder) if level in positive]
+        below = ladder[max(ranks) + 1:] if ranks else ()
+        out = set(resolved.negative_answers(domain)) | set(below)
+        if SELECTED in positive:
+            out.add(NOT_SELECTED)
+        return frozenset(out) - positive - set(resolved.missing_answers)
+
+    return negatives
+
+
+def _codebook_rules(codebook: pd.DataFrame, settings: Any = None) -> pd.DataFrame:
+    """Check the codebook; one row per item with frozensets of positive, negative and missing.
+
+    ``keyed`` items (a correct answer, or domain knowledge) count every answer that is not
+    positive or missing as negative (wrong). Other items without a ``negative`` list take it
+    from ``settings`` (:func:`_fallback_negatives`; ``settings=None`` reads ``pufa.toml``, only
+    when some item needs it).
+    """
     _check_columns(codebook, "codebook", ["item", "domain", "positive"])
     items = codebook["item"]
     if items.isna().any():
@@ -366,13 +416,19 @@ def _codebook_rules(codebook: pd.DataFrame) -> pd.DataFrame:
     if dup:
         raise ValueError(f"'codebook' lists items more than once: {dup}（题号重复）")
     has_missing = "missing" in codebook.columns
+    has_negative = "negative" in codebook.columns
     has_correct = "correct" in codebook.columns
+    has_text = "text" in codebook.columns
+    fallback = None
     rows = []
     for pos, item in enumerate(items):  # one pass over the items of the codebook
         positive = _answer_set(codebook["positive"].iat[pos], item, "positive")
         missing = frozenset()
         if has_missing:
             missing = _answer_set(codebook["missing"].iat[pos], item, "missing")
+        negative = frozenset()
+        if has_negative:
+            negative = _answer_set(codebook["negative"].iat[pos], item, "negative")
         correct = _answer_text(codebook["correct"].iat[pos]) if has_correct else ""
         if correct:
             positive = positive | {correct}
@@ -382,30 +438,79 @@ def _codebook_rules(codebook: pd.DataFrame) -> pd.DataFrame:
                 f"codebook item {item!r} lists {sorted(both)} both as positive and as missing"
                 "（同一答案既计为肯定又计为无效）"
             )
+        for other, name_zh in ((positive, "肯定"), (missing, "无效")):
+            both = negative & other
+            if both:
+                raise ValueError(
+                    f"codebook item {item!r} lists {sorted(both)} both as negative and as "
+                    f"{'positive' if name_zh == '肯定' else 'missing'}"
+                    f"（同一答案既计为否定又计为{name_zh}）"
+                )
         domain = codebook["domain"].iat[pos]
+        domain = "" if pd.isna(domain) else str(domain)
+        keyed = bool(correct) or domain == "knowledge"
+        if not negative and not keyed and positive:
+            if fallback is None:  # settings read once, and only when an item needs them
+                fallback = _fallback_negatives(settings)
+            negative = fallback(domain, positive) - missing
+        text = codebook["text"].iat[pos] if has_text else ""
         rows.append(
             {
                 "item": str(item),
-                "domain": "" if pd.isna(domain) else str(domain),
+                "text": "" if text is None or (isinstance(text, float) and np.isnan(text))
+                or text is pd.NA else str(text),
+                "domain": domain,
                 "positive": positive,
+                "negative": negative,
                 "missing": missing,
+                "keyed": keyed,
             }
         )
-    return pd.DataFrame(rows, columns=["item", "domain", "positive", "missing"])
+    columns = ["item", "text", "domain", "positive", "negative", "missing", "keyed"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _needs_codebook_reasons(
+    items: Sequence[str], texts: Sequence[str], counts: Sequence[int]
+) -> tuple[tuple[str, str], ...]:
+    """(zh, en) sentences for ``result.attrs["not_assessed"]``, one per item not assessed."""
+    return tuple(
+        (f"第{item}题{('（' + text + '）') if text else ''}有{k}份回答未归入肯定、否定或无效答案，"
+         f"需核定答案分类，未计算比率",
+         f"item {item}: {k} answers in no class (positive, negative or missing): needs a "
+         f"codebook decision, rate not assessed")
+        for item, text, k in zip(items, texts, counts)
+    )
+
+
+#: Answer classes of :func:`_answer_classes`.
+_NONE, _NEGATIVE, _POSITIVE, _UNCLASSIFIED = 0, 1, 2, 3
 
 
 def _answer_classes(
-    answers: pd.Series, positive: frozenset[str], missing: frozenset[str]
+    answers: pd.Series,
+    positive: frozenset[str],
+    missing: frozenset[str],
+    negative: frozenset[str] = frozenset(),
+    keyed: bool = True,
 ) -> np.ndarray:
-    """Per row 0 = no answer, 1 = answered not positive, 2 = positive.
+    """Per row 0 = no answer, 1 = negative, 2 = positive, 3 = unclassified.
 
-    Each distinct answer is classified once (not each row), then looked up by its code.
+    An answer is negative when listed in ``negative`` or, for a ``keyed`` item (an answer key),
+    whenever it is not positive. Each distinct answer is classified once (not each row), then
+    looked up by its code.
     """
     codes, uniques = pd.factorize(answers, use_na_sentinel=True)
     texts = [_answer_text(u) for u in uniques]
-    classes = [0 if t == "" or t in missing else (2 if t in positive else 1) for t in texts]
+    classes = [
+        _NONE if t == "" or t in missing
+        else _POSITIVE if t in positive
+        else _NEGATIVE if keyed or t in negative
+        else _UNCLASSIFIED
+        for t in texts
+    ]
     # One extra slot at the end: code -1 (a missing value) indexes it and reads "no answer".
-    return np.array([*classes, 0], dtype=np.int64)[codes]
+    return np.array([*classes, _NONE], dtype=np.int64)[codes]
 
 
 def _group_codes(frame: pd.DataFrame, by: list[Hashable]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -456,13 +561,22 @@ def awareness_rates(
     weight: str | bool | None = None,
     method: str = "wilson",
     level: float = 0.95,
+    settings: Any = None,
 ) -> pd.DataFrame:
     """Positive-answer rates (知晓率, 支持度, 满意率, knowledge) per group and item, with CIs.
 
     For each group of ``by`` and each item: answers listed in the codebook's ``missing`` (or
     empty) are no answer and leave ``n``; an answer is positive when it is in ``positive`` or
-    equals ``correct`` (knowledge items; "不知道" is then answered and incorrect unless listed in
-    ``missing``). Every other answer is answered and not positive.
+    equals ``correct``, and negative when it is in ``negative``. Items with an answer key
+    (``correct``, or domain knowledge) count every other answer as wrong ("不知道" too, unless
+    listed in ``missing``). An item whose ``negative`` is absent or empty takes it from
+    ``settings`` (``[survey] negative_<domain>``, the levels of ``positive_<domain>`` below
+    the item's positive ones, 未选中 for an option item).
+
+    An answer in none of these classes is *unclassified* (see :func:`unclassified_answers`):
+    it is never counted as "not aware". Its item is not assessed: every row of the item gets
+    ``status = "needs_codebook"`` (需核定答案分类) and NaN ``rate`` and bounds, in every group,
+    so that a low-awareness rule sees "not assessed" rather than a low rate.
 
     Parameters
     ----------
@@ -488,17 +602,23 @@ def awareness_rates(
         Interval method, see :func:`proportion_ci`.
     level : float, default 0.95
         Confidence level.
+    settings : Settings, optional
+        ``[survey]`` negative answers for items whose codebook row lists none; default
+        ``pufa.toml`` (read only when some item needs it).
 
     Returns
     -------
     pandas.DataFrame
         Long frame, one row per (group, item), sorted by group then codebook item order:
-        ``[*by, item, domain, n, n_positive, rate, n_eff, ci_low, ci_high]``.
+        ``[*by, item, domain, n, n_positive, rate, n_eff, ci_low, ci_high, n_unclassified,
+        status]``.
         ``n``/``n_positive`` are unweighted counts of answers; ``rate`` = Σw·y / Σw over the
         answers; ``n_eff`` = (Σw)² / Σw² (Kish; equals ``n`` without weights); the interval is
         ``proportion_ci(rate * n_eff, n_eff)``. A group that answered none of an item keeps its
         row with ``n = 0`` and NaN rate and bounds; a group with no responses at all is absent
-        (reindex on the village register to see it).
+        (reindex on the village register to see it). ``n_unclassified``: the group's answers
+        in no class (counted in ``n``); ``status``: ``"ok"``, or ``"needs_codebook"`` for every
+        row of an item with an unclassified answer anywhere (rate and bounds NaN).
 
     Raises
     ------
@@ -523,6 +643,15 @@ def awareness_rates(
     [['A', 'q1', 3, 2], ['B', 'q1', 1, 1]]
     >>> out["rate"].round(3).tolist(), out["ci_low"].round(3).tolist()
     ([0.667, 1.0], [0.208, 0.207])
+
+    An answer the codebook does not class (here 非常了解: neither positive nor negative) leaves
+    the item not assessed rather than "not aware":
+
+    >>> codebook = codebook.assign(negative=[("不知道",)])
+    >>> odd = responses.assign(q1=["非常了解", "知道", "不知道", "知道", "不清楚"])
+    >>> out = awareness_rates(odd, codebook)
+    >>> out[["village_id", "n", "n_unclassified", "rate", "status"]].values.tolist()
+    [['A', 3, 1, nan, 'needs_codebook'], ['B', 1, 0, nan, 'needs_codebook']]
     """
     _check_frame(responses, "responses")
     _check_frame(codebook, "codebook")
@@ -533,7 +662,10 @@ def awareness_rates(
         raise ValueError(f"'by' may not use the output column names {clash}")
     _ci_method(method)  # check early, before any work
     level = _check_level(level)
-    rules = _select_rules(_codebook_rules(codebook), domain=domain, items=items,
+    _check_settings(settings)
+    if responses.empty or codebook.empty:  # no survey: not assessed, the usual columns, no row
+        return _no_rates(responses, by_cols, "responses" if responses.empty else "codebook")
+    rules = _select_rules(_codebook_rules(codebook, settings), domain=domain, items=items,
                           responses=responses)
     overlap = [i for i in rules["item"] if i in by_cols]
     if overlap:
@@ -546,26 +678,30 @@ def awareness_rates(
     shape = (n_items, n_groups)
     n = np.zeros(shape, dtype=np.int64)
     n_pos = np.zeros(shape, dtype=np.int64)
+    n_unc = np.zeros(shape, dtype=np.int64)
     sw = np.zeros(shape)
     sw2 = np.zeros(shape)
     swy = np.zeros(shape)
     w2 = None if w is None else np.square(w)
-    codes3 = codes.astype(np.int64) * 3
-    for j, (item, positive, missing) in enumerate(
-        zip(rules["item"], rules["positive"], rules["missing"])
+    codes4 = codes.astype(np.int64) * 4
+    for j, (item, positive, missing, negative, keyed) in enumerate(
+        zip(rules["item"], rules["positive"], rules["missing"], rules["negative"],
+            rules["keyed"])
     ):  # loop over items; within one, a single key (group × answer class) and one bincount
         # per quantity give every sum: counts, Σw, Σw² and Σw·y of answered and positive rows.
-        key = codes3 + _answer_classes(responses[item], positive, missing)
-        counts = np.bincount(key, minlength=3 * n_groups).reshape(n_groups, 3)
-        n[j] = counts[:, 1] + counts[:, 2]
-        n_pos[j] = counts[:, 2]
+        key = codes4 + _answer_classes(responses[item], positive, missing, negative, keyed)
+        counts = np.bincount(key, minlength=4 * n_groups).reshape(n_groups, 4)
+        n[j] = counts[:, 1:].sum(axis=1)
+        n_pos[j] = counts[:, _POSITIVE]
+        n_unc[j] = counts[:, _UNCLASSIFIED]
         if w is None:
             continue
-        sums = np.bincount(key, weights=w, minlength=3 * n_groups).reshape(n_groups, 3)
-        sums2 = np.bincount(key, weights=w2, minlength=3 * n_groups).reshape(n_groups, 3)
-        sw[j] = sums[:, 1] + sums[:, 2]
-        swy[j] = sums[:, 2]
-        sw2[j] = sums2[:, 1] + sums2[:, 2]
+        sums = np.bincount(key, weights=w, minlength=4 * n_groups).reshape(n_groups, 4)
+        sums2 = np.bincount(key, weights=w2, minlength=4 * n_groups).reshape(n_groups, 4)
+        sw[j] = sums[:, 1:].sum(axis=1)
+        swy[j] = sums[:, _POSITIVE]
+        sw2[j] = sums2[:, 1:].sum(axis=1)
+    assessed = n_unc.sum(axis=1) == 0  # per item, over every group
 
     # Group-major long layout: (groups, items) raveled.
     n_l = n.T.ravel()
@@ -579,6 +715,8 @@ def awareness_rates(
         n_eff = _kish(sw_l, sw2.T.ravel())
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(sw_l > 0, swy.T.ravel() / np.where(sw_l > 0, sw_l, 1.0), np.nan)
+    assessed_l = np.tile(assessed, n_groups)
+    rate = np.where(assessed_l, rate, np.nan)  # not assessed: no rate, no bounds
     ci_low, ci_high = proportion_ci(
         np.where(n_l > 0, rate * n_eff, np.nan), n_eff, method=method, level=level
     )
@@ -595,6 +733,122 @@ def awareness_rates(
     out["n_eff"] = n_eff
     out["ci_low"] = ci_low
     out["ci_high"] = ci_high
+    out["n_unclassified"] = n_unc.T.ravel()
+    out["status"] = pd.array(np.where(assessed_l, STATUS_OK, NEEDS_CODEBOOK), dtype="str")
+    if not assessed.all():  # the package's convention for what could not be assessed
+        out.attrs["not_assessed"] = _needs_codebook_reasons(
+            rules["item"][~assessed].tolist(), rules["text"][~assessed].tolist(),
+            n_unc.sum(axis=1)[~assessed].tolist(),
+        )
+    return out
+
+
+def _no_rates(responses: pd.DataFrame, by_cols: list, table: str) -> pd.DataFrame:
+    """The rates of no survey: ``by`` and output columns typed, no row, the reason attached.
+
+    The package's rule for a missing optional table (:mod:`pufa_metrics.assessed`).
+    """
+    from .assessed import mark_not_assessed, table_reason
+
+    dtypes = {"item": "str", "domain": "str", "n": "int64", "n_positive": "int64",
+              "rate": "float64", "n_eff": "float64", "ci_low": "float64", "ci_high": "float64",
+              "n_unclassified": "int64", "status": "str"}
+    out = pd.DataFrame({
+        **{c: responses[c].iloc[0:0].reset_index(drop=True) for c in by_cols},
+        **{c: pd.Series(dtype=d) for c, d in dtypes.items()},
+    })
+    return mark_not_assessed(out, table_reason(table))
+
+
+def unclassified_answers(
+    responses: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    settings: Any = None,
+) -> pd.DataFrame:
+    """Answers the codebook puts in no class, per item, with how often each was given.
+
+    An answer is classified when the codebook (or, where its row lists no negative answers,
+    ``pufa.toml`` ``[survey]``) calls it positive, negative or missing; items with an answer
+    key (``correct``, or domain knowledge) class every answer. Anything else (非常了解 on a
+    codebook that lists only 知道/听说过, a typo, a new option) is unclassified: it is not
+    counted as "not aware", and its item's rates are not assessed (``status =
+    "needs_codebook"`` in :func:`awareness_rates` and :func:`pooled_rates`) until the answer is
+    added to 肯定答案, 否定答案 or 无效答案 of the codebook, or to ``[survey]``.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per respondent, one text column per item.
+    codebook : pandas.DataFrame
+        As for :func:`awareness_rates`. Only rate items are looked at (a positive or correct
+        answer); items without a column in ``responses`` are skipped.
+    settings : Settings, optional
+        ``[survey]`` negative answers for codebook rows that list none; default ``pufa.toml``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[item, text, domain, answer, n]``: one row per (item, unclassified answer), ``n`` the
+        number of respondents who gave it; items in codebook order, then by ``n`` (most first)
+        and answer. Empty (same columns) when every answer is classified.
+
+    Raises
+    ------
+    TypeError
+        When ``responses`` or ``codebook`` is not a DataFrame or ``settings`` not a Settings.
+    ValueError
+        When the codebook is inconsistent (see :func:`awareness_rates`).
+
+    Examples
+    --------
+    >>> responses = pd.DataFrame({"q1": ["知道", "非常了解", "不知道", "非常了解", "说不好"]})
+    >>> codebook = pd.DataFrame({"item": ["q1"], "text": ["是否知道宪法日"],
+    ...                          "domain": ["awareness"], "positive": [("知道", "听说过")],
+    ...                          "negative": [("不知道",)]})
+    >>> unclassified_answers(responses, codebook)
+      item     text     domain answer  n
+    0   q1  是否知道宪法日  awareness   非常了解  2
+    1   q1  是否知道宪法日  awareness    说不好  1
+    """
+    _check_frame(responses, "responses")
+    _check_frame(codebook, "codebook")
+    _check_settings(settings)
+    rules = _codebook_rules(codebook, settings)
+    rules = rules[(rules["positive"].map(len) > 0) & rules["item"].isin(responses.columns)]
+    parts = []
+    for order, (item, positive, missing, negative, keyed) in enumerate(
+        zip(rules["item"], rules["positive"], rules["missing"], rules["negative"],
+            rules["keyed"])
+    ):  # loop over items; each classifies its distinct answers once (see _answer_classes)
+        if keyed:
+            continue
+        codes, uniques = pd.factorize(responses[item], use_na_sentinel=True)
+        texts = pd.Series([_answer_text(v) for v in uniques], dtype="str")
+        unclassified = ~(texts.eq("") | texts.isin(missing) | texts.isin(positive)
+                         | texts.isin(negative))
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        found = pd.DataFrame({"answer": texts[unclassified.to_numpy()],
+                              "n": counts[unclassified.to_numpy()]})
+        if len(found):
+            parts.append(found.groupby("answer", as_index=False)["n"].sum().assign(
+                item=item, _order=order))
+    columns = ["item", "text", "domain", "answer", "n"]
+    if not parts:
+        return pd.DataFrame({
+            "item": pd.Series(dtype="str"), "text": pd.Series(dtype="str"),
+            "domain": pd.Series(dtype="str"), "answer": pd.Series(dtype="str"),
+            "n": pd.Series(dtype="int64"),
+        })
+    found = pd.concat(parts, ignore_index=True).merge(
+        rules[["item", "text", "domain"]], on="item", how="left"
+    )
+    found = found.sort_values(["_order", "n", "answer"], ascending=[True, False, True],
+                              kind="stable")
+    out = found[columns].reset_index(drop=True)
+    for column in ("item", "text", "domain", "answer"):
+        out[column] = out[column].astype("str")
+    out["n"] = out["n"].astype("int64")
     return out
 
 
@@ -613,6 +867,8 @@ _POOLED_COLUMNS = (
     "ci_low",
     "ci_high",
     "design",
+    "n_unclassified",
+    "status",
 )
 
 #: A Taylor variance this small relative to the simple-random-sample one counts as zero
@@ -713,6 +969,12 @@ def pooled_rates(
     - ``ci_low``/``ci_high`` = ``proportion_ci(R · n_eff, n_eff, method=method, level=level)``
       (a Wilson interval on the design-based effective n, the Korn–Graubard / WHO VCQI way).
 
+    When a pooled item has an answer in no class of the codebook (neither positive, negative
+    nor missing; see :func:`unclassified_answers`), the pooled rate is not assessed: every
+    group gets ``status = "needs_codebook"`` (需核定答案分类) and NaN ``rate``, ``se``,
+    ``deff``, ``n_eff`` and bounds. Leaving the item out would change what the figure measures
+    without saying so; pass ``items=`` to pool the others on purpose.
+
     Parameters
     ----------
     responses : pandas.DataFrame
@@ -743,19 +1005,20 @@ def pooled_rates(
     level : float, default 0.95
         Confidence level.
     settings : Settings, optional
-        Accepted (and checked) for the report's calling convention. It does not change the
-        coding: the codebook carries ``pufa.toml``'s ``[survey]`` answers, filled in when the
-        codebook was read (:func:`~pufa_metrics.read_codebook`).
+        ``[survey]`` negative answers for items whose codebook row lists none, as in
+        :func:`awareness_rates`; default ``pufa.toml``.
 
     Returns
     -------
     pandas.DataFrame
         One row per group with at least one valid answer, sorted by ``by`` (categories in their
         order): ``[*by, n_respondents, n_answers, n_clusters, rate, se, deff, n_eff, ci_low,
-        ci_high, design]``.
+        ci_high, design, n_unclassified, status]``.
 
         - ``n_respondents``: respondents with at least one valid answer; ``n_answers``: valid
-          answers (unweighted); ``n_clusters``: m.
+          answers (unweighted, unclassified ones included); ``n_clusters``: m.
+        - ``n_unclassified``: the group's answers in no class; ``status``: ``"ok"`` or
+          ``"needs_codebook"`` (then the rate and its interval are NaN).
         - ``se``: sqrt(var(R)) above (``"cluster"`` rows; what ``svymean`` prints), or
           sqrt(R(1 − R) / n_eff) in ``"srs"`` rows.
         - ``deff`` = var(R) / var_srs with var_srs = R(1 − R) / n_w, n_w = (Σ w)² / Σ w² over the
@@ -811,7 +1074,7 @@ def pooled_rates(
     level = _check_level(level)
     _check_settings(settings)
     rules = _select_rules(
-        _codebook_rules(codebook), domain=domain, items=items, responses=responses
+        _codebook_rules(codebook, settings), domain=domain, items=items, responses=responses
     )
     overlap = [i for i in rules["item"] if i in by_cols or i == cluster]
     if overlap:
@@ -822,10 +1085,17 @@ def pooled_rates(
     n_rows = len(responses)
     a = np.zeros(n_rows, dtype=np.int32)
     s = np.zeros(n_rows, dtype=np.int32)
-    for item, positive, missing in zip(rules["item"], rules["positive"], rules["missing"]):
-        classes = _answer_classes(responses[item], positive, missing)  # a handful of items
+    u = np.zeros(n_rows, dtype=np.int32)
+    per_item = np.zeros(len(rules), dtype=np.int64)
+    for j, (item, positive, missing, negative, keyed) in enumerate(zip(
+        rules["item"], rules["positive"], rules["missing"], rules["negative"], rules["keyed"]
+    )):  # a handful of items
+        classes = _answer_classes(responses[item], positive, missing, negative, keyed)
         a += classes > 0
-        s += classes == 2
+        s += classes == _POSITIVE
+        u += classes == _UNCLASSIFIED
+        per_item[j] = int((classes == _UNCLASSIFIED).sum())
+    assessed = not per_item.any()  # any unclassified answer of a pooled item, in any group
     keep = a > 0
     for column in by_cols:  # a missing area forms no group
         keep &= responses[column].notna().to_numpy()
@@ -899,6 +1169,16 @@ def pooled_rates(
     out["ci_low"] = ci_low[rows]
     out["ci_high"] = ci_high[rows]
     out["design"] = pd.array(np.where(srs[rows], "srs", "cluster"), dtype="str")
+    out["n_unclassified"] = np.bincount(g, weights=u[idx].astype("float64"),
+                                        minlength=n_groups)[rows].astype(np.int64)
+    out["status"] = pd.array([STATUS_OK if assessed else NEEDS_CODEBOOK] * len(rows),
+                             dtype="str")
+    if not assessed:  # not assessed: no rate and nothing derived from it
+        out[["rate", "se", "deff", "n_eff", "ci_low", "ci_high"]] = np.nan
+        odd = per_item > 0
+        out.attrs["not_assessed"] = _needs_codebook_reasons(
+            rules["item"][odd].tolist(), rules["text"][odd].tolist(), per_item[odd].tolist()
+        )
     return out
 
 
@@ -1160,6 +1440,9 @@ def lqas_classify(
     A row with fewer answers than the plan's ``n`` is ``too_few``. Otherwise the rule for the
     row's own number of answers is used (computed once per distinct n): ``reaches`` when
     ``n_positive >= d``, else ``below``. Counts are the unweighted ``n`` and ``n_positive``.
+    A row whose ``status`` (when the column is there) is not ``"ok"`` is ``not_assessed``:
+    its item needs a codebook decision (:func:`awareness_rates`), so it is neither judged
+    below nor reaching the target.
 
     Parameters
     ----------
@@ -1177,8 +1460,8 @@ def lqas_classify(
     Returns
     -------
     pandas.DataFrame
-        A copy of ``rates`` with ``lqas_d`` (Int64; NA for ``too_few``; 0 when no rule exists
-        at that n, so every village reaches) and ``lqas`` (str).
+        A copy of ``rates`` with ``lqas_d`` (Int64; NA for ``too_few`` and ``not_assessed``;
+        0 when no rule exists at that n, so every village reaches) and ``lqas`` (str).
 
     Raises
     ------
@@ -1192,6 +1475,9 @@ def lqas_classify(
     >>> out = lqas_classify(rates, target=0.8)
     >>> out["lqas_d"].tolist(), out["lqas"].tolist()
     ([13, 13, <NA>], ['reaches', 'below', 'too_few'])
+    >>> flagged = rates.assign(status=["ok", "needs_codebook", "ok"])
+    >>> lqas_classify(flagged, target=0.8)["lqas"].tolist()
+    ['reaches', 'not_assessed', 'too_few']
     """
     _check_frame(rates, "rates")
     _check_columns(rates, "rates", ["n", "n_positive"])
@@ -1212,6 +1498,10 @@ def lqas_classify(
         )
         d_row[enough] = rules[np.searchsorted(distinct, sizes)]
     label = np.where(~enough, "too_few", np.where(positives >= d_row, "reaches", "below"))
+    if "status" in rates.columns:
+        judged = rates["status"].eq(STATUS_OK).fillna(False).to_numpy(dtype=bool)
+        label = np.where(judged, label, "not_assessed")
+        enough = enough & judged
     out = rates.copy()
     lqas_d = pd.array(np.where(enough, d_row, 0), dtype="Int64")
     lqas_d[~enough] = pd.NA
@@ -1333,7 +1623,9 @@ def shrink_rates(
         ``cred_low``, ``cred_high`` (posterior quantiles), ``prior_a`` and ``prior_b``. Rows with
         ``n_eff == 0`` get the prior mean, weight 0 and the prior's quantiles. A group with
         fewer than two villages with answers cannot estimate a prior: its rows keep their rate
-        (weight 1), a Jeffreys interval and NaN prior.
+        (weight 1), a Jeffreys interval and NaN prior. Rows whose ``status`` (when the column
+        is there) is not ``"ok"`` are not assessed (:func:`awareness_rates`): they take no part
+        in the prior and get NaN ``rate_shrunk``, ``shrink_weight`` and bounds.
 
     Raises
     ------
@@ -1372,7 +1664,11 @@ def shrink_rates(
         raise ValueError(
             f"column 'n_eff' should be a non-negative number; {int(bad.sum())} values are not"
         )
-    informative = (m > 0) & np.isfinite(rate)
+    judged = (
+        rates["status"].eq(STATUS_OK).fillna(False).to_numpy(dtype=bool)
+        if "status" in rates.columns else np.ones(len(rates), dtype=bool)
+    )
+    informative = (m > 0) & np.isfinite(rate) & judged
     m = np.where(informative, m, 0.0)
     x = np.where(informative, np.clip(np.nan_to_num(rate) * m, 0.0, m), 0.0)
 
@@ -1405,9 +1701,11 @@ def shrink_rates(
         tail = (1 - level) / 2
         cred_low = stats.beta.ppf(tail, post_a, post_b)
         cred_high = stats.beta.isf(tail, post_a, post_b)
-    no_info = ~has_prior & ~informative
+    no_info = (~has_prior & ~informative) | ~judged
     cred_low[no_info] = np.nan
     cred_high[no_info] = np.nan
+    shrunk = np.where(judged, shrunk, np.nan)
+    weight = np.where(judged, weight, np.nan)
     out = rates.copy()
     out["rate_shrunk"] = shrunk
     out["shrink_weight"] = weight

@@ -17,6 +17,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from .assessed import mark_not_assessed, table_reason
 from .config import Settings
 
 __all__ = ["collective_study", "training_compliance"]
@@ -180,12 +181,17 @@ def training_compliance(
 ) -> pd.DataFrame:
     """Cadre law-study compliance per department: hours, exams and enforcement certificates.
 
+    No record to count is not an error (a 司法所 often has no 学法用法 ledger): with ``cadres``
+    None or empty, or no record in the selected years, the result has no group rows (with
+    ``by=None`` its one row has ``n_staff`` 0 and NA rates) and ``attrs["not_assessed"]``
+    says why, as (zh, en) sentences (the rule of :mod:`pufa_metrics.assessed`).
+
     Parameters
     ----------
-    cadres : pandas.DataFrame
+    cadres : pandas.DataFrame or None
         One row per person and year: ``person_id``, ``year`` and the ``by`` columns are
         required; ``required_hours``, ``online_hours``, ``exam_taken``, ``exam_score``,
-        ``exam_passed`` and ``enforcement_cert`` are used when present.
+        ``exam_passed`` and ``enforcement_cert`` are used when present. None: no ledger.
     year : int, list of int or None, default None
         Years to include (None: all). Distinct people are counted across the selected years.
     by : str, list of str or None, default "department"
@@ -222,8 +228,7 @@ def training_compliance(
     TypeError
         When an argument or column has the wrong type.
     ValueError
-        When a column is missing, a (person_id, year) pair repeats, or no record falls in the
-        selected years.
+        When a column is missing or a (person_id, year) pair repeats.
 
     Notes
     -----
@@ -244,9 +249,25 @@ def training_compliance(
     [[2, 1, 1], [1, 1, 1]]
     >>> out["hours_met_rate"].round(3).tolist(), out["pass_rate"].tolist()
     ([0.667, 1.0], [1.0, 0.0])
+
+    A year with no record is not assessed, and says so:
+
+    >>> none = training_compliance(cadres, year=2025)
+    >>> len(none), none.attrs["not_assessed"][0][0]
+    (0, '学法用法台账无2025年记录（现有2020–2021年），未评估该年度干部学法用法')
+    >>> training_compliance(None, by=None)[["n_staff", "pass_rate", "cert_holders"]]
+          n_staff  pass_rate  cert_holders
+    全部        0        NaN          <NA>
     """
-    _check_frame(cadres, "cadres")
     by_cols = _by_columns(by)
+    reasons: list[tuple[str, str]] = []
+    if cadres is None or (isinstance(cadres, pd.DataFrame) and len(cadres) == 0):
+        reasons.append(table_reason("cadres"))
+    if cadres is None:
+        cadres = pd.DataFrame({"person_id": pd.Series(dtype="str"),
+                               "year": pd.Series(dtype="int64"),
+                               **{c: pd.Series(dtype="str") for c in by_cols}})
+    _check_frame(cadres, "cadres")
     _check_columns(cadres, "cadres", ["person_id", "year", *by_cols])
     settings = Settings() if settings is None else settings
     if not isinstance(settings, Settings):
@@ -266,11 +287,8 @@ def training_compliance(
             " rows（人员编号缺失）"
         )
     keep = np.ones(len(cadres), dtype=bool) if wanted is None else years.isin(wanted).to_numpy()
-    if not keep.any():
-        raise ValueError(
-            f"'cadres' has no record for year {wanted}; its years are "
-            f"{sorted(years.unique().tolist())}（所选年度没有记录）"
-        )
+    if not keep.any() and not reasons:
+        reasons.append(_no_record_reason(wanted or [], sorted(years.unique().tolist())))
     frame = cadres.loc[keep]
     frame_years = years[keep]
     dup = pd.DataFrame({"p": frame["person_id"], "y": frame_years}).duplicated()
@@ -336,10 +354,27 @@ def training_compliance(
         out["n_examined"] = pd.array([pd.NA] * len(out), dtype="Int64")
     if not has_cert:
         out["cert_holders"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out["cert_rate"] = out["cert_holders"].astype("float64") / out["n_staff"]
+    if not by_cols and len(out) == 0:  # nothing counted: the one row says 0 staff
+        out = out.reindex([TOTAL_LABEL]).astype({"n_examined": "Int64", "cert_holders": "Int64"})
+        out[["n_staff", "n_person_years"]] = 0
+        out = out.astype({"n_staff": "int64", "n_person_years": "int64"})
+    out["cert_rate"] = out["cert_holders"].astype("float64") / out["n_staff"].where(
+        out["n_staff"] > 0)
     if not by_cols:
         out.index = pd.Index([TOTAL_LABEL], dtype="str")
-    return out[list(_OUTPUT)]
+    return mark_not_assessed(out[list(_OUTPUT)], *reasons)
+
+
+def _no_record_reason(wanted: list[int], have: list[int]) -> tuple[str, str]:
+    """Why no cadre is counted: the ledger has no record for the selected years."""
+    def span(years: list[int]) -> str:
+        return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+    return (
+        f"学法用法台账无{span(wanted)}年记录（现有{span(have)}年），未评估该年度干部学法用法",
+        f"The cadre law-study records have no record for {span(wanted)} (they cover "
+        f"{span(have)}): cadre law study not assessed for that year",
+    )
 
 
 def collective_study(

@@ -6,6 +6,7 @@ every notebook computes the same figures the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ class Period:
     start: pd.Timestamp
     end: pd.Timestamp
     as_of: pd.Timestamp | None = None
+    #: Why the period differs from the one asked for (zh, en), e.g. set to the ledgers' span.
+    notes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.as_of is None:
@@ -43,6 +46,12 @@ class Period:
                 f"period start {self.start.date()} is after end {self.end.date()}"
                 "（开始日期晚于结束日期）"
             )
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the period and, when it was cut to the ledgers, why."""
+        lines = [f"**统计期 / period:** {self.label()}（as of {self.as_of.date()}）"]
+        lines += [f"- 注意：{zh} / {en}" for zh, en in self.notes]
+        return "\n".join(lines)
 
     def label(self, *, lang: str = "zh") -> str:
         """The period as text for captions."""
@@ -61,6 +70,11 @@ def _date(value: Any, name: str) -> pd.Timestamp | None:
         ) from exc
 
 
+#: A period may start (end) this many days before (after) the ledgers' first (last) record
+#: before it is moved to the records: a shorter stretch cannot make a blind spot.
+RECORD_MARGIN_DAYS = 90
+
+
 def resolve_period(
     settings: Settings | None = None,
     *,
@@ -68,17 +82,33 @@ def resolve_period(
     start: Any = None,
     end: Any = None,
     as_of: Any = None,
+    margin_days: int = RECORD_MARGIN_DAYS,
 ) -> Period:
     """Decide the period: explicit arguments, else ``pufa.toml``, else the span of the events.
+
+    The period never reaches far beyond the ledgers: when it starts more than ``margin_days``
+    before the first dated event (or ends more than ``margin_days`` after the last), that end is
+    moved to the record and ``notes`` says so with both dates
+    ("统计期起点2020-01-01早于最早台账记录2024-01-05…"). Otherwise every village would show a gap
+    of years, or no event for a year, that only means the ledgers were not kept then.
+    ``as_of`` (the reference date for days-since-last-event) moves with the end.
 
     Examples
     --------
     >>> ev = pd.DataFrame({"date": pd.to_datetime(["2021-03-01", "2021-07-15"])})
     >>> resolve_period(Settings(), events=ev)
     Period(start=Timestamp('2021-03-01 00:00:00'), end=Timestamp('2021-07-15 00:00:00'), \
-as_of=Timestamp('2021-07-15 00:00:00'))
+as_of=Timestamp('2021-07-15 00:00:00'), notes=())
     >>> resolve_period(Settings(), events=ev, start="2021-01-01").start
     Timestamp('2021-01-01 00:00:00')
+
+    A period of six years for ledgers of five months is cut to the ledgers, and says so:
+
+    >>> p = resolve_period(Settings(), events=ev, start="2016-01-01", end="2021-12-31")
+    >>> p.start.date(), p.end.date(), p.as_of.date()
+    (datetime.date(2021, 3, 1), datetime.date(2021, 7, 15), datetime.date(2021, 7, 15))
+    >>> print(p.notes[0][0])
+    统计期起点2016-01-01早于最早台账记录2021-03-01，按最早记录日起算（此前台账缺失，不能视为无活动）
     """
     settings = Settings() if settings is None else settings
     s = _date(start, "start") or settings.start
@@ -97,7 +127,31 @@ as_of=Timestamp('2021-07-15 00:00:00'))
         if dates is None or dates.empty:
             raise ValueError("no period end given and no dated events（未指定统计截止日期）")
         e = dates.max().normalize()
-    return Period(pd.Timestamp(s), pd.Timestamp(e), None if a is None else pd.Timestamp(a))
+    s, e = pd.Timestamp(s), pd.Timestamp(e)
+    a = None if a is None else pd.Timestamp(a)
+    notes: list[tuple[str, str]] = []
+    if dates is not None and not dates.empty:
+        first, last = dates.min().normalize(), dates.max().normalize()
+        margin = pd.Timedelta(days=margin_days)
+        if first - s > margin and first <= e:
+            notes.append((
+                f"统计期起点{s.date()}早于最早台账记录{first.date()}，按最早记录日起算"
+                "（此前台账缺失，不能视为无活动）",
+                f"the period starts {s.date()}, before the earliest ledger record {first.date()}: "
+                "measured from that record (no ledger before it is not the same as no event)",
+            ))
+            s = first
+        if e - last > margin and last >= s:
+            notes.append((
+                f"统计期终点{e.date()}晚于最新台账记录{last.date()}，按最新记录日截止"
+                "（此后台账未录入，不能视为无活动）",
+                f"the period ends {e.date()}, after the latest ledger record {last.date()}: "
+                "measured up to that record (no ledger after it is not the same as no event)",
+            ))
+            e = last
+            if a is not None and a > e:
+                a = e
+    return Period(s, e, a, notes=tuple(notes))
 
 
 def open_dataset(path: str | Path, *, settings: Settings | None = None):
@@ -154,7 +208,8 @@ def village_rates(
     if domain is None:  # the rate domains present; "other" (free text, channels) is no target
         domain = [d for d in ("awareness", "knowledge", "support", "satisfaction")
                   if d in set(codebook["domain"].dropna())]
-    rates = awareness_rates(responses, codebook, by="village_id", domain=domain, weight=weight)
+    rates = awareness_rates(responses, codebook, by="village_id", domain=domain, weight=weight,
+                            settings=settings)
     if rates.empty:
         return rates
     if shrink:
@@ -255,48 +310,82 @@ def analyse(ds: Any, *, settings: Settings | None = None, period: Period | None 
                     services=services, synthetic=is_synthetic(ds))
 
 
-def town_name(ds: Any) -> str | None:
-    """The town's name from the village register (the most common ``town``), or None."""
-    towns = ds.villages["town"].dropna() if "town" in ds.villages else pd.Series(dtype="str")
-    return None if towns.empty else str(towns.mode().iloc[0])
+#: A town's name inside a title or file name: 2–4 characters before 镇, 乡 or 街道 (so 全镇 and
+#: 乡镇 are not names), after any county/city prefix and year.
+_TOWN_IN_TEXT = re.compile(r"(?:^|[县市区\s　_\-（(])([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))")
+_NOT_TOWN = re.compile(r"^(?:\d+年度?|.*?[县市区](?=[\u4e00-\u9fff]{2,}?(?:镇|乡|街道)))")
+_NOT_TOWN_NAMES = frozenset({"各乡镇", "全乡镇", "城乡镇", "所属镇", "所在镇", "所属乡"})
 
 
-_DQ_HEADERS = {
-    "table": "表",
-    "source_file": "文件",
-    "sheet": "工作表",
-    "source_row": "Excel行号",
-    "column": "列",
-    "value": "值",
-    "reason": "原因",
-    "preamble_rows": "表头以上行数",
-    "data_rows": "数据行",
-    "loaded": "读入",
-    "rejected": "未导入",
-    "non_data": "非数据行",
-    "status": "状态",
-    "message": "说明",
-}
+def town_in_text(text: object) -> str | None:
+    """The town named at the start of a title or file name (河口镇2024年普法活动台账 → 河口镇).
 
-
-def write_data_quality(ds: Any, path: str | Path) -> Path:
-    """Write the reconciliation, the rejected rows and the warnings to one Excel workbook.
-
-    Sheets: 核对 (one row per file: loaded + rejected + non-data = data rows), 未导入的行 (file,
-    Excel row, column, value, reason), 提示 (warnings). Text that looks like a formula is stored
-    as text; the file is written atomically.
+    Examples
+    --------
+    >>> town_in_text("河口镇村（社区）基本情况统计表"), town_in_text("2024年河口镇普法台账")
+    ('河口镇', '河口镇')
+    >>> town_in_text("某某县河口镇司法所普法台账"), town_in_text("城关街道普法活动台账_2025")
+    ('河口镇', '城关街道')
+    >>> town_in_text("全镇普法活动台账"), town_in_text("普法活动台账_司法所"), town_in_text(None)
+    (None, None, None)
     """
-    from .excel import write_workbook
+    if not isinstance(text, str):
+        return None
+    found = _TOWN_IN_TEXT.search(_NOT_TOWN.sub("", text.strip()))
+    if found is None or found.group(1) in _NOT_TOWN_NAMES:
+        return None
+    return found.group(1)
 
-    return write_workbook(
-        {
-            "核对": ds.reconciliation(),
-            "未导入的行": ds.rejected,
-            "提示": ds.warnings,
-        },
-        path,
-        headers=_DQ_HEADERS,
-    )
+
+def find_town_name(ds: Any, *, settings: Settings | None = None) -> tuple[str | None, str, str]:
+    """The town's name and where it was found (zh, en): pufa.toml, register, titles, file names.
+
+    In this order: ``[town] name`` in pufa.toml when set; the register's ``town`` column (its most
+    common value); the title rows of the files read (``Dataset.files.title``); the file names.
+    A name found in titles or file names is the most common one there (ties: first file).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ds = SimpleNamespace(villages=pd.DataFrame({"village_id": ["a"]}),
+    ...                      files=pd.DataFrame({"source_file": ["普法台账.xlsx"],
+    ...                                          "title": ["河口镇2024年普法活动台账"]}))
+    >>> find_town_name(ds, settings=Settings())
+    ('河口镇', '表格标题行', 'the title rows of the files')
+    >>> find_town_name(ds, settings=Settings.from_dict({"town": {"name": "石门镇"}}))[:2]
+    ('石门镇', 'pufa.toml [town] name')
+    """
+    from .config import resolve_settings
+
+    settings = resolve_settings(settings)
+    configured = str(settings.town.get("name") or "").strip()
+    if configured:
+        return configured, "pufa.toml [town] name", "pufa.toml [town] name"
+    villages = ds.villages
+    towns = villages["town"].dropna() if "town" in villages else pd.Series(dtype="str")
+    towns = towns[towns.astype("str").str.strip().ne("")]
+    if not towns.empty:
+        return str(towns.mode().iloc[0]), "村居名册所属镇列", "the register's town column"
+    files = getattr(ds, "files", None)
+    if files is None or not len(files):
+        return None, "", ""
+    for column, zh, en in (("title", "表格标题行", "the title rows of the files"),
+                           ("source_file", "文件名", "the file names")):
+        if column not in files:
+            continue
+        texts = files[column].dropna().astype("str")
+        if column == "source_file":
+            texts = texts.map(lambda t: Path(t).stem)
+        names = texts.map(town_in_text).dropna()
+        if not names.empty:  # the most common; ties keep the first file's
+            counts = names.value_counts(sort=False)
+            return str(counts.idxmax()), zh, en
+    return None, "", ""
+
+
+def town_name(ds: Any, *, settings: Settings | None = None) -> str | None:
+    """The town's name (see :func:`find_town_name`), or None when nothing names it."""
+    return find_town_name(ds, settings=settings)[0]
 
 
 def town_report_figures(

@@ -406,6 +406,12 @@ def test_awareness_rates_invariants(rows):
     assert int(rates["n"].sum()) == len(answered)
     assert int(rates["n_positive"].sum()) == sum(1 for r in answered if r[1] in ("知道", "听说过"))
     assert (rates["n_positive"] <= rates["n"]).all()
+    # 乱写 is neither positive, negative (pufa.toml's 不知道 …) nor missing: the item is not
+    # assessed (needs a codebook decision) in every group, never counted as "not aware"
+    if any(r[1] == "乱写" for r in answered):
+        assert rates["status"].eq("needs_codebook").all() and rates["rate"].isna().all()
+        return
+    assert rates["status"].eq("ok").all()
     has = rates["n"] > 0
     assert ((rates.loc[has, "rate"] >= 0) & (rates.loc[has, "rate"] <= 1)).all()
     assert (rates.loc[has, "ci_low"] <= rates.loc[has, "rate"] + 1e-12).all()

@@ -131,6 +131,7 @@ def test_xlsx_counts_and_warnings(register):
     res = read("events_司法所.xlsx", register)
     # rows 1-2 title and 填报单位; header on rows 3-4; rows 5..19 are the 15 data rows
     assert res.stats == {"table": "events", "source_file": "events_司法所.xlsx", "sheet": "2021年",
+                         "title": "水寨镇司法所普法活动台账",
                          "preamble_rows": 2, "data_rows": 15, "loaded": 8, "rejected": 4,
                          "non_data": 3}
     reasons = res.warnings["reason"]

@@ -29,10 +29,12 @@ from pufa_metrics.io.survey import (
 DATA = Path(__file__).resolve().parent / "data" / "survey"
 CANONICAL = ["response_id", "village_id", "village_name", "date", "gender", "age", "age_group",
              "weight", "source_file", "source_row"]
-# pufa.toml [survey], written out here as the analyst sees it
-AWARE = ("知道", "听说过", "了解", "比较了解", "是")
-SUPPORT = ("支持", "比较支持", "非常支持")
-SATISFIED = ("满意", "比较满意", "非常满意")
+# pufa.toml [survey] by the top-2 rule on each item's levels (classify_levels): q4 offers
+# 知道/听说过/不知道, q5 满意/比较满意/不太满意 (+不清楚), q6 支持/比较支持/不支持: the two
+# highest levels of each on positive_<domain>
+AWARE = ("知道", "听说过")
+SUPPORT = ("支持", "比较支持")
+SATISFIED = ("满意", "比较满意")
 MISSING = ("不清楚", "说不清", "未作答", "拒答", "(跳过)", "-3")
 S, N, SKIP = SELECTED, NOT_SELECTED, "(跳过)"
 
@@ -114,8 +116,8 @@ def test_wjx_text_rejected_and_dropped(villages):
 def test_wjx_text_codebook_guess(villages):
     r = read("wjx_text.xlsx", villages=villages)
     cb = r.codebook.set_index("item")
-    assert list(r.codebook.columns) == ["item", "text", "domain", "positive", "missing",
-                                        "correct", "options", "kind"]
+    assert list(r.codebook.columns) == ["item", "text", "domain", "positive", "negative",
+                                        "missing", "correct", "options", "kind"]
     assert cb.loc["q4", "text"] == "您是否知道《中华人民共和国民法典》？"
     assert cb["domain"].to_dict() == {
         "q4": "awareness", "q5": "satisfaction", "q6": "support", "q7_电视广播": "other",
@@ -425,10 +427,11 @@ def test_codebook_round_trip(tmp_path, villages):
     assert_frame_equal(read_codebook(path), guessed)
     book = openpyxl.load_workbook(path)
     sheet = book["编码表"]
-    assert [c.value for c in sheet[1]] == ["题号", "题目", "类别", "肯定答案", "无效答案",
-                                           "正确答案", "选项", "题型"]
+    assert [c.value for c in sheet[1]] == ["题号", "题目", "类别", "肯定答案", "否定答案",
+                                           "无效答案", "正确答案", "选项", "题型"]
     assert sheet.freeze_panes == "A2"
-    assert sheet["C2"].value == "知晓" and sheet["D2"].value == "知道、听说过、了解、比较了解、是"
+    assert sheet["C2"].value == "知晓" and sheet["D2"].value == "知道、听说过"
+    assert sheet["E2"].value is None  # 否定答案 left empty: pufa.toml's lists apply
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
     assert [p.name for p in tmp_path.iterdir()] == ["编码表.xlsx"]  # no temporary file left
 
@@ -549,8 +552,8 @@ def test_inputs_are_not_modified(villages):
 def test_read_survey_returns_three_frames(villages):
     responses, codebook, rejected = read_survey(DATA / "odk_central.csv", villages=villages)
     assert len(responses) == 3 and len(codebook) == 2 and len(rejected) == 1
-    assert list(rejected.columns) == ["table", "source_file", "source_row", "column", "value",
-                                      "reason"]
+    assert list(rejected.columns) == ["table", "source_file", "sheet", "source_row", "column",
+                                      "value", "reason"]
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [

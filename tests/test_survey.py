@@ -180,6 +180,8 @@ def test_awareness_rates_weighted_by_hand(responses, codebook):
         "n_eff",
         "ci_low",
         "ci_high",
+        "n_unclassified",
+        "status",
     ]
     out = out.set_index(["village_id", "item"])
     # A q1: answered 知道(w1,+) 听说过(w2,+) 不知道(w1,-); 不清楚 is no answer.

@@ -154,7 +154,7 @@ def test_hand_table_two_villages_two_respondents():
     # var_srs = 0.1875 / 4 = 0.046875, deff = 0.0625 / 0.046875 = 4/3.
     assert out.columns.tolist() == [
         "town", "n_respondents", "n_answers", "n_clusters", "rate", "se", "deff", "n_eff",
-        "ci_low", "ci_high", "design",
+        "ci_low", "ci_high", "design", "n_unclassified", "status",
     ]
     assert (row["n_respondents"], row["n_answers"], row["n_clusters"]) == (4, 4, 2)
     assert row["rate"] == pytest.approx(0.75, abs=1e-12)

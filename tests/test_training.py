@@ -135,11 +135,26 @@ def test_town_scale_counts_constructed_like_the_article():
     assert training_compliance(c, year=2021, by=None)["cert_holders"].iloc[0] == 49
 
 
+def test_a_year_without_records_is_not_assessed_not_an_error(cadres):
+    # the fixture has records for 2020, 2021 and 2022 only, so 2030 counts nobody
+    out = training_compliance(cadres, year=2030)
+    assert len(out) == 0 and list(out.columns) == list(training_compliance(cadres).columns)
+    assert out.attrs["not_assessed"] == ((
+        "学法用法台账无2030年记录（现有2020–2022年），未评估该年度干部学法用法",
+        "The cadre law-study records have no record for 2030 (they cover 2020–2022): cadre law "
+        "study not assessed for that year",
+    ),)
+    total = training_compliance(cadres, year=[2030, 2031], by=None)
+    assert total.index.tolist() == ["全部"] and total["n_staff"].tolist() == [0]
+    assert total[["hours_met_rate", "pass_rate", "cert_rate"]].isna().all(axis=None)
+    assert "无2030–2031年记录" in total.attrs["not_assessed"][0][0]
+    # a year that has records is assessed: no reason recorded
+    assert "not_assessed" not in training_compliance(cadres, year=2021).attrs
+
+
 def test_training_errors(cadres):
     with pytest.raises(ValueError, match=r"1 repeated \(person_id, year\) records, e.g. 'p1'"):
         training_compliance(pd.concat([cadres, cadres.iloc[[0]]]))
-    with pytest.raises(ValueError, match=r"no record for year \[2030\]"):
-        training_compliance(cadres, year=2030)
     with pytest.raises(ValueError, match="has no column 'unit'"):
         training_compliance(cadres, by="unit")
     with pytest.raises(TypeError, match="'year' should be a year"):
@@ -147,7 +162,7 @@ def test_training_errors(cadres):
     with pytest.raises(ValueError, match="'pass_mark' should be a non-negative number"):
         training_compliance(cadres, pass_mark=-1)
     with pytest.raises(TypeError, match="'cadres' should be a pandas DataFrame"):
-        training_compliance(None)
+        training_compliance([("p1", 2020)])
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from .problems import (
     scrub_problems,
 )
 from .survey import read_codebook, read_survey_result
-from .villages import Register, build_register, match_villages
+from .villages import Register, build_register, match_villages, spread_all_villages
 from .workbook import fill_merges, read_raw
 
 _GEO_SUFFIXES = (".geojson", ".gpkg", ".shp")
@@ -85,6 +85,7 @@ _FILES_COLUMNS = {
     "table": "str",
     "source_file": "str",
     "sheet": "str",
+    "title": "str",
     "preamble_rows": "int64",
     "data_rows": "int64",
     "loaded": "int64",
@@ -417,6 +418,7 @@ def _file_row(stats: dict | None, *, table, source, status="ok", message="") -> 
         "table": table,
         "source_file": source,
         "sheet": None,
+        "title": None,
         "preamble_rows": 0,
         "data_rows": 0,
         "loaded": 0,
@@ -883,6 +885,16 @@ def _load_ledgers(by_table: dict[str, list[tuple[str, Path]]], settings: Setting
                 ))
             continue
         frame, topics = _merge_ledgers(table, results, log, stats_of)
+        if (table == "events" and register is not None
+                and settings.events.get("all_villages") == "every"):
+            frame, topics, spread = spread_all_villages(
+                frame, topics if topics is not None else schema.empty_frame("event_topics"),
+                register)
+            for src, n in spread.items():  # a few files
+                log.note("events", str(src), (
+                    f"{int(n)} events at 各村/全镇各村 counted once for each of the "
+                    f"{len(register)} villages ([events] all_villages = \"every\") "
+                    f"{int(n)}场“各村”活动按每村各计一场"))
         values[table] = frame
         if topics is not None:
             values["event_topics"] = topics
@@ -959,7 +971,7 @@ def _files_frame(rows: list[dict]) -> pd.DataFrame:
         return _empty_files()
     frame = pd.DataFrame(rows)
     frame = frame.sort_values(["source_file"], kind="stable").reset_index(drop=True)
-    return frame[list(_FILES_COLUMNS)].astype(_FILES_COLUMNS)
+    return frame.reindex(columns=list(_FILES_COLUMNS)).astype(_FILES_COLUMNS)
 
 
 def _columns_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -325,6 +325,23 @@ def _classify_rows(data: pd.DataFrame, header: Header, seq: int | None,
     return reason
 
 
+def title_text(preamble: pd.DataFrame) -> str | None:
+    """The title of a sheet: the first row above the header that holds text (masked), or None.
+
+    Examples
+    --------
+    >>> title_text(pd.DataFrame([[None, None], ["河口镇2024年普法活动台账"] * 2]))
+    '河口镇2024年普法活动台账'
+    """
+    if preamble.empty:
+        return None
+    rows = preamble.astype("object").apply(  # a few title rows; a merged title once
+        lambda r: " ".join(dict.fromkeys(str(v).strip() for v in r
+                                         if pd.notna(v) and str(v).strip())), axis=1)
+    rows = rows[rows.ne("")]
+    return None if rows.empty else privacy.mask_text(str(rows.iloc[0]))
+
+
 def _title_year(preamble: pd.DataFrame) -> int | None:
     """The year named by the title rows (rows naming a 填报/制表 date are left out)."""
     if preamble.empty:
@@ -1052,10 +1069,9 @@ class SheetReader:
             self.warn([row], self.header_of.get("topic", "topic"), [value],
                       "unknown topic kept as written 未知宣传内容，按原样保留; add it to pufa.toml "
                       "[topics] aliases 可在 pufa.toml [topics] aliases 中补充别名")
-        # forms and audiences: canonical values, several in a cell joined with 、
+        # forms: canonical values, several in a cell joined with 、 (audiences: _audience_column)
         for col, mapper, known, label in (
             ("form", schema.canonical_form, schema.FORMS, "活动形式"),
-            ("audience", schema.canonical_audience, schema.AUDIENCES, "参加对象"),
         ):
             raw = self.column(col)
             if raw is None:
@@ -1065,8 +1081,32 @@ class SheetReader:
             for row, value in zip(unknown["row"], unknown["value"], strict=True):
                 self.warn([row], self.header_of[col], [value],
                           f"unknown {col} kept as written 未知{label}，按原样保留")
+        self._audience_column()
         return pd.DataFrame({"row": topics["row"].to_numpy(),
                              "topic": topics["value"].astype("str").to_numpy()})
+
+    def _audience_column(self) -> None:
+        """参加对象: every group a cell names, joined with 、.
+
+        Read by :func:`pufa_metrics.schema.split_audiences` (groups found inside free text too,
+        pufa.toml [audiences] aliases). A blank cell stays NA (no group named); so does every
+        event of a ledger without the column, whose audiences then count as not recorded
+        (:func:`pufa_metrics.coverage.unrecorded_events`). Each distinct unknown text is warned
+        once (the loop is over distinct cells, never over rows).
+        """
+        raw = self.column("audience")
+        if raw is None:
+            return
+        vocab = schema.audience_vocabulary(self.ctx.settings.audience_aliases)
+        groups = {u: vocab.split(u) for u in raw.dropna().unique()}  # distinct cells
+        joined = {u: "、".join(g) if g else np.nan for u, g in groups.items()}
+        self.out["audience"] = raw.map(joined).astype("str")
+        parts = raw.map(groups).explode().dropna()
+        unknown = parts[~parts.isin(list(schema.AUDIENCES))].drop_duplicates()
+        for row, value in zip(unknown.index, unknown, strict=True):  # distinct unknown texts
+            self.warn([row], self.header_of["audience"], [value],
+                      "unknown audience kept as written 未知参加对象，按原样保留; add it to "
+                      "pufa.toml [audiences.aliases] 可在 pufa.toml [audiences.aliases] 中补充别名")
 
     def _sites_columns(self) -> None:
         idx, out = self.idx, self.out
@@ -1198,10 +1238,15 @@ class SheetReader:
                 ignore_index=True,
             )
         self.warnings.extend(removal_warnings(removed, self.header_of))
+        # every problem names its sheet: "row 10" of a workbook of four quarters is one of four
+        sheet = self.sheet.name
+        prob = prob.assign(sheet=sheet)
+        self.warnings = [w.assign(sheet=sheet) for w in self.warnings]
         stats = {
             "table": self.table,
             "source_file": self.ctx.source_file,
             "sheet": self.sheet.name,
+            "title": title_text(self.preamble),
             "preamble_rows": int(len(self.preamble)),
             "data_rows": int(len(self.data)),
             "loaded": int(len(out)),
@@ -1330,7 +1375,8 @@ def read_table(
     warn_parts: list[pd.DataFrame] = []
     for name in skipped:
         warn_parts.append(problem_rows([pd.NA], None, [name],
-                                    f"sheet skipped 已跳过工作表: no {table} header 无对应表头"))
+                                    f"sheet skipped 已跳过工作表: no {table} header 无对应表头"
+                                    ).assign(sheet=name))
 
     frame = pd.concat([r.frame.assign(_sheet=i) for i, r in enumerate(results)],
                       ignore_index=True)
@@ -1357,8 +1403,16 @@ def read_table(
             pairs[["event_id", "topic"]].drop_duplicates().reset_index(drop=True), "event_topics"
         )
     frame = schema.coerce(frame.drop(columns="_sheet"), table)[list(schema.TABLES[table].columns)]
+    names = pd.Series({i: r.stats["sheet"] for i, r in enumerate(results)}, dtype="str")
+    order = {r.stats["sheet"]: i for i, r in enumerate(results)}
+    # duplicates found across sheets name the sheet they are in
+    problems = [p.assign(sheet=p["sheet"].fillna(p["_sheet"].map(names)))
+                if "sheet" in p.columns else p.assign(sheet=p["_sheet"].map(names))
+                for p in problems]
     rejected = finish_problems(problems, table=table, source_file=source)
-    rejected = rejected.sort_values("source_row", kind="stable").reset_index(drop=True)
+    rejected = (rejected.assign(_order=rejected["sheet"].map(order))
+                .sort_values(["_order", "source_row"], kind="stable")
+                .drop(columns="_order").reset_index(drop=True))
     warnings = finish_problems(warn_parts, table=table, source_file=source)
     rejected, notes = scrub_problems(rejected, "rejected rows 未导入行")
     warnings, more = scrub_problems(warnings, "warnings 提示")
@@ -1372,6 +1426,7 @@ def read_table(
         "source_file": source,
         "sheet": ", ".join(str(s["sheet"]) for s in sheet_stats if s["sheet"] is not None)
         or None,
+        "title": next((s["title"] for s in sheet_stats if s.get("title")), None),
         **{k: sum(s[k] for s in sheet_stats)
            for k in ("preamble_rows", "data_rows", "loaded", "rejected", "non_data")},
     }

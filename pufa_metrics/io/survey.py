@@ -6,9 +6,12 @@ some programmes use KoboToolbox or ODK. :func:`read_survey` turns any of these e
 - ``responses``: the canonical columns of ``schema.RESPONSES`` (``response_id, village_id,
   village_name, date, gender, age, age_group, weight, source_file, source_row``), then one ``str``
   column per survey item;
-- ``codebook``: one row per item ``[item, text, domain, positive, missing, correct, options,
-  kind]``, guessed from the wording and the answers, overridden item by item by a codebook file
-  the analyst corrects (:func:`write_codebook` / :func:`read_codebook`);
+- ``codebook``: one row per item ``[item, text, domain, positive, negative, missing, correct,
+  options, kind]``, guessed from the wording and the answers, overridden item by item by a
+  codebook file the analyst corrects (:func:`write_codebook` / :func:`read_codebook`). Positive
+  answers follow ``pufa.toml`` ``[survey]`` by the top-2 rule on the item's own levels
+  (:func:`classify_levels`); ``negative`` stays empty unless the file gives 否定答案, and the
+  rates then take ``[survey]``'s negative lists;
 - ``rejected``: rows that could not be loaded, with the reason (``schema.REJECTED`` columns).
 
 Items
@@ -109,8 +112,17 @@ NOT_SELECTED = "未选中"
 
 #: Columns of the codebook frame, in order.
 CODEBOOK_COLUMNS: tuple[str, ...] = (
-    "item", "text", "domain", "positive", "missing", "correct", "options", "kind",
+    "item", "text", "domain", "positive", "negative", "missing", "correct", "options", "kind",
 )
+
+#: Columns of a codebook that hold lists of answers (tuples in a frame, 、-joined in a file).
+_LIST_COLUMNS: tuple[str, ...] = ("positive", "negative", "missing", "options")
+
+#: How :func:`classify_levels` classes an answer level.
+LEVEL_CLASSES: tuple[str, ...] = ("positive", "negative", "missing", "unclassified")
+
+#: Answers of yes/no form that fit every domain: they never tell the domain by themselves.
+_YES_NO = frozenset({"是", "否", "有", "没有", "无", "不是"})
 
 #: Columns of the warnings table: those of ``schema.REJECTED`` (as io.py's warnings; ``value``
 #: always empty: a warning never carries a cell's value) plus a short ``code``.
@@ -760,6 +772,7 @@ _CODEBOOK_HEADERS = {
     "text": ("text", "题目", "问题", "题干"),
     "domain": ("domain", "类别", "维度"),
     "positive": ("positive", "肯定答案", "正向答案", "计为知晓的答案"),
+    "negative": ("negative", "否定答案", "负向答案", "计为不知晓的答案"),
     "missing": ("missing", "无效答案", "缺失答案"),
     "correct": ("correct", "正确答案"),
     "options": ("options", "选项"),
@@ -771,20 +784,39 @@ _CODEBOOK_HEADERS = {
 
 _CODEBOOK_ZH = {
     "item": "题号", "text": "题目", "domain": "类别", "positive": "肯定答案",
-    "missing": "无效答案", "correct": "正确答案", "options": "选项", "kind": "题型",
+    "negative": "否定答案", "missing": "无效答案", "correct": "正确答案", "options": "选项",
+    "kind": "题型",
 }
 
 
-def _guess_domain(text: str, answers: list[str], missing: tuple[str, ...]) -> str:
+def _scales(settings: Settings) -> dict[str, frozenset[str]]:
+    """The answer words of each rate domain: the built-in scales and ``[survey]``'s lists.
+
+    Yes/no words (是/否, 有/没有) fit every domain and are left out: such an item takes its
+    domain from its wording (您是否知道… → awareness), else it is ``other``.
+    """
+    return {
+        domain: (scale | frozenset(settings.positive_answers(domain))
+                 | frozenset(settings.negative_answers(domain))) - _YES_NO
+        for domain, scale in _SCALES.items()
+    }
+
+
+def _guess_domain(
+    text: str, answers: list[str], missing: tuple[str, ...],
+    scales: dict[str, frozenset[str]] | None = None,
+) -> str:
     """Guess the domain (awareness, support, satisfaction, knowledge or other).
 
-    Answers that all belong to one scale (知道/听说过/不知道, 支持…, 满意…) decide; when several
-    scales fit (only 一般 seen) the wording picks one. Otherwise knowledge wording (应该怎么做,
-    正确的是, 下列…) gives knowledge, then 满意 / 支持 / 知道·了解·听说 wording, else other.
+    Answers that all belong to one scale (知道/听说过/不知道, 支持…, 满意…; ``scales``, default
+    the built-in ones) decide; when several scales fit (only 一般 seen) the wording picks one.
+    Otherwise knowledge wording (应该怎么做, 正确的是, 下列…) gives knowledge, then 满意 / 支持 /
+    知道·了解·听说 wording, else other.
     """
     words = _question_words(text)
     seen = set(answers) - set(missing) - set(_SKIP_MARKERS)
-    fits = [d for d, scale in _SCALES.items() if seen and seen <= scale | {"不清楚", "说不清"}]
+    scales = _SCALES if scales is None else scales
+    fits = [d for d, scale in scales.items() if seen and seen <= scale | {"不清楚", "说不清"}]
     worded = [d for d, pattern in _DOMAIN_WORDS if pattern.search(words)]
     if len(fits) == 1:
         return fits[0]
@@ -824,7 +856,7 @@ def _codebook_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS))
     for column in ("item", "text", "domain", "correct", "kind"):
         frame[column] = frame[column].astype("str")
-    for column in ("positive", "missing", "options"):
+    for column in _LIST_COLUMNS:
         frame[column] = pd.Series(
             [tuple(v) for v in frame[column]], index=frame.index, dtype="object"
         )
@@ -835,7 +867,9 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     r"""Read a codebook file (Excel or CSV) the analyst wrote or corrected.
 
     Headers may be Chinese or English: 题号/item, 题目/text, 类别/domain, 肯定答案/positive,
-    无效答案/missing, 正确答案/correct, 选项/options, 题型/kind; only 题号 is required. Lists are
+    否定答案/negative, 无效答案/missing, 正确答案/correct, 选项/options, 题型/kind; only 题号 is
+    required. A 否定答案 list is exact: an answer of the item in none of 肯定答案, 否定答案 and
+    无效答案 is unclassified (left blank, ``pufa.toml`` ``[survey]``'s lists apply). Lists are
     separated by ``、`` (or ``|`` when an answer itself contains ``、``). Domains may be written
     知晓/知识/支持/满意/其他 or in English; kinds 单选/多选/矩阵/填空 or in English. Item names
     ``4``, ``第4题`` and ``Q4`` all mean ``q4``.
@@ -903,7 +937,7 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
                 f"{list(allowed)} or {list(allowed.values())}（类别/题型无法识别）"
             )
         out[column] = mapped.astype("str")
-    for column in ("positive", "missing", "options"):
+    for column in _LIST_COLUMNS:
         values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
         out[column] = pd.Series([_split_list(v) for v in values], index=out.index, dtype="object")
     return _codebook_frame(out[list(CODEBOOK_COLUMNS)].to_dict("records"))
@@ -1157,7 +1191,7 @@ def _as_codebook(codebook: object) -> pd.DataFrame | None:
         for column, mapping in (("domain", _DOMAIN_READ), ("kind", _KIND_READ)):
             given = rows[column].astype("str").str.strip()
             rows[column] = given.str.lower().map(mapping).fillna(given)
-        for column in ("positive", "missing", "options"):
+        for column in _LIST_COLUMNS:
             rows[column] = [_split_list(v) for v in rows[column]]
         return _codebook_frame(rows.loc[rows["item"].notna(), list(CODEBOOK_COLUMNS)]
                                .to_dict("records"))
@@ -1229,7 +1263,7 @@ def write_codebook(codebook: pd.DataFrame, path: str | os.PathLike[str]) -> Path
     out = pd.DataFrame(index=codebook.index)
     for column in CODEBOOK_COLUMNS:
         values = codebook[column] if column in codebook else pd.Series(np.nan, index=out.index)
-        if column in ("positive", "missing", "options"):
+        if column in _LIST_COLUMNS:
             lists = [_split_list(v) for v in values]
             out[column] = [
                 ("|" if any("、" in p for p in parts) else "、").join(parts) for parts in lists
@@ -1247,7 +1281,9 @@ def write_codebook(codebook: pd.DataFrame, path: str | os.PathLike[str]) -> Path
             "题号，如 q4；矩阵题每行 q8_1、q8_2；多选题每个选项 q7_选项",
             "题目原文",
             "知晓 / 知识 / 支持 / 满意 / 其他（其他不计算比率）",
-            "计为肯定（知晓、支持、满意）的答案，用“、”分隔",
+            "计为肯定（知晓、支持、满意）的答案，用“、”分隔；留空按 pufa.toml [survey] 前两级规则",
+            "计为否定（不知晓等）的答案；留空按 pufa.toml [survey] 的否定答案。未列入任何一类的"
+            "答案不计为否定，该题标为“需核定答案分类”",
             "视为未作答的答案，不计入分母",
             "知识题的正确答案；填写后肯定答案即为正确答案",
             "答案选项，按序号导出时第1个选项对应1，依此类推",
@@ -1609,9 +1645,11 @@ def _kind_of(s: pd.Series, text: str) -> str:
 
 def _items(
     questions: list[_Question], data: pd.DataFrame, declared: dict[str, dict[str, Any]],
-    notes: _Notes, missing_answers: tuple[str, ...],
+    notes: _Notes, settings: Settings,
 ) -> tuple[dict[str, pd.Series], list[dict[str, Any]]]:
     """Item columns and their guessed codebook rows, in question order."""
+    missing_answers = settings.missing_answers
+    scales = _scales(settings)
     items: dict[str, pd.Series] = {}
     rows: list[dict[str, Any]] = []
     for q in questions:  # one pass over the questions (a handful of columns)
@@ -1635,7 +1673,8 @@ def _items(
                 notes.use(q.column, name)
                 rows.append({
                     "item": name, "text": f"{stem} — {label}", "domain": OTHER,
-                    "positive": (SELECTED,), "missing": missing_answers, "correct": np.nan,
+                    "positive": (SELECTED,), "negative": (NOT_SELECTED,),
+                    "missing": missing_answers, "correct": np.nan,
                     "options": (SELECTED, NOT_SELECTED), "kind": "multiple", "_base": q.key,
                     "_numbers": False,
                 })
@@ -1680,8 +1719,8 @@ def _items(
             rows.append({
                 "item": name, "text": text,
                 "domain": OTHER if s_kind == "text" else _guess_domain(text, seen,
-                                                                        missing_answers),
-                "positive": (), "missing": missing_answers, "correct": correct,
+                                                                        missing_answers, scales),
+                "positive": (), "negative": (), "missing": missing_answers, "correct": correct,
                 "options": tuple(options) or (tuple(seen) if s_kind != "text" else ()),
                 "kind": s_kind, "_base": q.key if name != q.key else None,
                 "_numbers": unmapped,
@@ -1828,7 +1867,7 @@ def read_survey_result(
     _report_plan(plan, data, notes)
 
     canon, questions = _demographics(plan, data, declared, notes)
-    items, rows = _items(questions, data, declared, notes, settings.missing_answers)
+    items, rows = _items(questions, data, declared, notes, settings)
     codebook_out = _finish_codebook(rows, declared, settings, notes)
     known = set(codebook_out["item"]) | {q.key for q in plan.questions}
     for item in declared:
@@ -1850,6 +1889,7 @@ def read_survey_result(
     bad_rows = pd.Index(rejected["source_row"].dropna().astype("int64").unique())
     responses = responses.loc[~responses.index.isin(bad_rows)].reset_index(drop=True)
     rejected = rejected.sort_values(["source_row"], kind="stable").reset_index(drop=True)
+    rejected["sheet"] = rejected["sheet"].fillna(sheet) if sheet is not None else rejected["sheet"]
     # a last pass: personal data left in what is kept (an address typed as the village, a phone
     # as the answer id) is masked, or hashed in identifiers; in rejected rows it is masked
     responses, removed = privacy.scrub(responses, ids=("response_id", "village_id"),
@@ -1868,7 +1908,10 @@ def read_survey_result(
         "non_data": int(non_data),
     }
     columns = notes.columns(headers)
-    return SurveyResult(responses, codebook_out, rejected, notes.frame(), stats, fmt, columns)
+    warnings = notes.frame()
+    if sheet is not None and "sheet" in warnings.columns:
+        warnings = warnings.assign(sheet=warnings["sheet"].fillna(sheet))
+    return SurveyResult(responses, codebook_out, rejected, warnings, stats, fmt, columns)
 
 
 #: ``used_as`` of the metadata columns a plan uses.
@@ -1902,18 +1945,157 @@ def _report_plan(plan: _Plan, data: pd.DataFrame, notes: _Notes) -> None:
         notes.use(column, _META_USE.get(role, role))
 
 
+def classify_levels(levels: pd.DataFrame, *, settings: Settings | None = None) -> pd.DataFrame:
+    """Class each answer level of each item by ``[survey]``'s lists and the top-2 rule.
+
+    DOMAIN.md §1.7 counts the top two levels of a scale as positive (知晓率 = (知道 + 听说过) /
+    有效回答, 满意率 = (满意 + 比较满意) / …). Which levels those are depends on the item's own
+    scale, so the rule is applied per item: ``[survey] positive_<domain>`` lists the levels that
+    can count as positive, highest first, and an item counts the ``top_levels`` (default 2)
+    highest of those it offers. On the 6-level 非常了解/比较了解/了解/一般/不太了解/不了解 that is
+    非常了解 and 比较了解 (了解 is the third level and counts as negative); on 了解/不太了解/不了解
+    it is 了解 alone (the only positive level, hence the top); on 知道/听说过/不知道 it is 知道 and
+    听说过; on 是/否 it is 是. Neutral levels (一般, 无所谓) are never positive: they are answers,
+    so they stay in the denominator.
+
+    Parameters
+    ----------
+    levels : pandas.DataFrame
+        One row per (item, level): columns ``item``, ``domain`` and ``answer``. List every level
+        the item offers (its options, else the distinct answers given).
+    settings : Settings, optional
+        ``[survey]`` lists and ``top_levels``; default ``pufa.toml``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``levels`` with ``ladder_rank`` (Int64: place on ``positive_<domain>``,
+        1 = highest; NA when not on it), ``item_rank`` (Int64: dense rank of that place among
+        the item's levels, 1 = the item's top) and ``level_class``: ``positive`` (item_rank ≤
+        ``top_levels``), ``negative`` (in ``negative_<domain>``, or a positive level below the
+        item's top ones), ``missing`` (in ``missing``) or ``unclassified`` (none of these).
+
+    Raises
+    ------
+    TypeError
+        When ``levels`` is not a DataFrame or ``settings`` not a Settings.
+    ValueError
+        When a column is missing.
+
+    Examples
+    --------
+    >>> levels = pd.DataFrame({
+    ...     "item": ["q1"] * 6 + ["q2"] * 3,
+    ...     "domain": "awareness",
+    ...     "answer": ["非常了解", "比较了解", "了解", "一般", "不太了解", "不了解",
+    ...                "了解", "不太了解", "不了解"]})
+    >>> out = classify_levels(levels, settings=Settings())
+    >>> out.groupby("item")["level_class"].agg(list).to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'q1': ['positive', 'positive', 'negative', 'negative', 'negative', 'negative'],
+     'q2': ['positive', 'negative', 'negative']}
+    """
+    if not isinstance(levels, pd.DataFrame):
+        raise TypeError(f"'levels' should be a DataFrame, got {type(levels).__name__}")
+    absent = [c for c in ("item", "domain", "answer") if c not in levels.columns]
+    if absent:
+        raise ValueError(
+            f"'levels' has no column {absent}; columns are {list(levels.columns)}"
+            "（缺少列 item/domain/answer）"
+        )
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(f"'settings' should be a Settings, got {type(settings).__name__}")
+    settings = settings if settings is not None else Settings.load()
+    domains = sorted({k.split("_", 1)[1] for k in settings.survey
+                      if k.startswith(("positive_", "negative_"))})
+    ladder = pd.DataFrame(
+        [(d, a, r) for d in domains for r, a in enumerate(settings.positive_answers(d), 1)],
+        columns=["domain", "answer", "ladder_rank"],
+    ).drop_duplicates(["domain", "answer"])
+    negative = pd.DataFrame(
+        [(d, a) for d in domains for a in settings.negative_answers(d)],
+        columns=["domain", "answer"],
+    ).drop_duplicates()
+    key = levels["domain"].astype("str") + "\x1f" + levels["answer"].astype("str").str.strip()
+    rank = key.map(pd.Series(
+        ladder["ladder_rank"].to_numpy(), index=ladder["domain"] + "\x1f" + ladder["answer"]
+    )).astype("Int64")
+    item_rank = rank.groupby(levels["item"].to_numpy()).rank(method="dense").astype("Int64")
+    is_missing = levels["answer"].astype("str").str.strip().isin(settings.missing_answers)
+    is_negative = key.isin(negative["domain"] + "\x1f" + negative["answer"])
+    top = item_rank.le(settings.top_levels).fillna(False).to_numpy(dtype=bool)
+    below = item_rank.gt(settings.top_levels).fillna(False).to_numpy(dtype=bool)
+    out = levels.copy()
+    out["ladder_rank"] = rank.array
+    out["item_rank"] = item_rank.array
+    out["level_class"] = pd.array(np.select(
+        [is_missing.to_numpy(), top, below | is_negative.to_numpy()],
+        ["missing", "positive", "negative"], "unclassified",
+    ), dtype="str")
+    return out
+
+
+#: Prefixes of a "fairly" level (比较了解) and of the levels above it (非常了解 …).
+_FAIRLY = r"^(?:比较|较)"
+_STRONG = ("非常", "很", "十分", "完全")
+
+
+def _scale_rule(rows: list[dict[str, Any]], settings: Settings, notes: _Notes) -> None:
+    """Fill ``positive`` of the rows marked ``_rule`` by the top-2 rule, in place.
+
+    Each item's levels are its options (declared, else the answers seen). An item whose levels
+    come from the answers alone and whose top level is a 比较… level with no 非常/很/十分/完全…
+    level seen, while a lower level also counts, gets a warning: nobody may have chosen the top
+    level of a 非常…/比较…/… scale, and then the second level counted here is really the third.
+    """
+    ruled = [r for r in rows if r.get("_rule")]
+    if not ruled:
+        return
+    levels = pd.DataFrame(
+        [(r["item"], r["domain"], a) for r in ruled for a in r["options"]],
+        columns=["item", "domain", "answer"],
+    )
+    out = classify_levels(levels, settings=settings)
+    pos = out[out["level_class"].eq("positive")].sort_values(["item_rank"], kind="stable")
+    chosen = pos.groupby("item", sort=False)["answer"].agg(tuple)
+    for r in ruled:  # one pass over the items that follow pufa.toml
+        r["positive"] = chosen.get(r["item"], ())
+    from_answers = {r["item"] for r in ruled if not r["_declared_options"]}
+    fairly = pos[pos["item"].isin(from_answers) & pos["item_rank"].eq(1)
+                 & pos["answer"].str.contains(_FAIRLY)]
+    stem = fairly["item"] + "\x1f" + fairly["answer"].str.replace(_FAIRLY, "", regex=True)
+    offered = set(out["item"] + "\x1f" + out["answer"])
+    strong_seen = np.logical_or.reduce(
+        [stem.str.replace("\x1f", "\x1f" + p, regex=False).isin(offered) for p in _STRONG]
+    ) if len(stem) else np.zeros(0, dtype=bool)
+    several = fairly["item"].map(pos["item"].value_counts()).gt(1).to_numpy()
+    for item, answer in fairly.loc[~strong_seen & several, ["item", "answer"]].itertuples(
+            index=False):  # a few items at most
+        stem_text = re.sub(_FAIRLY, "", answer)
+        notes.add(item, "scale_top_unseen",
+                  f"positive answers {'、'.join(chosen[item])} were decided from the answers "
+                  f"given; if the questionnaire also offered 非常{stem_text}, it and {answer} are "
+                  f"the top two levels: list the options (选项) or 肯定答案 in the codebook"
+                  f"（按已有答案判定肯定答案为{'、'.join(chosen[item])}；若问卷另有“非常{stem_text}”"
+                  f"选项而无人选择，请在编码表中填写选项或肯定答案）")
+
+
 def _finish_codebook(
     rows: list[dict[str, Any]], declared: dict[str, dict[str, Any]], settings: Settings,
     notes: _Notes,
 ) -> pd.DataFrame:
-    """Apply the codebook file item by item, then positives, missing and knowledge checks."""
+    """Apply the codebook file item by item, then positives, missing and knowledge checks.
+
+    Positive answers the codebook file does not give follow ``[survey]`` by the top-2 rule
+    (:func:`classify_levels`). Negative answers stay as the file gives them; left empty, the
+    rates take them from ``[survey]`` (:func:`pufa_metrics.survey.unclassified_answers`).
+    """
     out = []
     for row in rows:  # one pass over the items
         base = declared.get(row.pop("_base") or "", {})
         numbers = row.pop("_numbers")
         own = declared.get(row["item"], {})
         shared = ("domain",) if row["kind"] == "multiple" else (
-            "domain", "positive", "missing", "correct", "options"
+            "domain", "positive", "negative", "missing", "correct", "options"
         )
         given = {**{k: v for k, v in base.items() if k in shared}, **own}
         if row["kind"] == "multiple":
@@ -1924,13 +2106,15 @@ def _finish_codebook(
         has_correct = isinstance(correct, str) and correct != ""
         if has_correct and "domain" not in given:
             domain = row["domain"] = "knowledge"
+        row["_rule"] = False
+        row["_declared_options"] = "options" in given
         if "positive" not in given:
             if row["kind"] == "multiple":
                 row["positive"] = (SELECTED,)
             elif domain == "knowledge":
                 row["positive"] = (correct,) if has_correct else ()
             elif domain in ("awareness", "support", "satisfaction") and not numbers:
-                row["positive"] = settings.positive_answers(domain)
+                row["_rule"] = True  # the top-2 rule on the item's levels, below
             else:
                 row["positive"] = ()
         if "missing" not in given and domain == "knowledge":
@@ -1946,6 +2130,10 @@ def _finish_codebook(
         if not has_correct:
             row["correct"] = np.nan
         out.append(row)
+    _scale_rule(out, settings, notes)
+    for row in out:  # drop the helper fields
+        row.pop("_rule")
+        row.pop("_declared_options")
     return _codebook_frame(out)
 
 
@@ -1987,10 +2175,12 @@ def read_survey(
         weight, source_file, source_row`` (dtypes of ``schema.RESPONSES``), then one ``str``
         column per item in question order. ``weight`` is 1.0 unless the export has weights.
     codebook : pandas.DataFrame
-        ``[item, text, domain, positive, missing, correct, options, kind]``: ``domain`` in
-        awareness/knowledge/support/satisfaction (``other`` when none fits: not a rate item);
+        ``[item, text, domain, positive, negative, missing, correct, options, kind]``: ``domain``
+        in awareness/knowledge/support/satisfaction (``other`` when none fits: not a rate item);
         ``positive``/``missing`` tuples from ``pufa.toml`` ``[survey]`` unless the codebook file
-        says otherwise; for a knowledge item ``positive = (correct,)`` and 不知道/不清楚 count as
+        says otherwise (positive: the item's top two levels, :func:`classify_levels`);
+        ``negative`` as the file gives it, else empty (``[survey]``'s lists apply when rates are
+        computed); for a knowledge item ``positive = (correct,)`` and 不知道/不清楚 count as
         answered and wrong.
     rejected : pandas.DataFrame
         ``schema.REJECTED`` columns, one row per problem: unknown or missing village, ODK

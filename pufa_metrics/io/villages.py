@@ -175,3 +175,75 @@ def match_villages(
     matched = out["status"].isin(["matched", "prefix"])
     out.loc[matched, "village_name"] = out.loc[matched, "village_id"].map(reg.name_of)
     return out
+
+
+#: A place cell naming every village: 各村, 各社区, 各村（社区）, 全镇各村, 所有村居 …
+ALL_VILLAGES = re.compile(
+    r"^(?:全镇|全乡|全街道|本镇)?(?:各|所有|全部|全体)(?:行政村|自然村|村居|村|社区|居委会)"
+    r"(?:[（(](?:社区|居|村居)[)）])?$"
+)
+
+
+def names_all_villages(place: pd.Series) -> pd.Series:
+    """Whether each place cell names every village (各村, 全镇各村, 各村（社区）…), as booleans.
+
+    Examples
+    --------
+    >>> cells = pd.Series(["各村（社区）", "全镇各村", "各社区", "大布村", "镇政府", None])
+    >>> names_all_villages(cells).tolist()
+    [True, True, True, False, False, False]
+    """
+    text = nospace(place)
+    return text.str.match(ALL_VILLAGES).fillna(False).astype(bool)
+
+
+def spread_all_villages(
+    events: pd.DataFrame, event_topics: pd.DataFrame, villages: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Count each town-wide event whose place names every village once for every village.
+
+    The ``pufa.toml`` option ``[events] all_villages = "every"``: an event held at 各村 or
+    全镇各村 (``village_id`` empty, ``village_name`` naming all villages) becomes one event per
+    village of the register, ``event_id`` ``<id>@<village_id>``, with the same topics. Every
+    other event is kept as it is.
+
+    Returns
+    -------
+    events, event_topics : pandas.DataFrame
+        The new tables (inputs are not modified).
+    spread : pandas.Series
+        How many events of each source file were spread (index ``source_file``).
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"event_id": ["e1", "e2"], "village_id": [None, "V1"],
+    ...                    "village_name": ["各村（社区）", "大布村"],
+    ...                    "source_file": ["a.xlsx"] * 2})
+    >>> et = pd.DataFrame({"event_id": ["e1", "e2"], "topic": ["禁毒", "宪法"]})
+    >>> vil = pd.DataFrame({"village_id": ["V1", "V2"], "village_name": ["大布村", "小布村"]})
+    >>> e, t, n = spread_all_villages(ev, et, vil)
+    >>> e[["event_id", "village_id", "village_name"]]
+      event_id village_id village_name
+    0       e2         V1          大布村
+    1    e1@V1         V1          大布村
+    2    e1@V2         V2          小布村
+    >>> t["event_id"].tolist(), n.to_dict()
+    (['e2', 'e1@V1', 'e1@V2'], {'a.xlsx': 1})
+    """
+    every = events["village_id"].isna() & names_all_villages(events["village_name"])
+    spread = events.loc[every, "source_file"].value_counts(sort=False)
+    if not every.any() or villages.empty:
+        return events, event_topics, spread.iloc[0:0] if villages.empty else spread
+    many = events[every].merge(
+        villages[["village_id", "village_name"]], how="cross", suffixes=("_town", "")
+    )
+    new_ids = many["event_id"].astype("str") + "@" + many["village_id"].astype("str")
+    pairs = pd.DataFrame({"event_id": many["event_id"].to_numpy(), "new": new_ids.to_numpy()})
+    many = many.assign(event_id=new_ids.to_numpy()).drop(columns=["village_id_town",
+                                                                   "village_name_town"])
+    out = pd.concat([events[~every], many[list(events.columns)]], ignore_index=True)
+    spread_topics = (event_topics.merge(pairs, on="event_id")
+                     .drop(columns="event_id").rename(columns={"new": "event_id"}))
+    topics = pd.concat([event_topics[~event_topics["event_id"].isin(pairs["event_id"])],
+                        spread_topics[list(event_topics.columns)]], ignore_index=True)
+    return out.astype(events.dtypes.to_dict()), topics.astype(event_topics.dtypes.to_dict()), spread
