@@ -747,7 +747,8 @@ def brief(
             items=("、" if lang == "zh" else "; ").join(_b(m, lang) for m in missing)))
     notes += [zh if lang == "zh" else en for zh, en in getattr(period, "notes", ())]
     # reasons the follow-up list could not assess (a ledger without 参与对象 …), said once each
-    notes += [zh if lang == "zh" else en for zh, en in reasons_of(follow_up)]
+    notes += [zh if lang == "zh" else en
+              for zh, en in dict.fromkeys(reasons_of(services) + reasons_of(follow_up))]
     if not town:
         notes.append(_b("未能确定乡镇名称：村居名册无所属镇列，台账标题与文件名也未写明；"
                         "可在 pufa.toml [town] name 中填写。", lang))

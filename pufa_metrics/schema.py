@@ -266,7 +266,8 @@ CODEBOOK = TableSpec(
     name="codebook",
     label_zh="问卷编码表",
     columns={"item": "str", "text": "str", "domain": "str", "positive": "object",
-             "missing": "object", "correct": "str", "options": "object", "kind": "str"},
+             "negative": "object", "missing": "object", "correct": "str", "options": "object",
+             "kind": "str"},
     required=("item", "text", "domain", "positive"),
     key=("item",),
     aliases={
@@ -274,6 +275,7 @@ CODEBOOK = TableSpec(
         "text": ("题目", "问题", "题干"),
         "domain": ("类别", "维度"),
         "positive": ("肯定答案", "正向答案", "计为知晓的答案"),
+        "negative": ("否定答案", "负向答案", "计为不知晓的答案"),
         "missing": ("无效答案", "缺失答案"),
         "correct": ("正确答案",),
         "options": ("选项",),

@@ -116,8 +116,9 @@ def headers_of(name: str) -> list[str]:
     """The header row read with openpyxl / xlrd / csv (not with this package), stripped."""
     path = DATA / name
     if path.suffix == ".xlsx":
-        sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-        row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True))
+        book = openpyxl.load_workbook(path, read_only=True)
+        row = next(book.worksheets[0].iter_rows(min_row=1, max_row=1, values_only=True))
+        book.close()  # read-only workbooks keep the file open until closed
     elif path.suffix == ".xls":
         row = xlrd.open_workbook(path).sheet_by_index(0).row_values(0)
     else:
@@ -355,8 +356,9 @@ IP = re.compile(r"119\.129\.8\.\d+")
 
 
 def personal_names() -> list[str]:
-    sheet = openpyxl.load_workbook(DATA / TEXT, read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(DATA / TEXT, read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()  # read-only workbooks keep the file open until closed
     column = rows[0].index("1、您的姓名：")
     return [row[column] for row in rows[1:]]
 

@@ -371,7 +371,9 @@ def test_cold_spot_has_the_fewest_events_and_esda_finds_it(truth):
 
 def _xlsx_values(path: Path) -> dict[str, list[tuple]]:
     wb = load_workbook(path, read_only=True)
-    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+    values = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+    wb.close()  # read-only workbooks keep the file open until closed
+    return values
 
 
 def _file_content(path: Path):
