@@ -256,6 +256,7 @@ _EN: dict[str, str] = {
     "各村（社区）重点法律主题覆盖情况": "Required topics covered by village",
     "已覆盖": "Covered",
     "未覆盖": "Not covered",
+    "未评估（台账未记录宣传内容）": "Not assessed (topic not recorded)",
     # trend
     "每月普法活动场次（按主题）": "Legal-education events per month, by topic",
     "其他": "Other",
@@ -1470,14 +1471,20 @@ def awareness_dotplot(
 def _covered_matrix(
     matrix: pd.DataFrame, topics: Sequence[str] | None, settings: Settings | None
 ) -> pd.DataFrame:
-    """Boolean village × topic frame from a count matrix or from a coverage frame."""
+    """Village × topic frame from a count matrix or a coverage frame: 1 covered, 0 not.
+
+    NaN where it was not assessed: a coverage row whose ``missing_topics`` is None (its ledgers
+    do not record topics, :func:`pufa_metrics.coverage.unrecorded_events`).
+    """
     if "missing_topics" in matrix.columns:
         wanted = list(topics) if topics is not None else list(_settings(settings).required_topics)
         missing = matrix["missing_topics"].explode().dropna()
-        return pd.DataFrame(
-            {t: ~matrix.index.isin(missing.index[missing == t]) for t in wanted},  # few topics
+        covered = pd.DataFrame(
+            {t: (~matrix.index.isin(missing.index[missing == t])).astype("float64")
+             for t in wanted},  # few topics
             index=matrix.index,
         )
+        return covered.mask(matrix["missing_topics"].isna(), np.nan)
     if topics is None:
         required = list(_settings(settings).required_topics)
         wanted = required if matrix.columns.isin(required).any() else list(matrix.columns)
@@ -1487,7 +1494,7 @@ def _covered_matrix(
     bad = [c for c in wanted if not pd.api.types.is_numeric_dtype(numeric[c].dtype)]
     if bad:
         raise TypeError(f"matrix columns {bad} should hold event counts or booleans")
-    return numeric.fillna(0).astype("float64") > 0
+    return (numeric.fillna(0).astype("float64") > 0).astype("float64")
 
 
 def topic_matrix(
@@ -1534,6 +1541,15 @@ def topic_matrix(
     ['罗湖村', '河尾村']
     >>> ax.images[0].get_array().tolist()
     [[0, 1], [1, 1]]
+
+    A village whose ledgers record no topic (``missing_topics`` None) is grey, not covered:
+
+    >>> cov = pd.DataFrame({"village_name": ["河尾村", "罗湖村"],
+    ...                     "missing_topics": [("宪法",), None]},
+    ...                    index=pd.Index(["V1", "V2"], name="village_id"))
+    >>> fig = topic_matrix(cov, topics=["宪法", "禁毒"])
+    >>> fig.axes[0].images[0].get_array().tolist()
+    [[-1, -1], [0, 1]]
     """
     _check_lang(lang)
     _check_frame(matrix, "matrix")
@@ -1550,7 +1566,7 @@ def topic_matrix(
         .index
     )
     covered = covered.loc[order]
-    grid = covered.to_numpy(dtype=int)
+    grid = covered.fillna(-1).to_numpy(dtype=int)  # -1: not assessed (topics not recorded)
     n_rows, n_cols = grid.shape
 
     with house_style():
@@ -1561,8 +1577,8 @@ def topic_matrix(
             _message(ax, _t("无数据", lang))
             return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
                            lang=lang)
-        ax.imshow(grid, cmap=ListedColormap(["#FBE3D6", "#D6EAF8"]), vmin=0, vmax=1,
-                  aspect="auto", interpolation="nearest")
+        ax.imshow(grid, cmap=ListedColormap(["#E5E5E5", "#FBE3D6", "#D6EAF8"]), vmin=-1,
+                  vmax=1, aspect="auto", interpolation="nearest")
         yy, xx = np.nonzero(grid == 0)
         ax.scatter(xx, yy, marker="x", s=42, linewidths=1.8, color=VERMILLION, zorder=3)
         yy, xx = np.nonzero(grid == 1)
@@ -1585,6 +1601,9 @@ def topic_matrix(
             Line2D([], [], linestyle="none", marker="x", color=VERMILLION, markeredgewidth=1.8,
                    label=_t("未覆盖", lang)),
         ]
+        if (grid == -1).any():  # grey cells: the village's ledgers record no topic
+            handles.append(Line2D([], [], linestyle="none", marker="s", markersize=9,
+                                  color="#E5E5E5", label=_t("未评估（台账未记录宣传内容）", lang)))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.12, 1.0))
         return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
                        lang=lang, extra_axes=[right])

@@ -300,12 +300,15 @@ def test_missing_topic_suggests_the_closest_header(tmp_path):
         _read(path)
 
 
-def test_no_suggestion_when_nothing_is_close(tmp_path):
+def test_no_column_close_to_a_topic_loads_the_events_without_topics(tmp_path):
+    # nothing may be the topic (照片 is neither close to a topic header nor names topics): the
+    # ledger records no topic, so its events load and topics are "not assessed" (issue #15)
     path = _ledger(tmp_path, [["日期", "村（社区）", "照片", "参加人数"],
                               ["2024-03-01", "大布村", "有", 30]])
-    with pytest.raises(LedgerError) as err:
-        _read(path)
-    assert "did you mean" not in str(err.value) and "[columns]" not in str(err.value)
+    result = _read(path)
+    assert len(result.frame) == 1 and result.frame["topic"].isna().all()
+    assert result.rejected.empty
+    assert result.warnings["reason"].str.contains("无宣传内容列").any()
 
 
 def test_validate_prints_the_toml_lines_and_the_unrecognised_topics(tmp_path, capsys):

@@ -117,7 +117,7 @@ def test_validate_reads_as_a_chinese_report_and_saves_every_row(town, tmp_path, 
     # the rejected rows are printed with their sheet and row
     assert "2024年普法活动台账.xlsx · 一季度 · 第5行" in text
     assert "镇名 / town: 河口镇（来自表格标题行" in text
-    book = pd.read_excel(out, sheet_name=None)
+    book = pd.read_excel(out, sheet_name=None, engine="openpyxl")
     assert len(book["全部提示"]) == len(ds.warnings)  # every warning, not the first 50
     assert len(book["未导入的行"]) == len(ds.rejected)
     assert set(book["未导入的行"]["工作表"].dropna()) == {"一季度", "二季度"}
@@ -266,3 +266,29 @@ def test_validate_lists_unclassified_answers_with_counts(tmp_path, capsys):
     assert fu["not_assessed"].map(lambda c: "low_awareness" in c).all()
     assert not fu["reasons"].map(lambda r: "low_awareness" in r or "unknown_awareness" in r).any()
     assert fu["not_assessed_zh"].str.contains("需核定答案分类").all()
+
+
+# -- a ledger without a topic column --------------------------------------------------------------
+
+
+def test_a_ledger_without_topics_loads_and_leaves_topics_not_assessed(tmp_path):
+    folder = tmp_path / "no_topic"
+    folder.mkdir()
+    (folder / "村居基本信息.csv").write_text(REGISTER, encoding="utf-8")
+    (folder / "普法活动台账_妇联.csv").write_text(  # dates, places, counts: no 宣传内容 column
+        "日期,村（社区）,参加人数\n2024-04-01,大布村,50\n2024-07-01,石龙村,60\n", encoding="utf-8")
+    ds = load_dataset(folder, settings=Settings())  # strict: the ledger is not unreadable
+    assert ds.files.set_index("source_file").loc["普法活动台账_妇联.csv", "loaded"] == 2
+    assert ds.rejected.empty and ds.events["topic"].isna().all()
+    assert ds.warnings["reason"].str.contains("无宣传内容列").sum() == 1
+    cov = village_coverage(ds.events, ds.villages, event_topics=ds.event_topics,
+                           required_topics=Settings().required_topics)
+    fu = find_blind_spots(cov, events=ds.events, event_topics=ds.event_topics,
+                          settings=Settings(), include_all=True)
+    # by hand: 大布村 and 石龙村 have one event each, from the ledger without topics
+    for village in ("大布村", "石龙村"):
+        assert "missing_topics" in fu.loc[village, "not_assessed"]
+        assert "missing_topics" not in fu.loc[village, "reasons"]
+    gaps = validation_report(ds, settings=Settings())["未记录的字段"]
+    assert ("普法活动台账_妇联.csv", 2) in set(zip(gaps["文件"], gaps["活动场数"], strict=True))
+    assert gaps["缺少"].str.contains("宣传内容").any()

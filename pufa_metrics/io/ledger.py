@@ -342,6 +342,12 @@ def title_text(preamble: pd.DataFrame) -> str | None:
     return None if rows.empty else privacy.mask_text(str(rows.iloc[0]))
 
 
+_NO_TOPIC_COLUMN = (
+    "no topic column 无宣传内容列 (nor 活动名称): events loaded without topics; required-topic "
+    "coverage is not assessed for their villages 各村必讲主题覆盖情况计为未评估"
+)
+
+
 def _title_year(preamble: pd.DataFrame) -> int | None:
     """The year named by the title rows (rows naming a 填报/制表 date are left out)."""
     if preamble.empty:
@@ -462,6 +468,7 @@ class SheetReader:
         self.year: int | None = None
         self.year_from = ("", "")
         self.name_col: int | None = None
+        self.topics_unrecorded = False  # an events sheet with no topic (nor title) column
         self.derived_ids = False  # a register without a code column: ids made from names
         self.village_unclear: str | None = None  # why the village column could not be told
         self.columns = empty_column_records()
@@ -654,9 +661,18 @@ class SheetReader:
         for col in self.spec.required:
             if col in has or stand_ins.get(col, False):
                 continue
+            hints = self._column_hints(col)
+            if col == "topic" and self.table == "events" and "date" in has and not hints:
+                # a ledger that does not record topics (no column may hold them): its events
+                # load, and required-topic coverage is "not assessed" for their villages, never
+                # "never covered" (coverage.unrecorded_events). A column that may be the topic
+                # (did you mean …) still stops the file, with the pufa.toml line that maps it.
+                self.warn([pd.NA], None, [pd.NA], _NO_TOPIC_COLUMN)
+                self.topics_unrecorded = True
+                continue
             extra = " (and no title column 活动名称 to find topics in)" if col == "topic" else ""
             raise _missing_column_error(self.ctx, col, [n for n in header.names if n], extra,
-                                        self._column_hints(col))
+                                        hints)
 
     def _note_unread_columns(self, merges) -> None:
         """Warn about what is not read: personal data, unused and header-less columns, merges."""
@@ -1201,6 +1217,8 @@ class SheetReader:
                         + "; this table needs one of the register's villages"))
                 blank = vstatus.eq("blank")
                 reason = "no village 缺少村（社区）"
+            elif col == "topic" and self.topics_unrecorded:
+                continue  # the ledger records no topic: not a blank cell, not a rejected row
             elif col in out.columns:
                 blank = out[col].isna()
                 reason = f"no {col.replace('_', ' ')} 缺少{_LABEL_ZH.get(col, col)}"
