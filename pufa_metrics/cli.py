@@ -76,17 +76,12 @@ def _check_unreadable(files, *, allow: bool) -> int:
     return len(missing.names)
 
 
-def _print_unrecognised_topics(ds) -> None:
-    """Events whose topic text names no known topic: how many, and the 10 commonest texts."""
-    from .schema import TOPICS
-
-    pairs = ds.event_topics if len(ds.event_topics) else ds.events[["event_id", "topic"]]
-    unknown = pairs[pairs["topic"].notna() & ~pairs["topic"].isin(list(TOPICS))]
-    if not len(unknown):
+def _print_unrecognised_topics(texts) -> None:
+    """Topic texts no alias recognises (:func:`validation.unrecognised_topics`): the top 10."""
+    if not len(texts):
         return
-    top = (unknown.drop_duplicates(["event_id", "topic"])["topic"].value_counts().head(10)
-           .rename_axis("text 文字").rename("rows 行数").reset_index())
-    print(f"\n未识别的宣传内容 / topics not recognised: {unknown['event_id'].nunique()} rows "
+    top = texts.head(10).rename(columns={"文字": "text 文字", "场数": "rows 行数"})
+    print(f"\n未识别的宣传内容 / topics not recognised: {int(texts['场数'].sum())} rows "
           "(kept as written 按原样保留; top 10 texts 前10个). Add aliases in pufa.toml "
           "[topics.aliases], e.g. \"文明新风\" = \"其他\" "
           "可在 pufa.toml [topics.aliases] 中补充别名:")
@@ -172,7 +167,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     "ledgers do not record (those reasons are 'not assessed', never 'never "
                     "targeted'):",
                     gaps[["文件", "缺少", "活动场数", "涉及村数"]])
-    _print_unrecognised_topics(ds)
+    _print_unrecognised_topics(tables["未识别的宣传内容"])
     odd = tables["未识别的参加对象"]
     if len(odd):
         _print_part(f"未识别的参加对象 / audiences not recognised: {int(odd['场数'].sum())} 场 "

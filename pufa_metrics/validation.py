@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import schema
 from .config import Settings, resolve_settings
 from .excel import write_workbook
 from .workflow import find_town_name, resolve_period
@@ -41,30 +42,12 @@ DATA_QUALITY_HEADERS = {
     "message": "说明",
 }
 
-_FILE_HEADERS = {
-    "source_file": "文件",
-    "sheet": "工作表",
-    "table": "表",
-    "data_rows": "数据行",
-    "loaded": "读入",
-    "rejected": "未导入",
-    "non_data": "非数据行",
-    "status": "状态",
-    "message": "说明",
-}
+#: The columns of the per-file table, in the order printed (headers from DATA_QUALITY_HEADERS).
+_FILE_COLUMNS = ("source_file", "sheet", "table", "data_rows", "loaded", "rejected", "non_data",
+                 "status", "message")
 _STATUS_ZH = {"ok": "已读入", "error": "无法读取", "unrecognised": "未识别"}
-_TABLE_ZH = {
-    "villages": "村居名册",
-    "events": "普法活动台账",
-    "sites": "普法阵地",
-    "responses": "问卷",
-    "codebook": "问卷编码表",
-    "cadres": "学法用法",
-    "legal_literates": "法律明白人",
-    "adviser_visits": "法律顾问服务",
-    "geometry": "村界",
-    "unknown": "未识别",
-}
+#: Tables that are not in schema.TABLES, by their Chinese name.
+_OTHER_TABLES_ZH = {"geometry": "村界", "unknown": "未识别"}
 
 
 def row_list(rows: pd.Series, *, most: int = 8) -> str:
@@ -161,10 +144,8 @@ def town_wide_places(events: pd.DataFrame) -> pd.DataFrame:
 
 def unrecognised_topics(ds: Any) -> pd.DataFrame:
     """Topic texts no topic word or alias recognises: ``[文字, 场数]``, most events first."""
-    from .schema import TOPICS
-
     pairs = ds.event_topics if len(ds.event_topics) else ds.events[["event_id", "topic"]]
-    unknown = pairs[pairs["topic"].notna() & ~pairs["topic"].isin(list(TOPICS))]
+    unknown = pairs[pairs["topic"].notna() & ~pairs["topic"].isin(list(schema.TOPICS))]
     counts = unknown.drop_duplicates(["event_id", "topic"])["topic"].value_counts()
     return counts.rename_axis("文字").rename("场数").reset_index()
 
@@ -260,9 +241,10 @@ def validation_report(ds: Any, *, settings: Settings | None = None) -> dict[str,
     """
     settings = resolve_settings(settings)
     files = ds.files.copy()
-    files["table"] = files["table"].map(lambda t: _TABLE_ZH.get(t, t))
+    names = {**{t: spec.label_zh for t, spec in schema.TABLES.items()}, **_OTHER_TABLES_ZH}
+    files["table"] = files["table"].map(lambda t: names.get(t, t))
     files["status"] = files["status"].map(lambda s: _STATUS_ZH.get(s, s))
-    files = files[[c for c in _FILE_HEADERS if c in files]].rename(columns=_FILE_HEADERS)
+    files = files[[c for c in _FILE_COLUMNS if c in files]].rename(columns=DATA_QUALITY_HEADERS)
     cols = getattr(ds, "columns", None)
     unused = (cols[cols["used_as"].eq("")][["source_file", "sheet", "column", "header", "reason"]]
               .rename(columns={"source_file": "文件", "sheet": "工作表", "column": "列",

@@ -1889,7 +1889,8 @@ def read_survey_result(
     bad_rows = pd.Index(rejected["source_row"].dropna().astype("int64").unique())
     responses = responses.loc[~responses.index.isin(bad_rows)].reset_index(drop=True)
     rejected = rejected.sort_values(["source_row"], kind="stable").reset_index(drop=True)
-    rejected["sheet"] = rejected["sheet"].fillna(sheet) if sheet is not None else rejected["sheet"]
+    if sheet is not None:  # a CSV has no sheet
+        rejected["sheet"] = rejected["sheet"].fillna(sheet)
     # a last pass: personal data left in what is kept (an address typed as the village, a phone
     # as the answer id) is masked, or hashed in identifiers; in rejected rows it is masked
     responses, removed = privacy.scrub(responses, ids=("response_id", "village_id"),
