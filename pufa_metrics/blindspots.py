@@ -33,6 +33,7 @@ from .assessed import mark_not_assessed
 from .config import Settings, resolve_settings
 from .coverage import unrecorded_events
 from .excel import cell_value, display_width, write_cell
+from .rules import TIERS, tier_of
 from .schema import audience_vocabulary, canonical_audience, canonical_topic, label
 
 __all__ = [
@@ -1588,13 +1589,6 @@ def group_gaps(
 # Excel export
 # ------------------------------------------------------------------------------------------------
 
-#: Priority tiers of the workbook: (minimum score, zh, en, fill colour).
-TIERS: tuple[tuple[float, str, str, str], ...] = (
-    (8.0, "紧急", "urgent", "F4A6A6"),
-    (4.0, "较高", "high", "FCD5A5"),
-    (0.0, "一般", "normal", "FFF2B3"),
-)
-
 _HEADERS: dict[str, str] = {
     "priority": "优先级",
     "tier": "等级",
@@ -1667,10 +1661,7 @@ def _export_frame(follow_up: pd.DataFrame, suppress: int) -> pd.DataFrame:
     if fu.index.name == "village_id":
         fu = fu.reset_index()
     score = pd.to_numeric(fu["score"], errors="coerce").fillna(0)
-    tier = pd.Series("", index=fu.index, dtype="str")
-    for low, name, _en, _fill in reversed(TIERS):
-        tier = tier.mask(score > low if low == 0 else score >= low, name)
-    fu["tier"] = tier
+    fu["tier"] = tier_of(score)
     if "lqas" in fu.columns:
         fu["lqas"] = fu["lqas"].map(_LQAS_ZH).fillna(fu["lqas"])
     if "cold_spot_method" in fu.columns:
