@@ -23,8 +23,14 @@ data: $(STAMP)  ## build data/processed from data/raw
 report: data  ## build, then write reports/ for the sample town (or your data/raw)
 	$(BIN)/pufa report --data data/processed --out reports
 
-test: $(STAMP)  ## run the whole test suite, doctests included
-	$(BIN)/python -m pytest
+# Every test runs, on every core (pytest-xdist). worksteal gives each worker a contiguous half
+# (a module's tests mostly stay together, so module fixtures are built once) and rebalances at
+# the end; the reports that run the notebooks are built once per run (tests/conftest.py).
+# (loadgroup is not used: with pytest 9 xdist 3.8 ignores xdist_group.) PYTEST_WORKERS=0: serial.
+PYTEST_WORKERS ?= auto
+
+test: $(STAMP)  ## run the whole test suite, doctests included, in parallel
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check .

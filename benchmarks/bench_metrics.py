@@ -166,18 +166,18 @@ def run_dask(root: Path, meta: dict, per: int):
     results = {}
     period = {"start": meta["start"], "end": meta["end"]}
     t1 = time.perf_counter()
-    results["coverage"] = dist.village_coverage(
+    results["coverage"] = dist.lazy_village_coverage(
         root, as_of=meta["as_of"], required_topics=meta["required_topics"],
         counties_per_partition=per, **period,
     ).compute()
     t["coverage"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    results["event_counts"] = dist.event_counts(
+    results["event_counts"] = dist.lazy_event_counts(
         root, counties_per_partition=per, **period
     ).compute()
     t["event_counts"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    results["awareness"] = dist.awareness_rates(
+    results["awareness"] = dist.lazy_awareness_rates(
         root, weight="weight", counties_per_partition=per
     ).compute()
     t["awareness"] = time.perf_counter() - t1

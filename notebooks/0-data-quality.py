@@ -28,56 +28,54 @@ config_path = None
 # %%
 import pufa_metrics as pm
 
-# %%
-settings = pm.Settings.load(config_path)
+# %% [markdown]
+# 设定：数据、统计期、镇名、输出文件夹 / set-up: data, period, town, output folder
 
 # %%
-ds = pm.open_dataset(data_dir, settings=settings)
+ctx = pm.notebook_context(data_dir, start=start, end=end, as_of=as_of, out_dir=out_dir,
+                          lang=lang, config_path=config_path)
 
 # %%
-period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
-
-# %%
-period
-
-# %%
-synthetic = pm.is_synthetic(ds)
+ctx
 
 # %% [markdown]
-# 未提供的可选台账，以及因此未评估的内容 / optional tables not provided, and what is therefore not assessed
+# 未提供的可选台账，以及因此未评估的内容 / optional tables not provided, and what is therefore
+# not assessed
 
 # %%
-pm.not_assessed(ds, lang=lang)
+pm.not_assessed(ctx.ds, lang=ctx.lang)
 
 # %% [markdown]
 # 每个文件的核对表 / reconciliation per file
 
 # %%
-print(ds.summary())
+print(ctx.ds.summary())
 
 # %%
-ds.reconciliation()
+ctx.ds.reconciliation()
 
 # %% [markdown]
 # 未导入的行：文件、Excel行号、列、值、原因 / rejected rows: file, Excel row, column, value, reason
 
 # %%
-ds.rejected
+ctx.ds.rejected
 
 # %% [markdown]
 # 提示（不丢行）：年份推断、近似数、未知主题等 / warnings (no row lost)
 
 # %%
-ds.warnings
+ctx.ds.warnings
 
 # %% [markdown]
-# 校验报告（与 `pufa validate` 相同）：统计期与台账日期、按文件/工作表/原因归并的问题、未指明村的活动地点、未识别的文字 / the validation report (as `pufa validate`): the period against the ledgers, problems by file/sheet/reason, town-wide places, texts not recognised
+# 校验报告（与 `pufa validate` 相同）：统计期与台账日期、按文件/工作表/原因归并的问题、
+# 未指明村的活动地点、未识别的文字 / the validation report (as `pufa validate`): the period
+# against the ledgers, problems by file/sheet/reason, town-wide places, texts not recognised
 
 # %%
-checks = pm.validation_report(ds, settings=settings)
+checks = pm.validation_report(ctx.ds, settings=ctx.settings)
 
 # %%
-pm.find_town_name(ds, settings=settings)
+pm.find_town_name(ctx.ds, settings=ctx.settings)
 
 # %%
 checks["统计期"]
@@ -104,4 +102,7 @@ checks["未识别的参加对象"]
 checks["需核定的问卷答案"]
 
 # %%
-pm.write_data_quality(ds, f"{out_dir}/data_quality.xlsx", settings=settings)
+pm.write_data_quality(ctx.ds, ctx.output("data_quality.xlsx"), settings=ctx.settings)
+
+# %%
+pm.summary(ctx, "data_quality")

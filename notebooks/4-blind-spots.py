@@ -10,11 +10,13 @@
 
 # %% [markdown]
 # # 4 普法盲区死角排查与跟进清单
-# **问题：** 哪些村（社区）最需要跟进？原因是什么（长期无活动、必讲主题未覆盖、知晓率低、位于覆盖冷点……），建议采取什么措施？
+# **问题：** 哪些村（社区）最需要跟进？原因是什么（长期无活动、必讲主题未覆盖、知晓率低、
+# 位于覆盖冷点……），建议采取什么措施？
 #
 # # 4 Blind spots and the follow-up list
 # **Question:** which villages need follow-up first, for what reasons (no recent event, required
-# topics never covered, confidently low awareness, a spatial cold spot …), and what should be done?
+# topics never covered, confidently low awareness, a spatial cold spot …), and what should be
+# done?
 
 # %% tags=["parameters"]
 data_dir = "../data/processed"
@@ -28,65 +30,95 @@ config_path = None
 # %%
 import pufa_metrics as pm
 
-# %%
-settings = pm.Settings.load(config_path)
+# %% [markdown]
+# 设定：数据、统计期、镇名、输出文件夹 / set-up: data, period, town, output folder
 
 # %%
-ds = pm.open_dataset(data_dir, settings=settings)
+ctx = pm.notebook_context(data_dir, start=start, end=end, as_of=as_of, out_dir=out_dir,
+                          lang=lang, config_path=config_path)
 
 # %%
-period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
-
-# %%
-period
-
-# %%
-synthetic = pm.is_synthetic(ds)
+ctx
 
 # %% [markdown]
-# 缺少的可选台账使哪些盲区原因未评估 / blind-spot reasons not assessed for want of optional tables
+# 缺少的可选台账使哪些盲区原因未评估 / blind-spot reasons not assessed for want of optional
+# tables
 
 # %%
-pm.not_assessed(ds, "geometry", "responses", "codebook", "sites", "legal_literates", "adviser_visits", lang=lang)
-
-# %%
-analysis = pm.analyse(ds, settings=settings, period=period)
-
-# %%
-analysis.follow_up
+pm.not_assessed(ctx.ds, "geometry", "responses", "codebook", "sites", "legal_literates",
+                "adviser_visits", lang=ctx.lang)
 
 # %% [markdown]
-# 台账未记录参加对象、宣传内容或参加人数的，相应原因“未评估”，不计为“从未覆盖” / ledgers that do not record the audience, topic or attendees: those reasons are not assessed, never "never targeted"
+# 本笔记本的主题：由覆盖、知晓率、法律服务和村界得出跟进清单（参数与 `pufa report` 相同）/
+# this notebook's subject: the follow-up list from coverage, survey rates, services and village
+# boundaries (the same arguments as `pufa report`)
 
 # %%
-pm.unrecorded_fields(ds.events, ledger_columns=ds.columns)
+analysis = ctx.analysis
 
 # %%
-pm.not_assessed(analysis.follow_up, lang=lang)
+follow_up = pm.find_blind_spots(
+    analysis.coverage, rates=analysis.rates, events=ctx.ds.events,
+    event_topics=ctx.ds.event_topics, services=analysis.services, settings=ctx.settings,
+    geometry=ctx.ds.geometry, as_of=ctx.period.as_of, codebook=ctx.ds.codebook,
+)
+
+# %%
+pm.readable_table(follow_up, "follow_up", lang=ctx.lang)
 
 # %% [markdown]
-# 法律服务：法律明白人、村法律顾问、普法阵地更新 / legal services: 法律明白人, village advisers, site upkeep
+# 台账未记录参加对象、宣传内容或参加人数的，相应原因“未评估”，不计为“从未覆盖” / ledgers
+# that do not record the audience, topic or attendees: those reasons are not assessed, never
+# "never targeted"
 
 # %%
-analysis.services
+pm.unrecorded_fields(ctx.ds.events, ledger_columns=ctx.ds.columns)
 
 # %%
-fig = pm.plots.service_chart(analysis.services, settings=settings, names=analysis.coverage, lang=lang, synthetic=synthetic)
-
-# %%
-pm.plots.save(fig, f"{out_dir}/figures/4-service-coverage")
+pm.not_assessed(follow_up, lang=ctx.lang)
 
 # %% [markdown]
-# 空间冷点（Getis-Ord Gi*，二元邻接权重，置换检验）/ spatial cold spots (Gi*, binary contiguity, permutations)
+# 法律服务：法律明白人、村法律顾问、普法阵地更新 / legal services: 法律明白人, village advisers,
+# site upkeep
 
 # %%
-pm.spatial_clusters(analysis.coverage["events_per_1000"], ds.geometry, method="gi_star")
+pm.readable_table(analysis.services, "services", lang=ctx.lang)
 
 # %%
-pm.export_follow_up(analysis.follow_up, f"{out_dir}/follow_up.xlsx", settings=settings, groups=analysis.groups)
+fig = pm.plots.service_chart(analysis.services, settings=ctx.settings, names=analysis.coverage,
+                             lang=ctx.lang, synthetic=ctx.synthetic)
 
 # %%
-fig = pm.plots.coverage_map(analysis.coverage, ds.geometry, blind_spots=analysis.follow_up.index[analysis.follow_up["score"] >= 8], lang=lang, synthetic=synthetic, caption=pm.plots.source_caption("普法活动台账" if lang == "zh" else "event ledgers", start=period.start, end=period.end, lang=lang))
+pm.plots.save(fig, ctx.figure("4-service-coverage"))
+
+# %% [markdown]
+# 空间冷点：跟进清单所检验的指标与设定（Getis-Ord Gi*，二元邻接权重，置换检验，FDR）/
+# spatial cold spots: the metric and settings the follow-up list tested (Gi*, binary
+# contiguity, permutations, FDR)
 
 # %%
-pm.plots.save(fig, f"{out_dir}/figures/4-blind-spot-map")
+spatial = follow_up.attrs["thresholds"]
+
+# %%
+cold = pm.spatial_clusters(analysis.coverage[spatial["cold_spot_metric"]], ctx.ds.geometry,
+                           method=spatial["spatial_method"], alpha=spatial["cold_spot_alpha"],
+                           permutations=spatial["spatial_permutations"])
+
+# %%
+pm.readable_table(cold, "cold_spots", names=ctx.ds.villages, lang=ctx.lang)
+
+# %%
+pm.export_follow_up(follow_up, ctx.output("follow_up.xlsx"), settings=ctx.settings,
+                    groups=analysis.groups)
+
+# %%
+fig = pm.plots.coverage_map(analysis.coverage, ctx.ds.geometry,
+                            column=spatial["cold_spot_metric"],
+                            blind_spots=follow_up, lang=ctx.lang,
+                            synthetic=ctx.synthetic, caption=ctx.caption())
+
+# %%
+pm.plots.save(fig, ctx.figure("4-blind-spot-map"))
+
+# %%
+pm.summary(ctx, "blind_spots")

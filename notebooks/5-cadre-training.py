@@ -28,41 +28,47 @@ config_path = None
 # %%
 import pufa_metrics as pm
 
-# %%
-settings = pm.Settings.load(config_path)
+# %% [markdown]
+# 设定：数据、统计期、镇名、输出文件夹 / set-up: data, period, town, output folder
 
 # %%
-ds = pm.open_dataset(data_dir, settings=settings)
+ctx = pm.notebook_context(data_dir, start=start, end=end, as_of=as_of, out_dir=out_dir,
+                          lang=lang, config_path=config_path)
 
 # %%
-period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
+ctx
 
 # %%
-period
-
-# %%
-synthetic = pm.is_synthetic(ds)
-
-# %%
-training = pm.training_compliance(ds.cadres, year=period.end.year, settings=settings)
+training = pm.training_compliance(ctx.ds.cadres, year=ctx.period.end.year, settings=ctx.settings)
 
 # %% [markdown]
-# 未提供学法用法台账或该年度无记录时未评估的内容 / not assessed without cadre law-study records for the year
+# 未提供学法用法台账或该年度无记录时未评估的内容 / not assessed without cadre law-study records
+# for the year
 
 # %%
-pm.not_assessed(ds, "cadres", training, lang=lang)
+pm.not_assessed(ctx.ds, "cadres", training, lang=ctx.lang)
 
 # %% [markdown]
-# 人数少于5人的单位不公布比率（小样本保护）/ rates of departments with fewer than 5 staff are suppressed
+# 人数少于5人的单位不公布比率（小样本保护）/ rates of departments with fewer than 5 staff are
+# suppressed
 
 # %%
-pm.suppress_small(training, n="n_staff", settings=settings)
+published = pm.suppress_small(training, n="n_staff", settings=ctx.settings)
 
 # %%
-pm.training_compliance(ds.cadres, year=list(range(period.start.year, period.end.year + 1)), by=None, settings=settings)
+pm.readable_table(published.reset_index(), "training", lang=ctx.lang)
 
 # %%
-fig = pm.plots.training_chart(training, settings=settings, lang=lang, synthetic=synthetic, caption=pm.plots.source_caption("学法用法台账" if lang == "zh" else "cadre law-study records", start=period.start, end=period.end, lang=lang))
+pm.training_compliance(ctx.ds.cadres, year=list(range(ctx.period.start.year,
+                                                       ctx.period.end.year + 1)),
+                       by=None, settings=ctx.settings)
 
 # %%
-pm.plots.save(fig, f"{out_dir}/figures/5-training")
+fig = pm.plots.training_chart(training, settings=ctx.settings, lang=ctx.lang,
+                              synthetic=ctx.synthetic, caption=ctx.caption("cadres"))
+
+# %%
+pm.plots.save(fig, ctx.figure("5-training"))
+
+# %%
+pm.summary(ctx, "training")

@@ -13,8 +13,8 @@
 # **问题：** 一页看懂全镇普法覆盖情况：主要指标与目标相比如何？哪些村需要优先跟进？
 #
 # # 6 The leader brief
-# **Question:** at a glance, how does the town do against its targets, and which villages come first
-# on the follow-up list? Writes brief.pdf and brief.html.
+# **Question:** at a glance, how does the town do against its targets, and which villages come
+# first on the follow-up list? Writes brief.pdf and brief.html.
 
 # %% tags=["parameters"]
 data_dir = "../data/processed"
@@ -28,29 +28,33 @@ config_path = None
 # %%
 import pufa_metrics as pm
 
-# %%
-settings = pm.Settings.load(config_path)
+# %% [markdown]
+# 设定：数据、统计期、镇名、输出文件夹 / set-up: data, period, town, output folder
 
 # %%
-ds = pm.open_dataset(data_dir, settings=settings)
+ctx = pm.notebook_context(data_dir, start=start, end=end, as_of=as_of, out_dir=out_dir,
+                          lang=lang, config_path=config_path)
 
 # %%
-period = pm.resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
-
-# %%
-period
-
-# %%
-synthetic = pm.is_synthetic(ds)
+ctx
 
 # %% [markdown]
-# 未提供的可选台账，以及简报中因此未评估的内容 / optional tables not provided, and what the brief therefore leaves out
+# 未提供的可选台账，以及简报中因此未评估的内容 / optional tables not provided, and what the
+# brief therefore leaves out
 
 # %%
-pm.not_assessed(ds, lang=lang)
+pm.not_assessed(ctx.ds, lang=ctx.lang)
 
 # %%
-analysis = pm.analyse(ds, settings=settings, period=period)
+analysis = ctx.analysis
 
 # %%
-pm.brief(out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up, services=analysis.services, rates=analysis.rates, counts=analysis.counts, training=analysis.training, geometry=ds.geometry, calendar=analysis.calendar, events=ds.events, event_topics=ds.event_topics, settings=settings, period=period, town=pm.town_name(ds, settings=settings), survey_kind="镇司法所组织的问卷调查" if lang == "zh" else "survey run by the town justice office", synthetic=synthetic, lang=lang)
+pm.brief(ctx.out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up,
+         services=analysis.services, rates=analysis.rates, counts=analysis.counts,
+         training=analysis.training, geometry=ctx.ds.geometry, calendar=analysis.calendar,
+         events=ctx.ds.events, event_topics=ctx.ds.event_topics, settings=ctx.settings,
+         period=ctx.period, town=ctx.town, survey_kind=ctx.survey_kind,
+         synthetic=ctx.synthetic, lang=ctx.lang)
+
+# %%
+pm.summary(ctx, "brief")

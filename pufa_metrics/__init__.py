@@ -13,7 +13,7 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import distributed, national, plots, privacy
+from . import distributed, ingest, national, plots, privacy
 from .assessed import NotAssessed, not_assessed
 from .blindspots import export_follow_up, find_blind_spots, group_gaps
 from .brief import brief, headline_figures
@@ -57,12 +57,17 @@ from .training import collective_study, training_compliance
 from .validation import validation_report, write_data_quality
 from .workflow import (
     Analysis,
+    NotebookContext,
     Period,
+    Summary,
     analyse,
     find_town_name,
     is_synthetic,
+    notebook_context,
     open_dataset,
+    readable_table,
     resolve_period,
+    summary,
     town_name,
     town_report_figures,
     village_rates,
@@ -92,6 +97,7 @@ __all__ = [
     "canonical_topic",
     "collective_study",
     "distributed",
+    "ingest",
     "national",
     "not_assessed",
     "event_counts",
@@ -139,4 +145,9 @@ __all__ = [
     "write_codebook",
     "write_data_quality",
     "write_sample",
+    "NotebookContext",
+    "Summary",
+    "notebook_context",
+    "readable_table",
+    "summary",
 ]

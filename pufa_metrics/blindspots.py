@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,12 @@ import pandas as pd
 
 from .assessed import mark_not_assessed
 from .config import Settings, resolve_settings
-from .coverage import unrecorded_events
+from .coverage import longest_gaps, unrecorded_events
 from .excel import cell_value, display_width, write_cell
-from .rules import TIERS, tier_of
+from .rules import RULES, TIERS, Context, describe, tier_of
+from .schema import DOMAIN_LABELS as _DOMAIN_WORDS  # the one zh/en vocabulary
 from .schema import audience_vocabulary, canonical_audience, canonical_topic, label
+from .survey import awareness_verdict
 
 __all__ = [
     "REASON_CODES",
@@ -45,209 +48,30 @@ __all__ = [
     "export_follow_up",
 ]
 
-#: Reason codes in the order they are listed.
-REASON_CODES: tuple[str, ...] = (
-    "no_events",
-    "stale",
-    "long_gap",
-    "low_attendance",
-    "missing_topics",
-    "missing_audiences",
-    "no_site",
-    "few_legal_literates",
-    "adviser_absent",
-    "stale_site",
-    "low_awareness",
-    "unknown_awareness",
-    "cold_spot",
-)
+#: Reason codes in the order they are listed (:data:`pufa_metrics.rules.RULES`).
+REASON_CODES: tuple[str, ...] = tuple(r.code for r in RULES)
 
-#: Points per reason before the population factor (see :func:`find_blind_spots`).
-SEVERITY: dict[str, float] = {
-    "no_events": 5.0,
-    "stale": 3.0,  # + 0.125 per month beyond the limit, at most + 1.5
-    "long_gap": 1.5,
-    "low_attendance": 1.5,
-    "missing_topics": 1.0,  # per topic
-    "missing_audiences": 0.5,  # per audience group
-    "no_site": 2.0,
-    "few_legal_literates": 1.0,  # + 0.5 per further person short of the target, at most + 1
-    "adviser_absent": 2.0,
-    "stale_site": 1.0,
-    "low_awareness": 4.0,  # + 1 per further item below target, at most + 2
-    "unknown_awareness": 1.0,
-    "cold_spot": 2.0,
-}
-_STALE_PER_MONTH = 0.125
-_STALE_MAX_EXTRA = 1.5
-_LOW_AWARENESS_PER_ITEM = 1.0
-_LOW_AWARENESS_MAX_EXTRA = 2.0
-_LITERATES_PER_PERSON = 0.5
-_LITERATES_MAX_EXTRA = 1.0
-_DAYS_PER_MONTH = 30.44
+#: Points per reason before the population factor (see :func:`find_blind_spots`): each rule's
+#: base points (:class:`pufa_metrics.rules.Rule` also holds the extra points and their cap).
+SEVERITY: dict[str, float] = {r.code: r.points for r in RULES}
 
 #: Short names and rules of every reason (zh, en, rule); thresholds are filled from settings.
 REASONS: dict[str, dict[str, str]] = {
-    "no_events": {
-        "zh": "无普法活动",
-        "en": "No event",
-        "rule_zh": "统计期内本村无普法活动",
-        "rule_en": "no event in the village in the period",
-    },
-    "stale": {
-        "zh": "长期无活动",
-        "en": "No recent event",
-        "rule_zh": "距最近一次活动超过 {max_days_without_event} 天",
-        "rule_en": "days since the last event > {max_days_without_event}",
-    },
-    "long_gap": {
-        "zh": "活动间隔过长",
-        "en": "Long gap",
-        "rule_zh": "两次活动（或期初、期末）之间最长间隔超过 {max_gap_days} 天",
-        "rule_en": "longest gap between events (or period ends) > {max_gap_days} days",
-    },
-    "low_attendance": {
-        "zh": "参与人次偏低",
-        "en": "Low attendance",
-        "rule_zh": "每百名常住人口参与人次低于 {attendance_per_100}",
-        "rule_en": "attendances per 100 residents < {attendance_per_100}",
-    },
-    "missing_topics": {
-        "zh": "重点主题未覆盖",
-        "en": "Required topics missing",
-        "rule_zh": "必讲主题（{required_topics}）期内从未讲过",
-        "rule_en": "a required topic ({required_topics}) never covered in the period",
-    },
-    "missing_audiences": {
-        "zh": "重点人群未覆盖",
-        "en": "Audience groups missing",
-        "rule_zh": "重点人群（{required_audiences}）期内从未作为活动对象",
-        "rule_en": "a required audience ({required_audiences}) never targeted in the period",
-    },
-    "no_site": {
-        "zh": "无村级阵地",
-        "en": "No village site",
-        "rule_zh": "没有村级普法阵地",
-        "rule_en": "no village-level publicity site",
-    },
-    "few_legal_literates": {
-        "zh": "法律明白人不足",
-        "en": "Too few legally literate persons",
-        "rule_zh": "已培训的法律明白人少于 {legal_literates_per_village} 名（行政村）",
-        "rule_en": (
-            "fewer than {legal_literates_per_village} trained legally literate persons "
-            "(法律明白人; administrative villages)"
-        ),
-    },
-    "adviser_absent": {
-        "zh": "法律顾问未到村",
-        "en": "Legal adviser absent",
-        "rule_zh": "村法律顾问超过 {max_days_without_adviser} 天未到村，或统计期内没有到村服务记录",
-        "rule_en": (
-            "the village legal adviser has not come for more than {max_days_without_adviser} "
-            "days, or never in the period"
-        ),
-    },
-    "stale_site": {
-        "zh": "阵地内容陈旧",
-        "en": "Site content out of date",
-        "rule_zh": "村级普法阵地内容超过 {site_stale_months} 个月未更新（或无更新记录）",
-        "rule_en": (
-            "a village-level publicity site not updated for more than {site_stale_months} months "
-            "(or no update recorded)"
-        ),
-    },
-    "low_awareness": {
-        "zh": "知晓率低于目标",
-        "en": "Awareness below target",
-        "rule_zh": (
-            "至少一题在样本≥{min_respondents}份时，95%置信区间上限低于目标 {target}，"
-            "或 LQAS 判定未达标"
-        ),
-        "rule_en": (
-            "for at least one item with ≥ {min_respondents} answers, the 95% CI upper bound "
-            "is below the target {target}, or LQAS says below"
-        ),
-    },
-    "unknown_awareness": {
-        "zh": "知晓率未知",
-        "en": "Awareness unknown",
-        "rule_zh": "问卷有效样本少于 {min_respondents} 份（或无问卷），不作好坏判断",
-        "rule_en": "fewer than {min_respondents} answers (or none): neither good nor bad",
-    },
-    "cold_spot": {
-        "zh": "空间冷点",
-        "en": "Spatial cold spot",
-        "rule_zh": (
-            "低于平均水平，且本身是 Gi* 冷点（或 LISA 低-低）核心村或与这样的核心村相邻；"
-            "置换检验并控制错误发现率"
-        ),
-        "rule_en": (
-            "below average, and a Gi* cold (or LISA low-low) core or touching a below-average "
-            "one; permutation test with false-discovery-rate control"
-        ),
-    },
+    r.code: {"zh": r.zh, "en": r.en, "rule_zh": r.rule_zh, "rule_en": r.rule_en} for r in RULES
 }
 
 #: What is said of a reason the ledgers could not assess for a village (zh, en): a field some
 #: of its events did not record (:func:`pufa_metrics.coverage.unrecorded_events`).
 NOT_ASSESSED: dict[str, tuple[str, str]] = {
-    "low_attendance": ("有活动未记录参加人数，参与人次未评估",
-                       "Attendee counts not recorded for some events: attendance not assessed"),
-    "missing_topics": ("有活动未记录宣传内容，{}是否讲过未评估",
-                       "Topics not recorded for some events: {} not assessed"),
-    "missing_audiences": ("有活动未记录参加对象，{}是否作为宣传对象未评估",
-                          "Audience not recorded for some events: {} not assessed"),
-    "low_awareness": ("问卷题目{}含未归入肯定或否定的答案（需核定答案分类），其知晓率未评估",
-                      "survey item(s) {} have answers classified neither positive nor negative "
-                      "(a codebook decision is needed): not assessed"),
+    r.code: r.not_assessed for r in RULES if r.not_assessed is not None
 }
 
 #: The same for the whole list (``attrs["not_assessed"]``, :mod:`pufa_metrics.assessed`): {n}
 #: is the number of villages concerned.
 _NOT_ASSESSED_TOWN: dict[str, tuple[str, str]] = {
-    "low_attendance": ("{n}个村有活动未记录参加人数，其参与人次未评估",
-                       "{n} village(s) have events with no attendee count recorded: "
-                       "attendance not assessed there"),
-    "missing_topics": ("{n}个村有活动未记录宣传内容，其必讲主题覆盖未评估",
-                       "{n} village(s) have events whose ledger records no topic: required "
-                       "topics not assessed there"),
-    "missing_audiences": ("{n}个村有活动未记录参加对象（台账无此列或整列为空），"
-                          "其重点人群覆盖未评估",
-                          "{n} village(s) have events whose ledger records no audience: audience "
-                          "groups not assessed there"),
-    "low_awareness": ("{n}个村的问卷题目含未归类答案（需核定答案分类，见 pufa validate），"
-                      "这些题目的知晓率未评估",
-                      "{n} village(s) answered survey items with unclassified answers (a codebook "
-                      "decision is needed, see pufa validate): those items not assessed"),
+    r.code: r.not_assessed_town for r in RULES if r.not_assessed_town is not None
 }
 
-_TOPIC_ACTIONS: dict[str, tuple[str, str]] = {
-    "宪法": ("结合12·4国家宪法日开展宪法宣传", "Constitution session on Constitution Day (4 Dec)"),
-    "民法典": ("结合5月民法典宣传月举办民法典讲座", "Civil Code lecture in Civil Code Month (May)"),
-    "反电信网络诈骗": ("结合赶集日摆摊宣传反电信网络诈骗", "Anti-fraud stall on a market day"),
-    "禁毒": ("结合6·26国际禁毒日开展禁毒宣传", "Anti-drug publicity around 26 June"),
-    "扫黑除恶": ("开展扫黑除恶以案释法", "Case-based session on organised crime"),
-    "未成年人保护": ("开展送法进校园", "Law-in-school session on protecting minors"),
-    "妇女权益": ("联合妇联开展妇女权益宣传", "Women's rights session with the Women's Federation"),
-    "老年人权益": ("开展防范养老诈骗宣传", "Session on elder fraud"),
-}
-_AUDIENCE_ACTIONS: dict[str, tuple[str, str]] = {
-    "老年人": ("针对老年人开展入户走访", "Door-to-door visits to elderly residents"),
-    "青少年": ("开展送法进校园（模拟法庭）", "Law-in-school session (mock trial) for young people"),
-    "妇女": ("联合妇联开展妇女权益讲座", "Women's rights talk with the Women's Federation"),
-    "外出务工人员": (
-        "春节返乡期间面向外出务工人员集中宣传",
-        "Spring Festival session for returning migrant workers",
-    ),
-    "留守儿童": ("联合学校开展留守儿童法治教育", "School session for left-behind children"),
-}
-_DOMAIN_WORDS: dict[str, tuple[str, str]] = {
-    "awareness": ("知晓率", "awareness"),
-    "support": ("支持率", "support"),
-    "satisfaction": ("满意率", "satisfaction"),
-    "knowledge": ("正确率", "correct answers"),
-}
 _METRIC_WORDS: dict[str, tuple[str, str]] = {
     "n_events": ("普法活动", "events"),
     "events_per_1000": ("普法活动", "events per 1,000 residents"),
@@ -399,22 +223,6 @@ def _explode_tuples(series: pd.Series) -> pd.Series:
     return out.astype("str")
 
 
-def _topic_actions(topics: pd.Series) -> tuple[pd.Series, pd.Series]:
-    zh = topics.map({k: v[0] for k, v in _TOPIC_ACTIONS.items()})
-    en = topics.map({k: v[1] for k, v in _TOPIC_ACTIONS.items()})
-    zh = zh.fillna("开展" + topics + "专题宣传")
-    en = en.fillna("Session on " + topics.map(label))
-    return zh.astype("str"), en.astype("str")
-
-
-def _audience_actions(groups: pd.Series) -> tuple[pd.Series, pd.Series]:
-    zh = groups.map({k: v[0] for k, v in _AUDIENCE_ACTIONS.items()})
-    en = groups.map({k: v[1] for k, v in _AUDIENCE_ACTIONS.items()})
-    zh = zh.fillna("面向" + groups + "开展专题宣传")
-    en = en.fillna("Session for " + groups.map(label))
-    return zh.astype("str"), en.astype("str")
-
-
 _NUMBERING = re.compile(r"^\s*[\(（]?\d+[\)）]?[、.．:：\s]*")
 _QUESTION = re.compile(r"^(您|你)?(是否)?(知道|了解|听说过|清楚)?")
 _TRAILING = re.compile(r"[？?：:。！!\s]+$")
@@ -480,10 +288,12 @@ def _check_coverage(coverage: Any) -> pd.DataFrame:
 
 
 def _period_bounds(
-    settings: Settings, as_of: Any
+    settings: Settings, as_of: pd.Timestamp | None, period: Any = None
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The period's start (``period`` when given, else pufa.toml) and "today"."""
+    start = settings.start if period is None else pd.Timestamp(period.start)
     end = as_of if as_of is not None else settings.as_of
-    return settings.start, end
+    return start, end
 
 
 def _in_period(dates: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.Series:
@@ -655,15 +465,15 @@ def _awareness(
     n = pd.to_numeric(r["n"], errors="coerce").fillna(0).astype("float64")
     ci_high = pd.to_numeric(r["ci_high"], errors="coerce").astype("float64")
     rate = pd.to_numeric(r["rate"], errors="coerce").astype("float64")
-    # an item whose answers the codebook does not all classify is not assessed (survey.py)
-    decided = (r["status"].eq("ok") if "status" in r.columns
-               else pd.Series(True, index=r.index)).astype(bool)
-    eligible = (n >= min_n) & decided
-    by_ci = eligible & (ci_high < target)
-    by_lqas = (
-        eligible & (r["lqas"] == "below") if "lqas" in r.columns else pd.Series(False, r.index)
-    )
-    low = by_ci | by_lqas
+    # The one awareness verdict (survey.awareness_verdict) per village × item: an item whose
+    # answers the codebook does not all classify is not assessed, one with fewer than min_n
+    # answers is insufficient, and low is "95% upper bound below target, or LQAS below".
+    verdict = awareness_verdict(r if "ci_low" in r.columns else r.assign(ci_low=np.nan),
+                                target=target, min_respondents=min_n)["verdict"]
+    decided = verdict.ne("not_assessed")  # answered items whose answers are all classified
+    eligible = ~verdict.isin(["not_assessed", "insufficient"])
+    low = verdict.eq("low")
+    by_ci = low & (ci_high < target)  # else LQAS said below: the message says which
     shrunk_col = "rate_shrunk" if "rate_shrunk" in r.columns else None
 
     r = r.assign(
@@ -690,6 +500,9 @@ def _awareness(
     out["lqas"] = out["lqas"].astype("str")
     out["awareness_item"] = decisive["item"].astype("str")
     out["_awareness_label"] = decisive["_label"].astype("str")
+    # the law or question the codebook names (NaN when it names none: the code says it all)
+    out["awareness_label"] = out["_awareness_label"].where(
+        out["_awareness_label"] != "题目" + out["awareness_item"])
     lows = r[r["_low"]]
     out["awareness_low_items"] = _group_tuples(lows["village_id"], lows["item"], index)
     answered = r[r["_n"] > 0]
@@ -760,15 +573,6 @@ def _check_services(services: Any, index: pd.Index) -> pd.DataFrame:
     return svc
 
 
-def _ymd_zh(dates: pd.Series) -> pd.Series:
-    """2025-06-27 → '2025年6月27日' (NaN for NaT)."""
-    return (
-        dates.dt.year.astype("Int64").astype("str") + "年"
-        + dates.dt.month.astype("Int64").astype("str") + "月"
-        + dates.dt.day.astype("Int64").astype("str") + "日"
-    )
-
-
 # ------------------------------------------------------------------------------------------------
 # Spatial
 # ------------------------------------------------------------------------------------------------
@@ -825,6 +629,296 @@ def _cold_spots(
 
 
 # ------------------------------------------------------------------------------------------------
+# Preparing the per-village figures the rules read, and applying the rules
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_options(cov: pd.DataFrame, st: Settings, *, domain: Any, geometry: Any,
+                   cold_spot_metric: str, cold_spot_alpha: Any, spatial_method: Any) -> None:
+    if not isinstance(domain, str) or domain not in st.targets:
+        raise ValueError(
+            f"'domain' should name a target in pufa.toml [targets] (e.g. 'awareness'), got "
+            f"{domain!r}"
+        )
+    if cold_spot_metric not in cov.columns and geometry is not None:
+        raise ValueError(
+            f"'cold_spot_metric' {cold_spot_metric!r} is not a column of 'coverage'; "
+            f"columns are {list(cov.columns)}"
+        )
+    if not isinstance(cold_spot_alpha, int | float) or not 0 < cold_spot_alpha < 1:
+        raise ValueError(f"'cold_spot_alpha' should be between 0 and 1, got {cold_spot_alpha!r}")
+    if spatial_method not in _METHOD_NAMES:
+        raise ValueError(
+            f"'spatial_method' should be one of {list(_METHOD_NAMES)}, got {spatial_method!r}"
+        )
+
+
+def _as_of_of(as_of: Any, period: Any) -> pd.Timestamp | None:
+    """"Today": ``as_of`` when given, else the period's ``as_of`` (None without a period)."""
+    if period is not None and not all(hasattr(period, a) for a in ("start", "end", "as_of")):
+        raise TypeError(
+            f"'period' should be a Period (with start, end and as_of), got "
+            f"{type(period).__name__}（period 应为统计期对象）"
+        )
+    if as_of is None and period is not None:
+        as_of = period.as_of if period.as_of is not None else period.end
+    if as_of is None:
+        return None
+    try:
+        return pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"'as_of' should be a date, got {as_of!r}") from exc
+
+
+def _gap_window(st: Settings, period: Any, start: pd.Timestamp | None,
+                end: pd.Timestamp | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The last ``[targets] gap_window_months`` before the period's end (None: whole period).
+
+    The window never starts before the period; its end is the period's end (pufa.toml's
+    ``end`` without a period, else "today").
+    """
+    months = int(st.targets.get("gap_window_months") or 0)
+    w_end = period.end if period is not None else (st.end if st.end is not None else end)
+    if months <= 0 or w_end is None:
+        return None
+    w_end = pd.Timestamp(w_end).normalize()
+    w_start = w_end - pd.DateOffset(months=months)
+    if start is not None:
+        w_start = max(w_start, pd.Timestamp(start).normalize())
+    return w_start, w_end
+
+
+def _recent_gaps(events: pd.DataFrame, index: pd.Index,
+                 window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.Series:
+    """Each village's longest gap between events inside the window (its ends count)."""
+    _require(events, "events", ("village_id", "date"))
+    ev = pd.DataFrame({"date": pd.to_datetime(events["date"], errors="coerce"),
+                       "village_id": events["village_id"].astype("str")})
+    return longest_gaps(ev, index, start=window[0], end=window[1])
+
+
+def _context(st: Settings, domain: str, start: pd.Timestamp | None,
+             site_months: Any) -> Context:
+    tg = st.targets
+    word_zh, word_en = _DOMAIN_WORDS.get(domain, (domain, domain))
+    return Context(
+        max_days_without_event=float(tg["max_days_without_event"]),
+        max_gap_days=float(tg["max_gap_days"]),
+        attendance_per_100=float(tg["attendance_per_100"]),
+        min_respondents=int(tg["min_respondents"]),
+        target=float(tg[domain]),
+        suppress_below=st.suppress_below,
+        max_days_without_adviser=float(st.services["max_days_without_adviser"]),
+        site_stale_months=float(site_months),
+        word_zh=word_zh,
+        word_en=word_en,
+        start=start,
+    )
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
+
+
+def _topic_figures(cov: pd.DataFrame, events: pd.DataFrame | None,
+                   event_topics: pd.DataFrame | None, st: Settings,
+                   start: pd.Timestamp | None, end: pd.Timestamp | None
+                   ) -> tuple[pd.Series, pd.Series]:
+    """Missing required topics per village, and where coverage left them unassessed."""
+    idx = cov.index
+    topics_na = pd.Series(False, index=idx)
+    if "missing_topics" in cov.columns:
+        topics_na |= cov["missing_topics"].isna().to_numpy()  # not assessed by village_coverage
+        topics = _tuple_series(cov["missing_topics"].map(_as_tuple), idx)
+        if topics_na.any() and events is not None and "topic" in events.columns:
+            # which required topics the recorded events leave open, for the message
+            gaps = _topic_gaps(events, event_topics if "event_id" in events.columns else None,
+                               idx, st.required_topics, start, end)
+            topics = topics.where(~topics_na, gaps)
+    elif events is not None:
+        topics = _topic_gaps(events, event_topics, idx, st.required_topics, start, end)
+    else:
+        topics = _tuple_series(pd.Series(dtype=object), idx)
+    return topics, topics_na
+
+
+def _event_figures(
+    cov: pd.DataFrame, events: pd.DataFrame | None, event_topics: pd.DataFrame | None,
+    st: Settings, start: pd.Timestamp | None, end: pd.Timestamp | None,
+    as_of_ts: pd.Timestamp | None,
+) -> tuple[pd.DataFrame, dict[str, pd.Series], dict[str, tuple[pd.Series, pd.Series]]]:
+    """The event figures of every village, what was not assessed, and what it leaves open.
+
+    A figure a village's ledgers did not record is not assessed: some of its events lack the
+    field, and the recorded ones do not already show the topic / group reached or the
+    attendance target met.
+    """
+    idx = cov.index
+    n_events = _numbers(cov, "n_events")
+    days = _numbers(cov, "days_since_last")
+    if as_of_ts is not None and "last_event" in cov.columns:
+        last = pd.to_datetime(cov["last_event"], errors="coerce")
+        days = (as_of_ts.normalize() - last.dt.normalize()).dt.days.astype("float64")
+    att = _numbers(cov, "attendance_per_100")
+    att_na = pd.Series(False, index=idx)
+    if "attendance_unknown" in cov.columns:  # no event with a figure: attendance not assessed
+        att_na |= (_numbers(cov, "attendance_unknown") >= n_events) & (n_events > 0)
+    unrec = (
+        _unrecorded_by_village(events, event_topics, idx, start, end)
+        if events is not None
+        else pd.DataFrame(False, index=idx, columns=["audience", "topic", "attendees"])
+    )
+    unrec_att = unrec["attendees"]
+    if "attendance_unrecorded" in cov.columns:
+        unrec_att = unrec_att | _numbers(cov, "attendance_unrecorded").fillna(0).gt(0)
+    att_na |= unrec_att & (n_events > 0) & ~(att >= float(st.targets["attendance_per_100"]))
+    topics, topics_na = _topic_figures(cov, events, event_topics, st, start, end)
+    topics_na |= unrec["topic"] & (topics.str.len() > 0)
+
+    v = pd.DataFrame({"n_events": n_events, "days_since_last": days,
+                      "longest_gap_days": _numbers(cov, "longest_gap_days"),
+                      "attendance_per_100": att.mask(att_na),
+                      "missing_topics": _without(topics, topics_na)}, index=idx)
+    for col in ("last_event", "has_site"):
+        if col in cov.columns:
+            v[col] = cov[col]
+    na = {"low_attendance": att_na, "missing_topics": topics_na}
+    opens = {
+        "low_attendance": (pd.Series("", index=idx), pd.Series("", index=idx)),
+        "missing_topics": (
+            topics.str.join("、").where(topics.str.len() > 0, "必讲主题"),
+            _join_per_index(_explode_tuples(topics).map(label), idx, ", ").fillna(
+                "required topics"),
+        ),
+    }
+    if events is not None:
+        audiences = _audience_gaps(events, idx, st.required_audiences, start, end,
+                                   st.audience_aliases)
+        na["missing_audiences"] = unrec["audience"] & (audiences.str.len() > 0)
+        v["missing_audiences"] = _without(audiences, na["missing_audiences"])
+        opens["missing_audiences"] = (
+            audiences.str.join("、"),
+            _join_per_index(_explode_tuples(audiences).map(label), idx, ", "),
+        )
+    return v, na, opens
+
+
+def _service_figures(services: Any, index: pd.Index, as_of_ts: pd.Timestamp | None
+                     ) -> pd.DataFrame:
+    """The standing-service figures the rules read (days since the adviser from ``as_of``)."""
+    svc = _check_services(services, index)
+    out = svc[[c for c in (*_SERVICES_REQUIRED, "stale_site_names") if c in svc.columns]].copy()
+    out["last_adviser_visit"] = pd.to_datetime(svc["last_adviser_visit"], errors="coerce")
+    out["days_since_adviser"] = _numbers(svc, "days_since_adviser")
+    if as_of_ts is not None:
+        out["days_since_adviser"] = (
+            as_of_ts.normalize() - out["last_adviser_visit"].dt.normalize()
+        ).dt.days.astype("float64")
+    return out
+
+
+def _apply_rules(v: pd.DataFrame, ctx: Context, inputs: set[str]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, pd.Series]]]:
+    """Flags, points and texts (zh, en, act_zh, act_en) of every rule whose inputs are there."""
+    idx = v.index
+    flags = pd.DataFrame(False, index=idx, columns=list(REASON_CODES))
+    points = pd.DataFrame(0.0, index=idx, columns=list(REASON_CODES))
+    text: dict[str, dict[str, pd.Series]] = {k: {} for k in ("zh", "en", "act_zh", "act_en")}
+    for rule in RULES:  # a dozen rules, each vectorised over the villages
+        if not set(rule.needs) <= inputs:
+            continue
+        flag = rule.flag(v, ctx).astype(bool)
+        flags[rule.code] = flag
+        points[rule.code] = rule.score(v, ctx, flag)
+        acts = rule.actions(v, ctx) if rule.actions else (rule.action_zh, rule.action_en)
+        for key, value in zip(text, (*rule.message(v, ctx), *acts), strict=True):
+            s = value if isinstance(value, pd.Series) else pd.Series(value, index=idx)
+            text[key][rule.code] = s.astype("str").where(flag)
+    return flags, points.fillna(0.0), text
+
+
+def _not_assessed_columns(na: dict[str, pd.Series],
+                          opens: dict[str, tuple[pd.Series, pd.Series]],
+                          index: pd.Index) -> pd.DataFrame:
+    """not_assessed (codes), not_assessed_zh, not_assessed_en, in :data:`REASON_CODES` order."""
+    codes = [c for c in REASON_CODES if c in na]
+    flags = pd.DataFrame({c: na[c] for c in codes}, index=index).astype(bool)
+    cells = np.where(flags.to_numpy(), np.array(codes), None)
+    out = pd.DataFrame(index=index)
+    out["not_assessed"] = _tuples_of_rows(pd.DataFrame(cells, index=index))
+    for j, (col, sep) in enumerate((("not_assessed_zh", "；"), ("not_assessed_en", "; "))):
+        out[col] = _join_columns(pd.DataFrame({
+            c: _fill(NOT_ASSESSED[c][j], opens[c][j]).astype("str").where(flags[c])
+            for c in codes if c in opens}, index=index), sep)
+    return out
+
+
+def _follow_up_frame(cov: pd.DataFrame, v: pd.DataFrame, flags: pd.DataFrame,
+                     text: dict[str, dict[str, pd.Series]], score: pd.Series,
+                     not_assessed: pd.DataFrame) -> pd.DataFrame:
+    """The list's columns in their documented order (figures of absent inputs left empty)."""
+    idx = cov.index
+    code_cells = np.where(flags.to_numpy(), np.array(REASON_CODES), None)
+    out = pd.DataFrame(index=idx)
+    out["village_name"] = cov["village_name"].astype("str")
+    out["town"] = cov["town"].astype("str") if "town" in cov.columns else np.nan
+    out["town"] = out["town"].astype("str")
+    out["population"] = cov["population"]
+    out["score"] = score.astype("float64")
+    out["priority"] = 0
+    out["reasons"] = _tuples_of_rows(pd.DataFrame(code_cells, index=idx))
+    for col, key, sep in (("reasons_zh", "zh", "；"), ("actions_zh", "act_zh", "；"),
+                          ("reasons_en", "en", "; "), ("actions_en", "act_en", "; ")):
+        out[col] = _join_columns(pd.DataFrame(text[key], index=idx), sep)
+    out["n_events"] = cov["n_events"]
+    for col in ("days_since_last", "longest_gap_days", "attendance_per_100", "missing_topics"):
+        out[col] = v[col]
+    if "missing_audiences" in v.columns:
+        out["missing_audiences"] = v["missing_audiences"]
+    out = out.join(not_assessed)
+    if "has_site" in cov.columns:
+        out["has_site"] = cov["has_site"].astype("boolean")
+    if "literates_met" in v.columns:  # services given
+        out["n_legal_literates"] = v["n_legal_literates"].astype("Int64")
+        out["literates_target"] = v["literates_target"]
+        out["adviser_visits"] = v["adviser_visits"].astype("Int64")
+        out["last_adviser_visit"] = v["last_adviser_visit"]
+        out["days_since_adviser"] = v["days_since_adviser"]
+        out["stale_sites"] = v["stale_sites"].astype("Int64")
+        if "stale_site_names" in v.columns:
+            out["stale_site_names"] = v["stale_site_names"].astype("str")
+    aw_cols = {
+        "awareness_n": pd.array([pd.NA] * len(idx), dtype="Int64"),
+        "awareness_rate": np.nan,
+        "awareness_ci_high": np.nan,
+        "awareness_rate_shrunk": np.nan,
+        "lqas": pd.Series(np.nan, index=idx, dtype="str"),
+        "awareness_item": pd.Series(np.nan, index=idx, dtype="str"),
+        "awareness_label": pd.Series(np.nan, index=idx, dtype="str"),
+        "awareness_low_items": _tuple_series(pd.Series(dtype=object), idx),
+    }
+    for col, default in aw_cols.items():
+        out[col] = v[col] if "_low" in v.columns else default
+    if "cold_spot" in v.columns:
+        for col in ("cold_spot", "cold_spot_method", "cold_spot_p"):
+            out[col] = v[col]
+    else:
+        out["cold_spot"] = pd.array([pd.NA] * len(idx), dtype="boolean")
+        out["cold_spot_method"] = pd.Series(np.nan, index=idx, dtype="str")
+        out["cold_spot_p"] = np.nan
+    return out
+
+
+def _ranked(out: pd.DataFrame, include_all: bool) -> pd.DataFrame:
+    """Sorted by score (ties by village id), priority 1, 2, …; villages with no reason dropped."""
+    order = pd.DataFrame({"score": -out["score"].to_numpy(), "vid": out.index.to_numpy()})
+    order = order.sort_values(["score", "vid"], kind="mergesort").index.to_numpy()
+    out = out.iloc[order]
+    out["priority"] = np.arange(1, len(out) + 1, dtype="int64")
+    return out if include_all else out[out["reasons"].str.len() > 0]
+
+
+# ------------------------------------------------------------------------------------------------
 # The follow-up list
 # ------------------------------------------------------------------------------------------------
 
@@ -840,6 +934,7 @@ def find_blind_spots(
     geometry: Any = None,
     domain: str = "awareness",
     as_of: Any = None,
+    period: Any = None,
     codebook: pd.DataFrame | None = None,
     include_all: bool = False,
     cold_spot_metric: str = "n_events",
@@ -887,6 +982,12 @@ def find_blind_spots(
         "Today" for recency; default ``[period] as_of``. When given and ``coverage`` has
         ``last_event``, ``days_since_last`` is recomputed from it (and ``days_since_adviser``
         from ``services``' ``last_adviser_visit``). Also ends the audience period.
+    period : Period, optional
+        The reporting period (:class:`pufa_metrics.workflow.Period` or any object with
+        ``start``, ``end`` and ``as_of``), as :func:`~pufa_metrics.workflow.analyse` uses it:
+        its start names the no-event message ("2024年1月以来无普法活动") and starts the audience
+        and topic period, its end ends the long-gap window, and its ``as_of`` is "today" when
+        ``as_of`` is not given. Default: ``[period]`` of ``settings``.
     codebook : pandas.DataFrame, optional
         Survey codebook (item, text, domain): names the law or question in messages, e.g.
         《反电信网络诈骗法》, instead of the item code.
@@ -921,7 +1022,8 @@ def find_blind_spots(
         ``coverage``), n_legal_literates, literates_target, adviser_visits, last_adviser_visit,
         days_since_adviser, stale_sites, stale_site_names (when ``services`` given),
         awareness_n, awareness_rate, awareness_ci_high, awareness_rate_shrunk, lqas,
-        awareness_item, awareness_low_items, cold_spot (boolean, NA when not assessed),
+        awareness_item, awareness_label (the law or question the codebook gives for it, NaN
+        when none), awareness_low_items, cold_spot (boolean, NA when not assessed),
         cold_spot_method, cold_spot_p. The awareness figures are those of the *decisive item*:
         the lowest 95 % upper bound among items with enough answers (else the best-answered
         item). ``attrs["thresholds"]`` records the thresholds used; ``attrs["not_assessed"]``
@@ -936,7 +1038,13 @@ def find_blind_spots(
       which would only restate it.
     - ``stale``: ``days_since_last`` > ``max_days_without_event``. A stale village is not also
       flagged ``long_gap`` (its last gap is the long one).
-    - ``long_gap``: ``longest_gap_days`` > ``max_gap_days``.
+    - ``long_gap``: the longest gap between events *of the recent past* > ``max_gap_days``: a
+      list about now, so that a gap back in 2020 does not flag a village in 2025. With
+      ``events`` given, the gap is sought in the last ``[targets] gap_window_months`` (24)
+      before the period's end, the window's start counting as a boundary as the period's
+      start does (:func:`pufa_metrics.coverage.longest_gaps`; ``longest_gap_days`` is then that
+      gap and ``attrs["gap_window"]`` the window); ``gap_window_months = 0`` or no ``events``
+      judge ``coverage``'s whole-period ``longest_gap_days`` (``attrs["gap_window"]`` None).
     - ``low_attendance``: ``attendance_per_100`` < target (人次 per 100 residents). Not
       assessed when no event of the village has an attendee figure (``attendance_unknown`` =
       ``n_events``): a ledger without 参加人数 says nothing about attendance.
@@ -1036,440 +1144,81 @@ def find_blind_spots(
     """
     cov = _check_coverage(coverage)
     st = resolve_settings(settings)
-    if not isinstance(domain, str) or domain not in st.targets:
-        raise ValueError(
-            f"'domain' should name a target in pufa.toml [targets] (e.g. 'awareness'), got "
-            f"{domain!r}"
-        )
-    if cold_spot_metric not in cov.columns:
-        if geometry is not None:
-            raise ValueError(
-                f"'cold_spot_metric' {cold_spot_metric!r} is not a column of 'coverage'; "
-                f"columns are {list(cov.columns)}"
-            )
-    if not isinstance(cold_spot_alpha, int | float) or not 0 < cold_spot_alpha < 1:
-        raise ValueError(f"'cold_spot_alpha' should be between 0 and 1, got {cold_spot_alpha!r}")
-    if spatial_method not in _METHOD_NAMES:
-        raise ValueError(
-            f"'spatial_method' should be one of {list(_METHOD_NAMES)}, got {spatial_method!r}"
-        )
-    as_of_ts = None
-    if as_of is not None:
-        try:
-            as_of_ts = pd.Timestamp(as_of)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"'as_of' should be a date, got {as_of!r}") from exc
-
-    tg = st.targets
-    max_days = float(tg["max_days_without_event"])
-    max_gap = float(tg["max_gap_days"])
-    att_target = float(tg["attendance_per_100"])
-    min_n = int(tg["min_respondents"])
-    target = float(tg[domain])
-    suppress = st.suppress_below
-    start, end = _period_bounds(st, as_of_ts)
+    _check_options(cov, st, domain=domain, geometry=geometry, cold_spot_metric=cold_spot_metric,
+                   cold_spot_alpha=cold_spot_alpha, spatial_method=spatial_method)
+    as_of_ts = _as_of_of(as_of, period)
+    start, end = _period_bounds(st, as_of_ts, period)
     idx = cov.index
 
-    n_events = pd.to_numeric(cov["n_events"], errors="coerce").astype("float64")
-    days = pd.to_numeric(cov["days_since_last"], errors="coerce").astype("float64")
-    if as_of_ts is not None and "last_event" in cov.columns:
-        last = pd.to_datetime(cov["last_event"], errors="coerce")
-        days = (as_of_ts.normalize() - last.dt.normalize()).dt.days.astype("float64")
-    gap = pd.to_numeric(cov["longest_gap_days"], errors="coerce").astype("float64")
-    att = pd.to_numeric(cov["attendance_per_100"], errors="coerce").astype("float64")
-    att_not_assessed = pd.Series(False, index=idx)
-    if "attendance_unknown" in cov.columns:  # no event with a figure: attendance not assessed
-        unknown = pd.to_numeric(cov["attendance_unknown"], errors="coerce").astype("float64")
-        att_not_assessed |= (unknown >= n_events) & (n_events > 0)
-    population = pd.to_numeric(cov["population"], errors="coerce").astype("float64")
-
-    audiences = (
-        _audience_gaps(events, idx, st.required_audiences, start, end, st.audience_aliases)
-        if events is not None
-        else None
-    )
-    unrec = (
-        _unrecorded_by_village(events, event_topics, idx, start, end)
-        if events is not None
-        else pd.DataFrame(False, index=idx, columns=["audience", "topic", "attendees"])
-    )
-    topics_na = pd.Series(False, index=idx)
-    if "missing_topics" in cov.columns:
-        topics_na |= cov["missing_topics"].isna().to_numpy()  # not assessed by village_coverage
-        topics = _tuple_series(cov["missing_topics"].map(_as_tuple), idx)
-        if topics_na.any() and events is not None and "topic" in events.columns:
-            # which required topics the recorded events leave open, for the message
-            gaps = _topic_gaps(events, event_topics if "event_id" in events.columns else None,
-                               idx, st.required_topics, start, end)
-            topics = topics.where(~topics_na, gaps)
-    elif events is not None:
-        topics = _topic_gaps(events, event_topics, idx, st.required_topics, start, end)
-    else:
-        topics = _tuple_series(pd.Series(dtype=object), idx)
-
-    # not assessed: some events of the village did not record the field, and the recorded ones
-    # do not already show the topic / group reached, or the attendance target met
-    unrec_att = unrec["attendees"]
-    if "attendance_unrecorded" in cov.columns:
-        unrec_att = unrec_att | pd.to_numeric(cov["attendance_unrecorded"],
-                                              errors="coerce").fillna(0).gt(0)
-    att_not_assessed |= unrec_att & (n_events > 0) & ~(att >= att_target)
-    att = att.mask(att_not_assessed)
-    topics_na |= unrec["topic"] & (topics.str.len() > 0)
-    topics_open = topics  # the topics a not-assessed village's records leave open
-    topics = _without(topics, topics_na)
-    audiences_na = pd.Series(False, index=idx)
-    audiences_open = None
-    if audiences is not None:
-        audiences_na = unrec["audience"] & (audiences.str.len() > 0)
-        audiences_open = audiences
-        audiences = _without(audiences, audiences_na)
-
-    flags = pd.DataFrame(False, index=idx, columns=list(REASON_CODES))
-    flags["no_events"] = n_events == 0
-    flags["stale"] = ~flags["no_events"] & (days > max_days)
-    flags["long_gap"] = ~flags["no_events"] & ~flags["stale"] & (gap > max_gap)
-    flags["low_attendance"] = ~flags["no_events"] & (att < att_target)
-    flags["missing_topics"] = topics.str.len() > 0
-    if audiences is not None:
-        flags["missing_audiences"] = audiences.str.len() > 0
-    if "has_site" in cov.columns:
-        flags["no_site"] = cov["has_site"].astype("boolean").eq(False).fillna(False).astype(bool)
-
-    svc = None
-    max_adviser = float(st.services["max_days_without_adviser"])
+    # ---- the per-village figures the rules read, prepared once ----------------------------------
+    v, na, opens = _event_figures(cov, events, event_topics, st, start, end, as_of_ts)
+    window = _gap_window(st, period, start, end) if events is not None else None
+    if window is not None:  # a list about now: long gaps of the recent past only
+        v["longest_gap_days"] = _recent_gaps(events, idx, window)
+    inputs = {"events", "events.attendees", "events.topic"}  # coverage carries these
+    inputs |= {"topics.required"} if st.required_topics else set()
+    inputs |= {"audiences.required"} if st.required_audiences else set()
+    inputs |= {"events.audience"} if events is not None else set()
+    inputs |= {"sites"} if "has_site" in cov.columns else set()
     site_months = st.services["site_stale_months"]
-    lit_target_setting = st.targets["legal_literates_per_village"]
     if services is not None:
-        svc = _check_services(services, idx)
+        v = v.join(_service_figures(services, idx, as_of_ts))
         site_months = services.attrs.get("thresholds", {}).get("site_stale_months", site_months)
-        n_lit = pd.to_numeric(svc["n_legal_literates"], errors="coerce").astype("float64")
-        lit_target = pd.to_numeric(svc["literates_target"], errors="coerce").astype("float64")
-        lit_short = (lit_target - n_lit).clip(lower=0)
-        flags["few_legal_literates"] = (
-            svc["literates_met"].astype("boolean").eq(False).fillna(False).astype(bool)
-        )
-        last_adviser = pd.to_datetime(svc["last_adviser_visit"], errors="coerce")
-        adv_days = pd.to_numeric(svc["days_since_adviser"], errors="coerce").astype("float64")
-        if as_of_ts is not None:
-            adv_days = (as_of_ts.normalize() - last_adviser.dt.normalize()).dt.days.astype(
-                "float64"
-            )
-        n_visits = pd.to_numeric(svc["adviser_visits"], errors="coerce").astype("float64")
-        flags["adviser_absent"] = n_visits.notna() & ((adv_days > max_adviser) | (n_visits == 0))
-        n_stale = pd.to_numeric(svc["stale_sites"], errors="coerce").astype("float64")
-        flags["stale_site"] = n_stale > 0
-
-    aware = None
+        inputs |= {"legal_literates", "adviser_visits", "sites.last_updated"}
+    months = None if window is None else int(st.targets["gap_window_months"])
+    ctx = replace(_context(st, domain, start, site_months), gap_window_months=months)
     if rates is not None:
-        aware = _awareness(
-            rates, idx, domain=domain, target=target, min_n=min_n, suppress_below=suppress,
-            codebook=codebook,
-        )
-        flags["low_awareness"] = aware["_low"]
-        flags["unknown_awareness"] = aware["_unknown"]
-
-    cold = None
+        aware = _awareness(rates, idx, domain=domain, target=ctx.target,
+                           min_n=ctx.min_respondents, suppress_below=ctx.suppress_below,
+                           codebook=codebook)
+        v = v.join(aware)
+        inputs.add("rates")
+        na["low_awareness"] = (aware["_undecided"].str.len() > 0).astype(bool)
+        opens["low_awareness"] = (aware["_undecided"].str.join("、"),
+                                  aware["_undecided"].str.join(", "))
     if geometry is not None:
         analyses = {cold_spot_metric: pd.to_numeric(cov[cold_spot_metric], errors="coerce")}
-        if aware is not None:
-            analyses["awareness"] = aware["_awareness_mean"]
-        cold = _cold_spots(
-            analyses, geometry, idx, method=spatial_method, alpha=cold_spot_alpha,
-            options=spatial_options or {},
-        )
-        flags["cold_spot"] = cold["cold_spot"].fillna(False).astype(bool)
+        if rates is not None:
+            analyses["awareness"] = v["_awareness_mean"]
+        v = v.join(_cold_spots(analyses, geometry, idx, method=spatial_method,
+                               alpha=cold_spot_alpha, options=spatial_options or {}))
+        inputs.add("geometry")
 
-    # ---- score -------------------------------------------------------------------------------
-    months_over = ((days - max_days) / _DAYS_PER_MONTH).clip(lower=0)
-    n_low = aware["awareness_low_items"].str.len() if aware is not None else 0
-    points = pd.DataFrame(
-        {
-            "no_events": SEVERITY["no_events"] * flags["no_events"],
-            "stale": flags["stale"]
-            * (SEVERITY["stale"] + (_STALE_PER_MONTH * months_over).clip(upper=_STALE_MAX_EXTRA)),
-            "long_gap": SEVERITY["long_gap"] * flags["long_gap"],
-            "low_attendance": SEVERITY["low_attendance"] * flags["low_attendance"],
-            "missing_topics": SEVERITY["missing_topics"] * topics.str.len().fillna(0),
-            "missing_audiences": SEVERITY["missing_audiences"]
-            * (audiences.str.len().fillna(0) if audiences is not None else 0),
-            "no_site": SEVERITY["no_site"] * flags["no_site"],
-            "few_legal_literates": flags["few_legal_literates"]
-            * (
-                SEVERITY["few_legal_literates"]
-                + (_LITERATES_PER_PERSON * (lit_short - 1)).clip(0, _LITERATES_MAX_EXTRA)
-                if svc is not None
-                else 0.0
-            ),
-            "adviser_absent": SEVERITY["adviser_absent"] * flags["adviser_absent"],
-            "stale_site": SEVERITY["stale_site"] * flags["stale_site"],
-            "low_awareness": flags["low_awareness"]
-            * (
-                SEVERITY["low_awareness"]
-                + (_LOW_AWARENESS_PER_ITEM * (n_low - 1)).clip(0, _LOW_AWARENESS_MAX_EXTRA)
-                if aware is not None
-                else 0.0
-            ),
-            "unknown_awareness": SEVERITY["unknown_awareness"] * flags["unknown_awareness"],
-            "cold_spot": SEVERITY["cold_spot"] * flags["cold_spot"],
-        },
-        index=idx,
-    ).fillna(0.0)
+    # ---- the rules, then score and rank -------------------------------------------------------
+    flags, points, text = _apply_rules(v, ctx, inputs)
+    population = _numbers(cov, "population")
     factor = (1 + np.log10(population.where(population > 0) / 1000)).clip(lower=1).fillna(1.0)
     score = (points.sum(axis=1) * factor).round(2)
-
-    # ---- messages ----------------------------------------------------------------------------
-    zh: dict[str, pd.Series] = {}
-    en: dict[str, pd.Series] = {}
-    act_zh: dict[str, pd.Series] = {}
-    act_en: dict[str, pd.Series] = {}
-
-    def put(code: str, r_zh: Any, r_en: Any, a_zh: Any, a_en: Any) -> None:
-        mask = flags[code]
-        for store, value in ((zh, r_zh), (en, r_en), (act_zh, a_zh), (act_en, a_en)):
-            s = value if isinstance(value, pd.Series) else pd.Series(value, index=idx)
-            store[code] = s.astype("str").where(mask)
-
-    if start is not None:
-        since_zh = f"{start.year}年{start.month}月以来无普法活动"
-        since_en = f"No legal-education event since {start:%Y-%m}"
-    else:
-        since_zh, since_en = "统计期内无普法活动", "No legal-education event in the period"
-    put("no_events", since_zh, since_en, "尽快开展首场普法活动（安排律师下村讲座）",
-        "Hold a first event soon (a lawyer's lecture in the village)")
-
-    months = _int_text(days / _DAYS_PER_MONTH)
-    stale_zh = "近" + months + "个月无普法活动"
-    stale_en = "No event for " + months + " months"
-    if "last_event" in cov.columns:
-        last = pd.to_datetime(cov["last_event"], errors="coerce")
-        has_last = last.notna()
-        ym_zh = last.dt.year.astype("Int64").astype("str") + "年" + last.dt.month.astype(
-            "Int64"
-        ).astype("str") + "月"
-        stale_zh = stale_zh.where(~has_last, stale_zh + "（最近一次" + ym_zh + "）")
-        stale_en = stale_en.where(~has_last, stale_en + " (last " + last.dt.strftime("%Y-%m") + ")")
-    put("stale", stale_zh, stale_en, "安排律师下村讲座",
-        "Send a lawyer to give a lecture in the village")
-
-    put(
-        "long_gap",
-        "活动最长间隔" + _int_text(gap) + "天（上限" + _fmt_number(max_gap) + "天）",
-        "Longest gap between events " + _int_text(gap) + " days (limit "
-        + _fmt_number(max_gap) + ")",
-        "制定全年活动计划，每季度至少开展一次",
-        "Plan events through the year, at least one a quarter",
-    )
-    att_text = att.round(1).astype("str")
-    put(
-        "low_attendance",
-        "每百人参与" + att_text + "人次（目标" + _fmt_number(att_target) + "）",
-        att_text + " attendances per 100 residents (target " + _fmt_number(att_target) + ")",
-        "结合赶集日、春节返乡等人流高峰开展活动",
-        "Hold events on market days and at Spring Festival, when people are at home",
-    )
-
-    t_long = _explode_tuples(topics)
-    t_act_zh, t_act_en = _topic_actions(t_long)
-    put(
-        "missing_topics",
-        topics.str.join("、") + "未覆盖",
-        "Not covered: " + _join_per_index(t_long.map(label), idx, ", "),
-        _join_per_index(t_act_zh, idx, "；"),
-        _join_per_index(t_act_en, idx, "; "),
-    )
-    if audiences is not None:
-        a_long = _explode_tuples(audiences)
-        a_act_zh, a_act_en = _audience_actions(a_long)
-        put(
-            "missing_audiences",
-            audiences.str.join("、") + "未作为宣传对象",
-            "Never targeted: " + _join_per_index(a_long.map(label), idx, ", "),
-            _join_per_index(a_act_zh, idx, "；"),
-            _join_per_index(a_act_en, idx, "; "),
-        )
-    put("no_site", "无村级普法阵地", "No village-level publicity site",
-        "建设村级普法阵地（宣传栏/法治长廊）",
-        "Set up a village publicity site (notice board / rule-of-law corridor)")
-
-    if svc is not None:
-        n_txt, t_txt = _int_text(n_lit), _int_text(lit_target)
-        none = n_lit.fillna(0) == 0
-        short_txt = _int_text(lit_short)
-        put(
-            "few_legal_literates",
-            ("法律明白人仅" + n_txt + "名（目标" + t_txt + "名）").where(
-                ~none, "尚无法律明白人（目标" + t_txt + "名）"),
-            ("Trained legally literate persons: only " + n_txt + " (target " + t_txt
-             + ")").where(~none, "No trained legally literate person (target " + t_txt + ")"),
-            "组织法律明白人培训（至少再培养" + short_txt + "名）",
-            "Train at least " + short_txt + " more legally literate person(s)",
-        )
-        days_txt = _int_text(adv_days)
-        known = adv_days.notna()
-        absent_zh = ("法律顾问已" + days_txt + "天未到村（最近一次" + _ymd_zh(last_adviser) + "）")
-        absent_en = ("Legal adviser has not come for " + days_txt + " days (last "
-                     + last_adviser.dt.strftime("%Y-%m-%d") + ")")
-        quiet = known & ~(adv_days > max_adviser)  # came recently, but not in the period
-        absent_zh = absent_zh.where(known, "无法律顾问到村服务记录").where(
-            ~quiet, "统计期内法律顾问未到村服务")
-        absent_en = absent_en.where(known, "No record of the legal adviser coming").where(
-            ~quiet, "The legal adviser did not come in the period")
-        put("adviser_absent", absent_zh, absent_en, "督促村法律顾问按月驻村服务",
-            "Ask the village legal adviser to serve on site every month")
-        months_txt = _fmt_number(float(site_months))
-        if "stale_site_names" in svc.columns:
-            names = svc["stale_site_names"].astype("str")
-            site_zh = ("（" + names + "）").fillna("")
-            site_en = (" (" + names.str.replace("、", ", ", regex=False) + ")").fillna("")
-        else:
-            site_zh = site_en = pd.Series("", index=idx, dtype="str")
-        many = n_stale > 1
-        count_txt = _int_text(n_stale)
-        put(
-            "stale_site",
-            pd.Series(np.where(many, count_txt + "处普法阵地", "普法阵地"), index=idx)
-            + "内容超过" + months_txt + "个月未更新" + site_zh,
-            pd.Series(np.where(many, count_txt + " publicity sites", "Publicity site"),
-                      index=idx)
-            + " not updated for over " + months_txt + " months" + site_en,
-            "更新宣传栏内容，并登记更新时间",
-            "Renew the site's content and record the date",
-        )
-
-    word_zh, word_en = _DOMAIN_WORDS.get(domain, (domain, domain))
-    if aware is not None:
-        put("low_awareness", aware["_low_zh"], aware["_low_en"], aware["_low_act_zh"],
-            aware["_low_act_en"])
-        n_aw = aware["awareness_n"].astype("float64")
-        n_txt = _n_text(n_aw, suppress)
-        small = n_aw < suppress
-        n_zh = n_txt.where(small, n_txt + "<" + str(min_n))
-        n_en = n_txt.where(small, n_txt + " < " + str(min_n))
-        few_zh = "问卷样本不足（" + n_zh + "），" + word_zh + "未知"
-        few_en = "Too few survey answers (" + n_en + "); " + word_en + " unknown"
-        none = n_aw.fillna(0) == 0
-        few_zh = few_zh.where(~none, "无问卷数据，" + word_zh + "未知")
-        few_en = few_en.where(~none, "No survey answers; " + word_en + " unknown")
-        put("unknown_awareness", few_zh, few_en, f"补充问卷调查（至少{min_n}份）",
-            f"Survey at least {min_n} residents")
-    if cold is not None:
-        put("cold_spot", cold["_cold_zh"], cold["_cold_en"],
-            "与相邻村联合开展巡回普法（流动宣传车、律师巡回）",
-            "Joint roadshow with neighbouring villages (mobile van, circuit lawyer)")
-
-    codes_present = [c for c in REASON_CODES if c in zh]
-    code_cells = np.where(flags[codes_present].to_numpy(), np.array(codes_present), None)
-    reasons = _tuples_of_rows(pd.DataFrame(code_cells, index=idx))
-
-    out = pd.DataFrame(index=idx)
-    out["village_name"] = cov["village_name"].astype("str")
-    out["town"] = cov["town"].astype("str") if "town" in cov.columns else np.nan
-    out["town"] = out["town"].astype("str")
-    out["population"] = cov["population"]
-    out["score"] = score.astype("float64")
-    out["priority"] = 0
-    out["reasons"] = reasons
-    out["reasons_zh"] = _join_columns(pd.DataFrame({c: zh[c] for c in codes_present}), "；")
-    out["actions_zh"] = _join_columns(pd.DataFrame({c: act_zh[c] for c in codes_present}), "；")
-    out["reasons_en"] = _join_columns(pd.DataFrame({c: en[c] for c in codes_present}), "; ")
-    out["actions_en"] = _join_columns(pd.DataFrame({c: act_en[c] for c in codes_present}), "; ")
-    out["n_events"] = cov["n_events"]
-    out["days_since_last"] = days
-    out["longest_gap_days"] = gap
-    out["attendance_per_100"] = att
-    out["missing_topics"] = topics
-    if audiences is not None:
-        out["missing_audiences"] = audiences
-    aware_na = (aware["_undecided"].str.len() > 0 if aware is not None
-                else pd.Series(False, index=idx)).astype(bool)
-    na_flags = pd.DataFrame({"low_attendance": att_not_assessed, "missing_topics": topics_na,
-                             "missing_audiences": audiences_na, "low_awareness": aware_na},
-                            index=idx)
-    na_cells = np.where(na_flags.to_numpy(), np.array(list(na_flags.columns)), None)
-    out["not_assessed"] = _tuples_of_rows(pd.DataFrame(na_cells, index=idx))
-    open_zh = {"low_attendance": pd.Series("", index=idx),
-               "missing_topics": topics_open.str.join("、").where(topics_open.str.len() > 0,
-                                                                  "必讲主题")}
-    open_en = {"low_attendance": pd.Series("", index=idx),
-               "missing_topics": _join_per_index(_explode_tuples(topics_open).map(label), idx,
-                                                 ", ").fillna("required topics")}
-    if aware is not None:
-        open_zh["low_awareness"] = aware["_undecided"].str.join("、")
-        open_en["low_awareness"] = aware["_undecided"].str.join(", ")
-    if audiences_open is not None:
-        open_zh["missing_audiences"] = audiences_open.str.join("、")
-        open_en["missing_audiences"] = _join_per_index(
-            _explode_tuples(audiences_open).map(label), idx, ", ")
-    na_zh = {c: _fill(NOT_ASSESSED[c][0], w) for c, w in open_zh.items()}
-    na_en = {c: _fill(NOT_ASSESSED[c][1], w) for c, w in open_en.items()}
-    out["not_assessed_zh"] = _join_columns(
-        pd.DataFrame({c: v.astype("str").where(na_flags[c]) for c, v in na_zh.items()}), "；")
-    out["not_assessed_en"] = _join_columns(
-        pd.DataFrame({c: v.astype("str").where(na_flags[c]) for c, v in na_en.items()}), "; ")
-    if "has_site" in cov.columns:
-        out["has_site"] = cov["has_site"].astype("boolean")
-    if svc is not None:
-        out["n_legal_literates"] = svc["n_legal_literates"].astype("Int64")
-        out["literates_target"] = svc["literates_target"]
-        out["adviser_visits"] = svc["adviser_visits"].astype("Int64")
-        out["last_adviser_visit"] = last_adviser
-        out["days_since_adviser"] = adv_days
-        out["stale_sites"] = svc["stale_sites"].astype("Int64")
-        if "stale_site_names" in svc.columns:
-            out["stale_site_names"] = svc["stale_site_names"].astype("str")
-    aw_cols = {
-        "awareness_n": pd.array([pd.NA] * len(idx), dtype="Int64"),
-        "awareness_rate": np.nan,
-        "awareness_ci_high": np.nan,
-        "awareness_rate_shrunk": np.nan,
-        "lqas": pd.Series(np.nan, index=idx, dtype="str"),
-        "awareness_item": pd.Series(np.nan, index=idx, dtype="str"),
-        "awareness_low_items": _tuple_series(pd.Series(dtype=object), idx),
-    }
-    for col, default in aw_cols.items():
-        out[col] = aware[col] if aware is not None else default
-    if cold is not None:
-        out["cold_spot"] = cold["cold_spot"]
-        out["cold_spot_method"] = cold["cold_spot_method"]
-        out["cold_spot_p"] = cold["cold_spot_p"]
-    else:
-        out["cold_spot"] = pd.array([pd.NA] * len(idx), dtype="boolean")
-        out["cold_spot_method"] = pd.Series(np.nan, index=idx, dtype="str")
-        out["cold_spot_p"] = np.nan
-
-    order = pd.DataFrame({"score": -out["score"].to_numpy(), "vid": idx.to_numpy()})
-    order = order.sort_values(["score", "vid"], kind="mergesort").index.to_numpy()
-    out = out.iloc[order]
-    out["priority"] = np.arange(1, len(out) + 1, dtype="int64")
-    if not include_all:
-        out = out[out["reasons"].str.len() > 0]
+    out = _follow_up_frame(cov, v, flags, text, score, _not_assessed_columns(na, opens, idx))
+    out = _ranked(out, include_all)
     out.attrs = {
         "domain": domain,
-        "target": target,
+        "target": ctx.target,
         "as_of": None if end is None else str(pd.Timestamp(end).date()),
         "thresholds": {
-            "max_days_without_event": max_days,
-            "max_gap_days": max_gap,
-            "attendance_per_100": att_target,
-            "min_respondents": min_n,
-            "target": target,
-            "suppress_below": suppress,
+            "max_days_without_event": ctx.max_days_without_event,
+            "max_gap_days": ctx.max_gap_days,
+            "gap_window_months": ctx.gap_window_months or 0,
+            "attendance_per_100": ctx.attendance_per_100,
+            "min_respondents": ctx.min_respondents,
+            "target": ctx.target,
+            "suppress_below": ctx.suppress_below,
             "required_topics": list(st.required_topics),
             "required_audiences": list(st.required_audiences),
-            "legal_literates_per_village": lit_target_setting,
-            "max_days_without_adviser": max_adviser,
+            "legal_literates_per_village": st.targets["legal_literates_per_village"],
+            "max_days_without_adviser": ctx.max_days_without_adviser,
             "site_stale_months": site_months,
             "cold_spot_metric": cold_spot_metric,
             "spatial_method": spatial_method,
             "cold_spot_alpha": cold_spot_alpha,
             "spatial_permutations": dict(spatial_options or {}).get("permutations", 9999),
         },
+        "gap_window": None if window is None else tuple(str(d.date()) for d in window),
     }
-    counts = na_flags.sum()  # villages per reason not assessed (a few codes)
+    counts = {code: int(flag.sum()) for code, flag in na.items()}  # villages per code (a few)
     return mark_not_assessed(out, *(
-        (zh.format(n=int(counts[code])), en.format(n=int(counts[code])))
-        for code, (zh, en) in _NOT_ASSESSED_TOWN.items() if counts[code] > 0
+        (zh.format(n=counts[code]), en.format(n=counts[code]))
+        for code, (zh, en) in _NOT_ASSESSED_TOWN.items() if counts.get(code, 0) > 0
     ))
 
 
@@ -1614,11 +1363,12 @@ _HEADERS: dict[str, str] = {
     "days_since_adviser": "距法律顾问上次到村天数",
     "stale_sites": "未更新阵地数",
     "stale_site_names": "未更新阵地",
-    "awareness_item": "判定题目",
-    "awareness_n": "问卷样本数",
-    "awareness_rate": "知晓率",
-    "awareness_ci_high": "知晓率95%CI上限",
-    "awareness_rate_shrunk": "知晓率（收缩估计）",
+    # the awareness figures are the decisive item's: the lowest (by its 95% upper bound)
+    "awareness_item": "最低题（判定题目）",
+    "awareness_n": "问卷样本数（最低题）",
+    "awareness_rate": "知晓率（最低题）",
+    "awareness_ci_high": "知晓率95%CI上限（最低题）",
+    "awareness_rate_shrunk": "知晓率（最低题，收缩估计）",
     "lqas": "LQAS判定",
     "cold_spot": "空间冷点",
     "cold_spot_method": "冷点方法",
@@ -1664,6 +1414,9 @@ def _export_frame(follow_up: pd.DataFrame, suppress: int) -> pd.DataFrame:
     fu["tier"] = tier_of(score)
     if "lqas" in fu.columns:
         fu["lqas"] = fu["lqas"].map(_LQAS_ZH).fillna(fu["lqas"])
+    if "awareness_label" in fu.columns:  # "q7 《反电信网络诈骗法》": the code and what it asks
+        item = fu["awareness_item"].astype("str")
+        fu["awareness_item"] = (item + " " + fu["awareness_label"].astype("str")).fillna(item)
     if "cold_spot_method" in fu.columns:
         m = fu["cold_spot_method"].astype("str")
         for code, name in _METHOD_NAMES.items():
@@ -1866,15 +1619,7 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
         "spatial_permutations": 9999,
     }
     used.update(follow_up.attrs.get("thresholds", {}))
-    values = {
-        key: _fmt_number(float(used[key]))
-        for key in ("max_days_without_event", "max_gap_days", "attendance_per_100",
-                    "min_respondents", "legal_literates_per_village",
-                    "max_days_without_adviser", "site_stale_months")
-    }
-    values["target"] = f"{float(used['target']):.0%}"
-    values["required_topics"] = "、".join(used["required_topics"])
-    values["required_audiences"] = "、".join(used["required_audiences"])
+    table = describe(st, thresholds=used, domain=domain)  # the rules table, thresholds filled
     method = _METHOD_NAMES.get(str(used["spatial_method"]), str(used["spatial_method"]))
     weights = "二值邻接权重，含本村" if used["spatial_method"] == "gi_star" else "行标准化邻接权重"
     as_of = follow_up.attrs.get("as_of")
@@ -1885,27 +1630,15 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
         [],
         ["问题代码 Code", "问题 Reason (zh)", "Reason (en)", "判定规则", "Rule", "基础分 Points"],
     ]
-    points_text = {
-        "stale": "3 + 每超1个月0.125（最多+1.5）",
-        "missing_topics": "每个主题 1",
-        "missing_audiences": "每类人群 0.5",
-        "few_legal_literates": "1 + 每多缺1名0.5（最多+1）",
-        "low_awareness": "4 + 每多一题1（最多+2）",
-    }
-    for code in REASON_CODES:
-        info = REASONS[code]
-        rows.append([
-            code, info["zh"], info["en"], info["rule_zh"].format(**values),
-            info["rule_en"].format(**values),
-            points_text.get(code, _fmt_number(SEVERITY[code])),
-        ])
+    rows += table[["code", "原因", "reason", "规则", "rule", "分值"]].to_numpy().tolist()
     rows += [
         [],
         ["得分 Score", "各项基础分之和 × 人口系数；人口系数 = max(1, 1 + log10(常住人口/1000))，"
          "1000人及以下为1，1万人为2。得分相同按村编码排序。"],
         ["", "Sum of points × population factor max(1, 1 + log10(population / 1000)); ties by "
          "village id."],
-        ["等级 Tier", "紧急：得分 ≥ 8；较高：得分 ≥ 4；一般：其余有问题的村。"],
+        ["等级 Tier", "；".join([f"{zh}：得分 ≥ {low:g}" for low, zh, _e, _c in TIERS[:-1]]
+                              + [f"{TIERS[-1][1]}：其余有问题的村。"])],
         ["未评估 Not assessed", "台账未记录参加对象、宣传内容或参加人数（无此列或整列为空）的活动，"
          "相应问题（重点人群、必讲主题、参与人次）不作判定、不计分，列于“未评估”；已记录的活动已覆盖"
          "或已达标的除外。"],
@@ -1926,8 +1659,8 @@ def _write_notes(ws: Any, follow_up: pd.DataFrame, st: Settings, bold: Any, fill
     rows.append(["targets.legal_literates_per_village", used["legal_literates_per_village"]])
     for key in ("max_days_without_adviser", "site_stale_months"):
         rows.append([f"services.{key}", used[key]])
-    rows.append(["topics.required", values["required_topics"]])
-    rows.append(["audiences.required", values["required_audiences"]])
+    rows.append(["topics.required", "、".join(used["required_topics"])])
+    rows.append(["audiences.required", "、".join(used["required_audiences"])])
     rows.append(["privacy.suppress_below", st.suppress_below])
     for key in ("cold_spot_metric", "spatial_method", "cold_spot_alpha", "spatial_permutations"):
         if key in used:

@@ -27,10 +27,21 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from . import plots
-from .assessed import reasons_of
+from ._common import atomic_path as _atomic
+from ._common import check_frame as _check_frame
+from ._common import check_lang as _check_lang
+from ._common import fmt_date as _fmt_date
+from ._common import fmt_number as _fmt_number
+from ._common import pct as _pct
+from ._common import resolve_settings as _settings
+from ._common import wrap_text as _wrap
+from .assessed import reasons_of, table_reason
 from .config import Settings
-from .plots import GREEN, GREY, INK, ORANGE, VERMILLION, _atomic, _t, _wrap, house_style
-from .survey import proportion_ci
+from .plots import GREEN, GREY, INK, ORANGE, VERMILLION, house_style
+from .plots import chart_text as _t
+from .rules import TIERS, tier_of
+from .schema import DOMAIN_LABELS
+from .survey import pooled_from_rates
 
 __all__ = ["brief", "headline_figures"]
 
@@ -62,6 +73,11 @@ _EN: dict[str, str] = {
     "{n} 个": "{n}",
     "{value} 场/千人": "{value} per 1,000",
     "未提供：{items}。": "Not provided: {items}.",
+    "知晓率的95%置信区间按各村整群抽样计算（设计效应{deff}）：同村受访者回答相近，"
+    "不能当作相互独立的答卷。": (
+        "The 95% interval of awareness counts villages as clusters (design effect {deff}): "
+        "people of one village answer alike, so their answers are not independent."
+    ),
     "村界地理数据（未绘制地图）": "village boundaries (no map)",
     "问卷数据（未评估知晓率）": "survey data (no awareness figures)",
     "每月活动统计（未绘制月历图）": "monthly event counts (no calendar chart)",
@@ -72,6 +88,7 @@ _EN: dict[str, str] = {
     ),
     "重点关注村（社区）名单（前{n}位）": "Follow-up list (top {n})",
     "优先级": "Priority",
+    "等级": "Tier",
     "村（社区）": "Village",
     "原因": "Reasons",
     "建议措施": "Suggested actions",
@@ -126,38 +143,30 @@ def _b(text: str, lang: str) -> str:
 # Headline figures
 # --------------------------------------------------------------------------------------------
 
-_DOMAIN_ZH = {"awareness": "知晓率", "support": "支持度", "satisfaction": "满意率",
-              "knowledge": "知识正确率"}
+_DOMAIN_ZH = {domain: zh for domain, (zh, _) in DOMAIN_LABELS.items()}  # schema's vocabulary
 
 
-def _pooled_rate(rates: pd.DataFrame, domain: str) -> tuple[float, float, float, float]:
-    """Rate, CI and effective n of the domain, pooling every village's answers.
+def _pooled_rate(rates: pd.DataFrame | None, pooled: pd.DataFrame | None,
+                 domain: str) -> tuple[float, float, float, float, float]:
+    """Rate, CI, effective n and design effect of the area, villages as clusters.
 
-    Per item, k = Σ rate·n_eff and N = Σ n_eff over villages; the rate is Σk / ΣN over items, and
-    the Wilson interval uses the mean N over items as n, so respondents who answered several
-    items are not counted several times.
+    From ``pooled`` (:func:`~pufa_metrics.survey.pooled_rates` of the whole area) when given,
+    else :func:`~pufa_metrics.survey.pooled_from_rates` on the village rates: the same Taylor
+    interval, never a Wilson interval on every answer as if they were independent.
     """
-    rows = rates[rates["village_id"].notna()]
-    if "domain" in rows.columns:
-        rows = rows[rows["domain"] == domain]
-    n_col = "n_eff" if "n_eff" in rows.columns else "n"
-    if "status" in rows.columns and rows["status"].eq("needs_codebook").any():
-        # an item with answers nobody classified: no town figure rather than one over the others
-        return (np.nan, np.nan, np.nan, np.nan)
-    rows = rows[rows["rate"].notna() & (rows[n_col].astype("float64") > 0)]
-    if rows.empty:
-        return (np.nan, np.nan, np.nan, np.nan)
-    n_eff = rows[n_col].astype("float64")
-    per_item = (
-        pd.DataFrame({"k": rows["rate"].astype("float64") * n_eff, "n": n_eff,
-                      "item": rows["item"]})
-        .groupby("item")[["k", "n"]]
-        .sum()
-    )
-    rate = float(per_item["k"].sum() / per_item["n"].sum())
-    n = float(per_item["n"].mean())
-    low, high = proportion_ci(rate * n, n, method="wilson", level=0.95)
-    return rate, float(low), float(high), n
+    if pooled is None:
+        if rates is None:
+            return (np.nan,) * 5
+        pooled = pooled_from_rates(rates[rates["village_id"].notna()], domain=domain)
+    if len(pooled) != 1:
+        raise ValueError(
+            f"'pooled' should have one row (pooled_rates(..., by=None)), got {len(pooled)}"
+        )
+    row = pooled.iloc[0]
+    if "status" in pooled.columns and row["status"] != "ok":
+        return (np.nan,) * 5  # an item with unclassified answers: no area figure
+    return tuple(float(row[c]) if c in pooled.columns else np.nan
+                 for c in ("rate", "ci_low", "ci_high", "n_eff", "deff"))
 
 
 def headline_figures(
@@ -167,6 +176,7 @@ def headline_figures(
     rates: pd.DataFrame | None = None,
     settings: Settings | None = None,
     domain: str = "awareness",
+    pooled: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The brief's headline figures against their targets.
 
@@ -176,11 +186,16 @@ def headline_figures(
     * ``recent``: villages whose last event is at most ``max_days_without_event`` days
       (default 365: the last 12 months) before ``as_of`` / all villages (target: all);
     * ``events_per_1000``: the median of ``events_per_1000`` over villages (no target);
-    * ``awareness``: the ``domain`` rate pooling every village's answers (per item
-      Σ rate·n_eff / Σ n_eff, averaged over items weighted by n_eff), with a Wilson interval on
-      the mean effective n per item; met when the lower limit reaches the target, not met when
-      the upper limit is below it, undetermined otherwise;
-    * ``blind_spots``: villages on the follow-up list with at least one reason (target: 0).
+    * ``awareness``: the ``domain`` rate pooling every village's answers, with the
+      design-based interval of :func:`~pufa_metrics.survey.pooled_rates` (villages as
+      clusters; from ``pooled`` or, without it, :func:`~pufa_metrics.survey.pooled_from_rates`
+      on ``rates``); met when the lower limit reaches the target, not met when the upper limit
+      is below it, undetermined otherwise. ``deff`` holds the design effect;
+    * ``blind_spots``: villages of the urgent tier (score ≥
+      :data:`~pufa_metrics.rules.URGENT_SCORE`, :data:`~pufa_metrics.rules.TIERS`; target 0),
+      named in ``villages``; every village with a reason when the list has no ``score``;
+    * ``tier_<en>`` (e.g. ``tier_high``, ``tier_normal``): one row per further tier, its count
+      and names (no target), when the list has ``score``.
 
     Parameters
     ----------
@@ -195,13 +210,17 @@ def headline_figures(
         Targets; defaults to ``pufa.toml``.
     domain : str
         Survey domain of the rate row (``awareness``, ``support``, ...).
+    pooled : pandas.DataFrame, optional
+        ``pooled_rates(responses, codebook, by=None, domain=domain)``: the area's rate from the
+        answers themselves (exact with survey weights).
 
     Returns
     -------
     pandas.DataFrame
         Index ``indicator``; columns ``label_zh, label_en, value, numerator, denominator,
-        ci_low, ci_high, target, met`` (``met`` is boolean, missing when there is no target, no
-        data or the interval straddles the target).
+        ci_low, ci_high, target, met, deff`` (``met`` is boolean, missing when there is no
+        target, no data or the interval straddles the target; ``deff`` the design effect of
+        the awareness row).
 
     Examples
     --------
@@ -215,8 +234,8 @@ def headline_figures(
     >>> h.loc["recent", "numerator"], h.loc["events_per_1000", "value"]
     (np.float64(2.0), np.float64(1.5))
     """
-    plots._check_frame(coverage, "coverage", ("events_per_1000",))
-    settings = plots._settings(settings)
+    _check_frame(coverage, "coverage", ("events_per_1000",))
+    settings = _settings(settings)
     if "covered" in coverage.columns:
         covered = coverage["covered"].astype("boolean").fillna(False)
     elif "n_events" in coverage.columns:
@@ -232,21 +251,49 @@ def headline_figures(
     recent_label = "近12个月有活动的村（社区）" if max_days == 365 else "近{n}天有活动的村（社区）"
 
     target_rate = float(settings.targets.get(domain, settings.targets["awareness"]))
-    rate = low = high = n_eff = np.nan
     if rates is not None:
-        plots._check_frame(rates, "rates", ("village_id", "item", "rate"))
-        rate, low, high, n_eff = _pooled_rate(rates, domain)
+        _check_frame(rates, "rates", ("village_id", "item", "rate"))
+    if pooled is not None:
+        _check_frame(pooled, "pooled", ("rate", "ci_low", "ci_high"))
+    rate, low, high, n_eff, deff = _pooled_rate(rates, pooled, domain)
     aware_met = pd.NA if np.isnan(rate) else (
         True if low >= target_rate else (False if high < target_rate else pd.NA)
     )
 
+    tier_rows: dict[str, tuple] = {}
+    tier_labels: dict[str, tuple[str, str]] = {}
+    tier_names: dict[str, str] = {}
+    blind_label = "重点关注村（社区）数"
     if follow_up is not None:
-        plots._check_frame(follow_up, "follow_up")
+        _check_frame(follow_up, "follow_up")
         has_reason = (
-            follow_up["reasons"].str.len().fillna(0) > 0 if "reasons" in follow_up.columns
+            follow_up["reasons"].map(lambda r: len(r) > 0 if isinstance(r, tuple) else False)
+            if "reasons" in follow_up.columns
             else pd.Series(True, index=follow_up.index)
-        )
+        ).astype(bool)
         n_blind = float(has_reason.sum())
+        if "score" in follow_up.columns:  # the tiers of rules.TIERS, the urgent one first
+            listed = follow_up[has_reason]
+            tier = tier_of(listed["score"])
+            names = (listed["village_name"].astype("str") if "village_name" in listed.columns
+                     else listed.index.astype("str").to_series(index=listed.index))
+            for i, (cut, zh, en, _colour) in enumerate(TIERS):
+                in_tier = (tier == zh).to_numpy()
+                key = "blind_spots" if i == 0 else f"tier_{en}"
+                count = float(in_tier.sum())
+                tier_names[key] = "、".join(names[in_tier])
+                if i == 0:
+                    n_blind = count
+                    tier_labels[key] = (f"重点关注村：{zh}（得分≥{cut:g}）",
+                                        f"Villages to visit: {en} (score ≥ {cut:g})")
+                    continue
+                upper = TIERS[i - 1][0]
+                tier_labels[key] = (
+                    f"{zh}（得分{cut:g}–{upper:g}）" if cut > 0
+                    else f"{zh}（得分低于{upper:g}）",
+                    f"{en} (score {cut:g}–{upper:g})" if cut > 0
+                    else f"{en} (score below {upper:g})")
+                tier_rows[key] = (blind_label, count, count, n_villages, *[np.nan] * 3)
     else:
         n_blind = np.nan
 
@@ -262,7 +309,8 @@ def headline_figures(
                             float(coverage["events_per_1000"].astype("float64").median()),
                             np.nan, np.nan, np.nan, np.nan, np.nan),
         "awareness": ("{what}（汇总各村答卷）", rate, np.nan, n_eff, low, high, target_rate),
-        "blind_spots": ("重点关注村（社区）数", n_blind, n_blind, n_villages, np.nan, np.nan, 0.0),
+        "blind_spots": (blind_label, n_blind, n_blind, n_villages, np.nan, np.nan, 0.0),
+        **tier_rows,
     }
     out = pd.DataFrame.from_dict(
         rows, orient="index",
@@ -272,6 +320,8 @@ def headline_figures(
     what_en = _t(what, "en") if what in _DOMAIN_ZH.values() else what
     out["label_en"] = out["label_zh"].map(lambda s: _b(s, "en").format(n=max_days, what=what_en))
     out["label_zh"] = out["label_zh"].map(lambda s: s.format(n=max_days, what=what))
+    for key, (zh, en) in tier_labels.items():
+        out.loc[key, ["label_zh", "label_en"]] = [zh, en]
     value = out["value"]
     met = pd.Series(pd.NA, index=out.index, dtype="boolean")
     met["covered"] = value["covered"] >= 1.0 if not np.isnan(value["covered"]) else pd.NA
@@ -279,13 +329,16 @@ def headline_figures(
     met["awareness"] = aware_met
     met["blind_spots"] = value["blind_spots"] == 0 if not np.isnan(n_blind) else pd.NA
     out["met"] = met
+    out["deff"] = np.nan
+    out.loc["awareness", "deff"] = deff
+    out["villages"] = pd.Series(tier_names, dtype="str").reindex(out.index).fillna("")
     return out[["label_zh", "label_en", "value", "numerator", "denominator", "ci_low",
-                "ci_high", "target", "met"]]
+                "ci_high", "target", "met", "deff", "villages"]]
 
 
 def _headline_text(h: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Display strings (value, target, status, colour) for the headline rows."""
-    pct = plots._pct
+    pct = _pct
     value, target = h["value"], h["target"]
     num, den = h["numerator"], h["denominator"]
     no_data = _b("无数据", lang)
@@ -305,8 +358,11 @@ def _headline_text(h: pd.DataFrame, lang: str) -> pd.DataFrame:
         _b("{value}（95%置信区间 {low}–{high}）", lang).format(
             value=pct(value["awareness"]), low=pct(h.loc["awareness", "ci_low"]),
             high=pct(h.loc["awareness", "ci_high"])),
-        "blind_spots": no_data if np.isnan(value["blind_spots"]) else
-        _b("{n} 个", lang).format(n=f"{value['blind_spots']:.0f}"),
+        **{key: no_data if np.isnan(value[key]) else
+           _b("{n} 个", lang).format(n=f"{value[key]:.0f}")
+           + (("：" if lang == "zh" else ": ") + h.loc[key, "villages"]
+              if key == "blind_spots" and h.loc[key, "villages"] else "")
+           for key in h.index if key == "blind_spots" or key.startswith("tier_")},
     }
     targets = {
         "covered": _b("全部", lang),
@@ -314,6 +370,7 @@ def _headline_text(h: pd.DataFrame, lang: str) -> pd.DataFrame:
         "events_per_1000": "—",
         "awareness": f"≥{pct(target['awareness'])}",
         "blind_spots": "0",
+        **{key: "—" for key in h.index if key.startswith("tier_")},
     }
     met = h["met"]
     status = np.select(
@@ -412,14 +469,17 @@ def _joined(series: pd.Series) -> pd.Series:
 def _follow_up_rows(follow_up: pd.DataFrame, top_n: int, lang: str) -> pd.DataFrame:
     suffix = "zh" if lang == "zh" else "en"
     needed = ("priority", "village_name", f"reasons_{suffix}", f"actions_{suffix}")
-    plots._check_frame(follow_up, "follow_up", needed)
+    _check_frame(follow_up, "follow_up", needed)
     rows = follow_up
     if "reasons" in rows.columns:
         rows = rows[rows["reasons"].str.len().fillna(0) > 0]
     rows = rows.sort_values("priority", kind="stable").head(top_n)
     index = rows.index.astype("str")
+    tier = (tier_of(rows["score"], lang=lang).to_numpy() if "score" in rows.columns
+            else np.full(len(rows), ""))
     return pd.DataFrame({
-        "priority": plots._fmt_number(rows["priority"].astype("float64").to_numpy()),
+        "priority": _fmt_number(rows["priority"].astype("float64").to_numpy()),
+        "tier": tier,
         "village": rows["village_name"].astype("str").to_numpy(),
         "reasons": _joined(rows[f"reasons_{suffix}"].set_axis(index)).to_numpy(),
         "actions": _joined(rows[f"actions_{suffix}"].set_axis(index)).to_numpy(),
@@ -427,10 +487,11 @@ def _follow_up_rows(follow_up: pd.DataFrame, top_n: int, lang: str) -> pd.DataFr
 
 
 _TABLE_COLS = (
-    ("priority", "优先级", 0.6),
+    ("priority", "优先级", 0.55),
+    ("tier", "等级", 0.55),
     ("village", "村（社区）", 1.25),
-    ("reasons", "原因", 2.6),
-    ("actions", "建议措施", 2.62),
+    ("reasons", "原因", 2.4),
+    ("actions", "建议措施", 2.32),
 )
 _TABLE_SIZE = 9.5
 
@@ -457,7 +518,7 @@ def _table_pages(table: pd.DataFrame, *, heading: str, page_header: str, first_p
         a.add_patch(Rectangle((_MARGIN - 0.05, top - 0.08), A4[0] - 2 * _MARGIN + 0.1, 0.4,
                               color="#E8E8E8", zorder=0))
         x = _MARGIN
-        for _, name, width in _TABLE_COLS:  # four column headings
+        for _, name, width in _TABLE_COLS:  # five column headings
             a.text(x, top, _b(name, lang), fontsize=10, color=INK, va="top")
             x += width
         pages.append(f)
@@ -476,7 +537,7 @@ def _table_pages(table: pd.DataFrame, *, heading: str, page_header: str, first_p
             ax.add_patch(Rectangle((_MARGIN - 0.05, y - 0.08), A4[0] - 2 * _MARGIN + 0.1,
                                    height, color="#F5F5F5", zorder=0))
         x = _MARGIN
-        for key, _, width in _TABLE_COLS:  # four cells
+        for key, _, width in _TABLE_COLS:  # five cells
             ax.text(x, y, wrapped[key].iloc[i], fontsize=_TABLE_SIZE, color=INK, va="top",
                     linespacing=1.45)
             x += width
@@ -498,13 +559,18 @@ def _chart_page(draw: Callable[[Axes], Any], height: float, *, page_header: str,
     """Draw one chart on an A4 page; return the page and a tightly cropped base64 PNG of it."""
     fig = Figure(figsize=A4, layout="constrained")
     number = _b("第 {page} 页", lang).format(page=page)
-    header = fig.suptitle(f"{page_header} · {number}", x=_MARGIN / A4[0], ha="left",
-                          fontsize=8.5, color=GREY)
-    height = float(min(height, A4[1] - 0.5))
-    top, rest = fig.subfigures(2, 1, height_ratios=[height, A4[1] - height])
+    # the header of every page (_header): title and period on the left, page on the right
+    y = 1 - 0.35 / A4[1]
+    header = fig.text(_MARGIN / A4[0], y, page_header, ha="left", va="top", fontsize=8.5,
+                      color=GREY)
+    page_no = fig.text(1 - _MARGIN / A4[0], y, number, ha="right", va="top", fontsize=8.5,
+                       color=GREY)
+    band = 0.6  # the header's band above the chart, as on the other pages
+    height = float(min(height, A4[1] - band - 0.5))
+    _, top, rest = fig.subfigures(3, 1, height_ratios=[band, height, A4[1] - band - height])
     draw(top.add_subplot())
     buffer = io.BytesIO()
-    hidden = (header, rest)  # page furniture is not part of the HTML image
+    hidden = (header, page_no, rest)  # page furniture is not part of the HTML image
     for artist in hidden:
         artist.set_visible(False)
     fig.savefig(buffer, format="png", dpi=_PNG_DPI, bbox_inches="tight", pad_inches=0.15,
@@ -519,7 +585,8 @@ def _chart_page(draw: Callable[[Axes], Any], height: float, *, page_header: str,
 # --------------------------------------------------------------------------------------------
 
 
-_CSS = """
+#: The brief's stylesheet; the county brief (:mod:`pufa_metrics.national`) uses it too.
+BRIEF_CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
 sans-serif;max-width:60rem;margin:0 auto;padding:1rem;color:#222;line-height:1.6}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;
@@ -540,7 +607,7 @@ def _html(*, heading: str, period_text: str, synthetic: bool, lang: str,
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
         '<head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(heading)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{e(heading)}</title><style>{BRIEF_CSS}</style></head><body>",
         f"<header><h1>{e(heading)}</h1><p>{e(period_text)}</p>",
     ]
     if synthetic:
@@ -617,6 +684,7 @@ def brief(
     synthetic: bool = False,
     lang: str = "zh",
     top_n: int = 10,
+    pooled: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write ``brief.pdf`` and ``brief.html`` into ``path_dir``: what a leader opens.
 
@@ -660,6 +728,10 @@ def brief(
         Language of the brief.
     top_n : int
         Rows of the follow-up list shown.
+    pooled : pandas.DataFrame, optional
+        ``pooled_rates(responses, codebook, by=None)`` for the headline awareness rate; without
+        it the same village-clustered interval comes from ``rates``
+        (:func:`~pufa_metrics.survey.pooled_from_rates`).
 
     Returns
     -------
@@ -683,9 +755,9 @@ def brief(
     >>> sorted(out), out["pdf"].name, out["html"].read_text(encoding="utf-8").count("<img")
     (['html', 'pdf'], 'brief.pdf', 2)
     """
-    plots._check_lang(lang)
-    plots._check_frame(coverage, "coverage", ("village_name",))
-    plots._check_frame(follow_up, "follow_up")
+    _check_lang(lang)
+    _check_frame(coverage, "coverage", ("village_name",))
+    _check_frame(follow_up, "follow_up")
     if isinstance(top_n, bool) or not isinstance(top_n, (int, np.integer)) or top_n < 1:
         raise ValueError(f"top_n should be a positive integer, got {top_n!r}")
     if not isinstance(path_dir, (str, os.PathLike)):
@@ -696,7 +768,7 @@ def brief(
         )
     if town is not None and not isinstance(town, str):
         raise TypeError(f"town should be text or None, got {type(town).__name__}")
-    settings = plots._settings(settings)
+    settings = _settings(settings)
     start, end = _period(period, settings)
     if town is None and "town" in coverage.columns:
         towns = coverage["town"].dropna().unique()
@@ -707,8 +779,8 @@ def brief(
 
     heading = _b("{town}普法工作简报", lang).format(town=town) if town else _b("普法工作简报", lang)
     period_text = (
-        _b("统计期间：{start}至{end}", lang).format(start=plots._fmt_date(start),
-                                                  end=plots._fmt_date(end))
+        _b("统计期间：{start}至{end}", lang).format(start=_fmt_date(start),
+                                                  end=_fmt_date(end))
         if start is not None and end is not None else _b("统计期间：未注明", lang)
     )
     page_header = f"{heading} · {period_text}"
@@ -724,18 +796,25 @@ def brief(
     n_villages = len(coverage)
 
     h = headline_figures(coverage, follow_up=follow_up, rates=rates if has_rates else None,
-                         settings=settings)
+                         settings=settings, pooled=pooled)
+    # an absent optional table is "not assessed", in the words of assessed.OPTIONAL_TABLES
+    absent = [table_reason(t) for given, tables in (
+        (geometry is not None, ("geometry",)),
+        (has_rates, ("responses",)),
+        (training is not None, ("cadres",)),
+        (services is not None, ("legal_literates", "adviser_visits", "sites")),
+    ) if not given for t in tables]
     missing = [text for given, text in (
-        (geometry is not None, "村界地理数据（未绘制地图）"),
-        (has_rates, "问卷数据（未评估知晓率）"),
         (counts is not None, "每月活动统计（未绘制月历图）"),
         (events is not None, "活动台账（未绘制趋势图）"),
-        (training is not None, "学法用法统计（未绘制部门图）"),
-        (services is not None, "法律服务台账（未绘制法律服务图）"),
     ) if not given]
     notes = []
     if has_rates:
-        notes.append(plots._survey_kind_text(survey_kind, lang))
+        notes.append(plots.survey_kind_text(survey_kind, lang))
+    if np.isfinite(h.loc["awareness", "deff"]):
+        notes.append(_b("知晓率的95%置信区间按各村整群抽样计算（设计效应{deff}）：同村受访者回答相近，"
+                        "不能当作相互独立的答卷。", lang).format(
+            deff=f"{h.loc['awareness', 'deff']:.1f}"))
     if has_rates and "status" in rates.columns:
         undecided = rates.loc[rates["status"].eq("needs_codebook"), "item"].dropna().unique()
         if len(undecided):
@@ -747,23 +826,23 @@ def brief(
             items=("、" if lang == "zh" else "; ").join(_b(m, lang) for m in missing)))
     notes += [zh if lang == "zh" else en for zh, en in getattr(period, "notes", ())]
     # reasons the follow-up list could not assess (a ledger without 参与对象 …), said once each
-    notes += [zh if lang == "zh" else en
-              for zh, en in dict.fromkeys(reasons_of(services) + reasons_of(follow_up))]
+    notes += [zh if lang == "zh" else en for zh, en in dict.fromkeys(
+        (*absent, *reasons_of(services), *reasons_of(follow_up)))]
     if not town:
         notes.append(_b("未能确定乡镇名称：村居名册无所属镇列，台账标题与文件名也未写明；"
                         "可在 pufa.toml [town] name 中填写。", lang))
     if synthetic:
         notes.append(_b("示例数据（合成）：本简报由合成的示例数据生成，不反映任何真实村镇。", lang))
     common = {"lang": lang, "synthetic": synthetic}
-    rows_h = plots._rows_height(n_villages)
+    rows_h = plots.rows_height(n_villages)
 
     # (key, heading, input present, draw function, chart height, note when missing)
     charts: list[tuple[str, str, bool, Callable[[Axes], Any], float, str]] = [
         ("map", "各村普法活动分布图", geometry is not None,
          lambda ax: plots.coverage_map(coverage, geometry, blind_spots=follow_up, ax=ax,
                                        caption=cap_events, **common),
-         plots._map_height(geometry) + 0.8 if geometry is not None else 0.0,
-         "无村界地理数据，未绘制地图。"),
+         plots.map_height(geometry) + 0.8 if geometry is not None else 0.0,
+         table_reason("geometry")[lang == "en"] + "。" * (lang == "zh")),
         ("coverage-bar", "各村（社区）参与人次", True,
          lambda ax: plots.coverage_bar(coverage, settings=settings, ax=ax, caption=cap_events,
                                        **common) if "attendance_per_100" in coverage.columns
@@ -773,22 +852,24 @@ def brief(
         ("calendar", "每月活动月历", counts is not None,
          lambda ax: plots.calendar_heatmap(counts, calendar=calendar, names=coverage, ax=ax,
                                            caption=cap_events, **common),
-         plots._rows_height(n_villages, per_row=0.24, base=2.3) + 0.6,
+         plots.rows_height(n_villages, per_row=0.24, base=2.3) + 0.6,
          "无每月活动统计，未绘制月历图。"),
         ("awareness", "知晓率", has_rates,
          lambda ax: plots.awareness_dotplot(rates, settings=settings, names=coverage,
                                             survey_kind=survey_kind, ax=ax,
                                             caption=cap_survey, **_rate_choice(rates), **common),
-         rows_h + 0.9, "无问卷数据，未评估知晓率。"),
+         rows_h + 0.9, table_reason("responses")[lang == "en"] + "。" * (lang == "zh")),
         ("topics", "主题覆盖", "missing_topics" in coverage.columns,
          lambda ax: plots.topic_matrix(coverage, settings=settings, ax=ax, caption=cap_events,
                                        **common),
-         plots._rows_height(n_villages, base=2.4) + 0.4, ""),
+         plots.rows_height(n_villages, base=2.4) + 0.4, ""),
         ("services", "法律服务情况", services is not None,
          lambda ax: plots.service_chart(services, settings=settings, names=coverage, ax=ax,
                                         caption=cap_services, **common),
-         plots._rows_height(len(services) if services is not None else 0, base=2.8) + 0.9,
-         "无法律明白人名册、法律顾问台账，未绘制法律服务图。"),
+         plots.rows_height(len(services) if services is not None else 0, base=2.8) + 0.9,
+         ("；" if lang == "zh" else "; ").join(
+             table_reason(t)[lang == "en"] for t in ("legal_literates", "adviser_visits",
+                                                     "sites"))),
         ("trend", "活动趋势", events is not None,
          lambda ax: plots.trend(events, event_topics=event_topics, calendar=calendar,
                                 start=start, end=end, ax=ax, caption=cap_events, **common),
@@ -796,9 +877,9 @@ def brief(
         ("training", "干部学法用法", training is not None,
          lambda ax: plots.training_chart(training, settings=settings, ax=ax,
                                          caption=cap_training, **common),
-         plots._rows_height(len(training) if training is not None else 0,
+         plots.rows_height(len(training) if training is not None else 0,
                             per_row=0.81, base=2.0) + 0.5,
-         "无学法用法统计，未绘制部门图。"),
+         table_reason("cadres")[lang == "en"] + "。" * (lang == "zh")),
     ]
 
     table = _follow_up_rows(follow_up, int(top_n), lang)
@@ -812,7 +893,8 @@ def brief(
             if i == 1:  # the follow-up list comes right after the map
                 pages += _table_pages(table, heading=table_heading, page_header=page_header,
                                       first_page=len(pages) + 1, lang=lang)
-            section = _Section(key, _b(name, lang), note=_b(note, lang) if note else "")
+            section = _Section(key, _b(name, lang), note=_EN.get(note, note) if lang == "en"
+                               else note)
             if present:
                 section.figure, section.png = _chart_page(
                     draw, height, page_header=page_header, page=len(pages) + 1, lang=lang)

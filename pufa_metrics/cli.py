@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import config
+from ._common import atomic_path
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -201,9 +202,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"\n校验结果已全部写入 / the whole report (every row) written to {path}")
     if args.rejected:
         out = Path(args.rejected)
-        tmp = out.with_name(f".{out.name}.tmp")
-        ds.rejected.to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            ds.rejected.to_csv(tmp, index=False, encoding="utf-8-sig")
         print(f"\n未导入的行已写入 / rejected rows written to {out}")
     bad = rec[rec["loaded"] + rec["rejected"] + rec["non_data"] != rec["data_rows"]]
     if len(bad):
@@ -318,7 +318,7 @@ def _report_data(data: Path, args: argparse.Namespace) -> Iterator[Path]:
 def _report_dask(args: argparse.Namespace) -> int:
     """``pufa report --engine dask``: the county/town summary report of a partitioned dataset."""
     from . import distributed, national
-    from .workflow import _date
+    from ._common import optional_date as _date
 
     if args.notebook:
         raise UserError(
@@ -360,7 +360,7 @@ def cmd_partition(args: argparse.Namespace) -> int:
     """Many towns' ledger folders → one county-partitioned Parquet dataset."""
     import pandas as pd
 
-    from . import distributed
+    from . import ingest
     from .io import LedgerError
     from .io.dataset import unreadable
 
@@ -372,10 +372,9 @@ def cmd_partition(args: argparse.Namespace) -> int:
             )
     settings = config.Settings.load(args.config)
     try:
-        ds = distributed.from_towns(args.dirs, args.out, county=_county_option(args.county),
-                                    settings=settings,
-                                    overwrite=args.overwrite,
-                                    allow_unreadable=args.allow_unreadable)
+        ds = ingest.from_towns(args.dirs, args.out, county=_county_option(args.county),
+                               settings=settings, overwrite=args.overwrite,
+                               allow_unreadable=args.allow_unreadable)
     except LedgerError as exc:  # files that could not be read: the paragraph names them all
         raise UserError(f"{exc.zh}\n{exc.en}" if exc.file in exc.zh else str(exc)) from exc
     rec = ds.reconciliation()
@@ -469,7 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", default=None, help="period end, YYYY-MM-DD")
     p.add_argument("--as-of", dest="as_of", default=None, help="reference date, YYYY-MM-DD")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p.add_argument("--notebook", action="append", help="run only this notebook (repeatable)")
+    p.add_argument("--notebook", action="append",
+                   help="run only this notebook (repeatable), adding to the report in --out "
+                   "/ 只运行该笔记本，结果补入已有报告")
     p.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
                    help="dask: --data is a county-partitioned Parquet dataset; writes the county "
                    "and town summary report / 按县分区数据生成县、乡镇汇总报告")

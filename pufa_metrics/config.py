@@ -3,6 +3,12 @@
 Paths follow the project layout (``data/raw``, ``data/processed``, ``reports``). Settings come from
 ``pufa.toml``: targets and thresholds an analyst edits without touching code. Every key is optional
 and falls back to the defaults below, which follow ``DOMAIN.md``'s sourced targets.
+
+**settings=None means pufa.toml, everywhere.** Every function of the package that takes
+``settings`` reads the project's ``pufa.toml`` (:data:`SETTINGS_FILE`) when it is None, through
+:func:`resolve_settings`; none falls back to the built-in defaults on its own, so a target an
+analyst edits shows in every table, chart and text. Pass ``Settings()`` for the built-in
+defaults, or ``Settings.load(path)`` for another file.
 """
 
 from __future__ import annotations
@@ -87,6 +93,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "attendance_per_100": 10.0,
         "max_days_without_event": 365,
         "max_gap_days": 365,
+        "gap_window_months": 24,
         "min_respondents": 10,
         "legal_literates_per_village": 3,
         "collective_study_per_year": 2,

@@ -20,19 +20,32 @@ Definitions (DESIGN.md "Coverage"):
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from .schema import AUDIENCES, TOPICS, audience_vocabulary, canonical_topic
+from ._common import as_int64_ids as _as_int64_ids
+from ._common import canonical_topics as _canonical_topics
+from ._common import check_event_topics as _check_event_topics
+from ._common import check_frame as _check_frame
+from ._common import check_labels as _check_labels
+from ._common import day_numbers as _day_numbers
+from ._common import day_to_timestamp as _day_to_timestamp
+from ._common import days_to_dates as _days_to_dates
+from ._common import distinct as _distinct
+from ._common import period_days as _resolve_period
+from ._common import register_ids as _register_ids
+from ._common import to_day as _to_day
+from ._common import topic_pairs as _topic_pairs
+from ._common import village_codes as _village_codes
+from .schema import AUDIENCES, audience_vocabulary, split_topics
 
 DateLike: TypeAlias = str | _dt.date | np.datetime64 | pd.Timestamp
 
 __all__ = [
+    "longest_gaps",
     "organizer_summary",
     "topic_matrix",
     "town_events",
@@ -40,7 +53,70 @@ __all__ = [
     "unrecorded_events",
     "unrecorded_fields",
     "village_coverage",
+    "village_level_sites",
 ]
+
+#: How a sites register writes "village level" (lower-cased, stripped): the one rule used by
+#: ``village_coverage`` (``has_site``) and ``service_coverage`` (``n_sites``).
+VILLAGE_SITE_LEVELS: tuple[str, ...] = ("village", "村级", "村", "村级阵地", "村（社区）级")
+
+
+def _split_topic_pairs(
+    events: pd.DataFrame, keep: np.ndarray, event_topics: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Topic pairs of the kept events, a multi-topic cell split as the reader splits it.
+
+    Without ``event_topics``, a cell naming several topics ("民法典、反诈") gives each of them
+    (:func:`~pufa_metrics.schema.split_topics`), as :func:`~pufa_metrics.io.read_ledger`'s
+    ``event_topics`` would.
+    """
+    if event_topics is not None or "topic" not in events.columns:
+        return _topic_pairs(events, keep, event_topics)
+    cells = events["topic"]
+    distinct = pd.unique(cells.dropna())
+    topics = pd.Series([split_topics(c) for c in distinct], index=distinct, dtype=object)
+    several = topics[topics.map(len) > 1]  # one loop over distinct cells, as the reader does
+    if several.empty:
+        return _topic_pairs(events, keep, None)
+    rows = np.flatnonzero(cells.isin(several.index).to_numpy() & keep)
+    parts = pd.Series(cells.to_numpy()[rows], index=rows).map(several).explode()
+    derived = pd.DataFrame({"event_id": parts.index.to_numpy(), "topic": parts.to_numpy()})
+    whole = cells.to_numpy(dtype=object).copy()
+    whole[rows] = None  # a split cell counts through its parts only
+    return _topic_pairs(pd.DataFrame({"event_id": np.arange(len(events)), "topic": whole}),
+                        keep, derived)
+
+
+def village_level_sites(sites: pd.DataFrame, *, village: str = "village_id",
+                        level: str = "level") -> pd.Series:
+    """Which sites are village-level sites (普法阵地 of one village), one rule everywhere.
+
+    A site is village-level when its ``level`` is one of :data:`VILLAGE_SITE_LEVELS`
+    (``village``, 村级, 村 …, case and spaces ignored) and it names a village.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        The sites register.
+    village, level : str
+        Its village and level columns.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, same index as ``sites``.
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"village_id": ["V1", "V2", None, "V3"],
+    ...                       "level": ["village", " 村级 ", "village", "town"]})
+    >>> village_level_sites(sites).tolist()
+    [True, True, False, False]
+    """
+    _check_frame(sites, "sites", (village, level))
+    norm = sites[level].astype("str").str.strip().str.lower()
+    return (norm.isin(VILLAGE_SITE_LEVELS) & sites[village].notna()).astype(bool)
+
 
 #: Denominators a user can choose for the per-capita rates (DOMAIN.md §0.3).
 POPULATION_BASES: dict[str, str] = {
@@ -48,286 +124,7 @@ POPULATION_BASES: dict[str, str] = {
     "registered_population": "户籍人口 (registered population)",
 }
 
-_NAT_DAY = np.iinfo(np.int64).min
-_UNITS_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000,
-                  "us": 86_400_000_000, "ns": 86_400_000_000_000}
 _DENSE_CELLS = 2**26  # village × topic cells counted densely (512 MB of int64 at most)
-_NUMERIC_ID = "^[1-9][0-9]{0,17}$"  # ids that survive a round trip through int64
-
-
-# --------------------------------------------------------------------------------------------
-# Input checks and conversions shared with frequency.py
-# --------------------------------------------------------------------------------------------
-
-
-def _check_frame(obj: Any, name: str, required: Iterable[str] = ()) -> None:
-    """Raise TypeError unless ``obj`` is a DataFrame, ValueError when columns are missing."""
-    if not isinstance(obj, pd.DataFrame):
-        raise TypeError(
-            f"`{name}` should be a pandas DataFrame, got {type(obj).__name__}"
-            f"（{name} 应为 DataFrame 表格）"
-        )
-    missing = [c for c in required if c not in obj.columns]
-    if missing:
-        raise ValueError(
-            f"`{name}` lacks the column(s) {missing}; it has {list(obj.columns)}"
-            f"（{name} 缺少列：{'、'.join(missing)}）"
-        )
-
-
-def _check_labels(value: Any, name: str) -> list[str]:
-    """A list of text labels (e.g. topics); a bare string is refused, not split into characters."""
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise TypeError(
-            f"`{name}` should be a list of text values, got {type(value).__name__} {value!r}"
-            f"（{name} 应为文本列表）"
-        )
-    out = list(value)
-    bad = [v for v in out if not isinstance(v, str)]
-    if bad:
-        raise TypeError(
-            f"`{name}` should hold text values only, got {bad[:5]!r}（{name} 只能包含文本）"
-        )
-    return out
-
-
-def _day_numbers(dates: pd.Series, name: str) -> np.ndarray:
-    """Dates as int64 days since 1970-01-01 (time of day dropped); NaT becomes ``_NAT_DAY``."""
-    if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
-        raise TypeError(
-            f"`{name}` should hold dates (datetime64), got dtype {dates.dtype}; "
-            f"convert it with pd.to_datetime（{name} 应为日期类型）"
-        )
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    values = dates.to_numpy()
-    unit, count = np.datetime_data(values.dtype)
-    per_day = _UNITS_PER_DAY.get(unit)
-    if per_day is not None and per_day % count == 0:
-        # integer floor division: 10× faster than astype("datetime64[D]") at 50M rows
-        days = values.view(np.int64) // (per_day // count)
-    else:  # pragma: no cover - pandas only makes s/ms/us/ns
-        days = values.astype("datetime64[D]").astype(np.int64)
-    days[np.isnat(values)] = _NAT_DAY
-    return days
-
-
-def _to_day(value: Any, name: str) -> int:
-    """One date-like value as int64 days since 1970-01-01."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"`{name}` should be a date such as '2024-12-31', got {value!r}"
-            f"（{name} 应为日期，如 2024-12-31）"
-        ) from exc
-    if pd.isna(stamp):
-        raise ValueError(f"`{name}` should be a date, got a missing value {value!r}（{name} 为空）")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return int(np.datetime64(stamp.date(), "D").astype(np.int64))
-
-
-def _day_to_timestamp(day: int) -> pd.Timestamp:
-    return pd.Timestamp(np.datetime64(int(day), "D"))
-
-
-def _days_to_dates(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """int64 day numbers → datetime64[us], NaT where ``valid`` is False."""
-    out = np.where(valid, days, 0).astype("datetime64[D]").astype("datetime64[us]")
-    out[~valid] = np.datetime64("NaT")
-    return out
-
-
-def _resolve_period(days: np.ndarray, start: Any, end: Any) -> tuple[int, int]:
-    """``(start_day, end_day)``; None defaults to the first/last non-missing date in ``days``."""
-    # the dated events are only needed for a default bound (a copy of every row otherwise)
-    known = days[days != _NAT_DAY] if start is None or end is None else days[:0]
-    if (start is None or end is None) and known.size == 0:
-        raise ValueError(
-            "`start` and `end` cannot default to the event dates because `events` has no dated "
-            "event; give both（活动台账没有日期，请指定 start 和 end）"
-        )
-    start_day = int(known.min()) if start is None else _to_day(start, "start")
-    end_day = int(known.max()) if end is None else _to_day(end, "end")
-    if start_day > end_day:
-        raise ValueError(
-            f"`start` ({_day_to_timestamp(start_day).date()}) is after `end` "
-            f"({_day_to_timestamp(end_day).date()})（开始日期晚于结束日期）"
-        )
-    return start_day, end_day
-
-
-def _register_ids(villages: pd.DataFrame) -> pd.Index:
-    """The register's village ids as an Index; missing or duplicated ids are refused."""
-    ids = pd.Index(villages["village_id"], name="village_id")
-    if ids.hasnans:
-        raise ValueError(
-            f"`villages['village_id']` has {int(ids.isna().sum())} missing id(s); every village "
-            "of the register needs one（村居名册中有村编码为空）"
-        )
-    if not ids.is_unique:
-        dup = ids[ids.duplicated()].unique()[:10].tolist()
-        raise ValueError(
-            f"`villages['village_id']` should be unique, got duplicates {dup}（村编码重复）"
-        )
-    return ids
-
-
-def _as_int64_ids(values: pd.Series | pd.Index) -> np.ndarray | None:
-    """Ids that are all canonical decimal numbers as int64 (null → -1), else None.
-
-    Parsing with Arrow and hashing integers is 5–10× faster than hashing strings (PERF.md).
-    """
-    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
-        return None
-    try:
-        arr = pa.array(values.array, from_pandas=True)
-        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
-            return None
-        if arr.null_count == len(arr):
-            return np.full(len(arr), -1, dtype=np.int64)
-        if not pc.all(pc.match_substring_regex(arr, _NUMERIC_ID)).as_py():
-            return None
-        return np.asarray(pc.fill_null(pc.cast(arr, pa.int64()), -1), dtype=np.int64)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None
-
-
-def _village_codes(ids: pd.Series, register: pd.Index, name: str) -> np.ndarray:
-    """Dense codes (position in the register) for a column of village ids; -1 for missing ids.
-
-    Ids that are not in the register raise ValueError listing up to 10 of them. Categorical ids
-    (e.g. Parquet dictionary columns) are looked up once per category, then gathered by code.
-    """
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        categories = pd.Series(ids.cat.categories)
-        fast_reg = _as_int64_ids(register)
-        fast_cat = _as_int64_ids(categories) if fast_reg is not None else None
-        if fast_cat is not None:
-            lut = pd.Index(fast_reg).get_indexer(fast_cat)
-        else:
-            lut = pd.Index(register).get_indexer(categories)
-        cat_codes = ids.cat.codes.to_numpy()
-        missing = cat_codes < 0
-        # code -1 (missing id) reads the last slot; int64 lut: one int64 result, no recast
-        codes = np.append(lut, -1).astype(np.int64)[cat_codes]
-    elif (fast_reg := _as_int64_ids(register)) is not None and (
-        fast_ids := _as_int64_ids(ids)
-    ) is not None:
-        codes = pd.Index(fast_reg).get_indexer(fast_ids)
-        missing = fast_ids == -1
-    else:
-        codes = pd.Index(register).get_indexer(ids)
-        missing = ids.isna().to_numpy()
-    unknown = (codes < 0) & ~missing
-    if unknown.any():
-        bad = pd.unique(ids.to_numpy()[unknown])
-        raise ValueError(
-            f"`{name}` has {int(unknown.sum())} row(s) whose village_id is not in the register "
-            f"`villages`, e.g. {[str(b) for b in bad[:10]]}; match villages when reading the "
-            "ledgers（有记录的村编码不在村居名册中）"
-        )
-    return codes.astype(np.int64, copy=False)
-
-
-def _order_labels(labels: Iterable[str], vocabulary: Mapping[str, str] = TOPICS) -> list[str]:
-    """Vocabulary order first, then any other labels sorted."""
-    labels = set(labels)
-    known = [v for v in vocabulary if v in labels]
-    return known + sorted(labels.difference(vocabulary))
-
-
-def _canonical_topics(values: Iterable[str], name: str) -> list[str]:
-    """Canonical names of user-given topics, duplicates dropped, order kept."""
-    out: list[str] = []
-    for value in _check_labels(values, name):
-        topic = canonical_topic(value)
-        if topic and topic not in out:
-            out.append(topic)
-    return out
-
-
-def _topic_codes(
-    values: pd.Series, labels_out: dict[str, int], rows: np.ndarray | None = None
-) -> np.ndarray:
-    """Codes of canonical topics for a column of topics as written (unseen ones added).
-
-    With ``rows`` (positions), only those rows are coded.
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):  # small integer codes, no hashing
-        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
-    else:
-        codes, uniques = pd.factorize(values)
-    lut = np.full(len(uniques) + 1, -1, dtype=np.int64)  # last slot: code -1 (missing)
-    for i, value in enumerate(uniques):  # distinct topic texts: a handful
-        topic = canonical_topic(value)
-        if topic:
-            lut[i] = labels_out.setdefault(topic, len(labels_out))
-    return lut[codes if rows is None else codes[rows]]
-
-
-def _topic_pairs(
-    events: pd.DataFrame, keep: np.ndarray, event_topics: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Distinct (event position, topic code) pairs of the events where ``keep`` is True.
-
-    Topics come from ``events['topic']`` and, when given, every row of ``event_topics`` (so a
-    multi-topic event has one pair per topic). Topic texts are mapped to canonical names. Labels
-    are returned in vocabulary order and codes index into them.
-    """
-    seen: dict[str, int] = {}
-    positions: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    if "topic" in events.columns:
-        sel = np.flatnonzero(keep)
-        positions.append(sel)
-        codes.append(_topic_codes(events["topic"], seen, sel))
-    if event_topics is not None:
-        index = pd.Index(events["event_id"])
-        pos = index.get_indexer(event_topics["event_id"])
-        ok = pos >= 0
-        ok[ok] = keep[pos[ok]]
-        positions.append(pos[ok])
-        codes.append(_topic_codes(event_topics["topic"], seen)[ok])
-    if not positions:
-        return np.empty(0, np.int64), np.empty(0, np.int64), []
-    # one source (no event_topics) is used as is: no copies of 50M-row arrays at national scale
-    pos = positions[0] if len(positions) == 1 else np.concatenate(positions)
-    code = codes[0] if len(codes) == 1 else np.concatenate(codes)
-    known = code >= 0
-    if not known.all():
-        pos, code = pos[known], code[known]
-    labels = _order_labels(seen)
-    order = [seen[t] for t in labels]
-    if order != list(range(len(order))):  # codes in order of appearance → vocabulary order
-        remap = np.empty(max(len(seen), 1), dtype=np.int64)
-        remap[order] = np.arange(len(labels))
-        code = remap[code]
-    if event_topics is not None:  # an event's first topic is in both sources: keep one pair
-        n_topics = max(len(labels), 1)
-        key = _distinct(pos * n_topics + code)
-        pos, code = key // n_topics, key % n_topics
-    return pos, code, labels
-
-
-def _check_event_topics(event_topics: Any, events: pd.DataFrame) -> None:
-    if event_topics is None:
-        return
-    _check_frame(event_topics, "event_topics", ("event_id", "topic"))
-    _check_frame(events, "events", ("event_id",))
-    if not events["event_id"].is_unique:
-        dup = events.loc[events["event_id"].duplicated(), "event_id"].unique()[:10].tolist()
-        raise ValueError(
-            f"`events['event_id']` should be unique to join `event_topics`, got duplicates {dup}"
-            "（活动编号重复，无法对应活动主题）"
-        )
-
-
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of an int64 array (one sort; faster here than ``np.unique``)."""
-    keys = np.sort(keys)
-    return keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
 
 
 def _tuples(mask: np.ndarray, labels: Sequence[str]) -> np.ndarray:
@@ -557,10 +354,11 @@ def village_coverage(
     del offsets
     has_event = last_off >= 0
 
-    pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+    pos, tcode, labels = _split_topic_pairs(events, keep, event_topics)
     # without event_topics the pairs are the kept events themselves (unless some topics are
     # unknown): their villages are `vcode`, no need to gather them again
-    same = event_topics is None and pos.size == vcode.size
+    same = (event_topics is None and pos.size == vcode.size
+            and np.array_equal(pos, np.flatnonzero(keep)))  # no cell split into several
     pair_village = vcode if same else code[pos]
     width = max(len(labels), 1)
     covered_required = np.zeros((n_villages, len(required)), dtype=bool)
@@ -613,8 +411,7 @@ def village_coverage(
         index=register,
     )
     if sites is not None:
-        level = sites["level"].astype("str").str.strip().str.lower()
-        site_villages = sites.loc[(level == "village").to_numpy(), "village_id"]
+        site_villages = sites.loc[village_level_sites(sites).to_numpy(), "village_id"]
         where = register.get_indexer(site_villages.dropna())
         out["has_site"] = np.bincount(where[where >= 0], minlength=n_villages) > 0
     out.attrs.update(  # ISO strings, so the frame can be written to Parquet (attrs → JSON)
@@ -679,7 +476,7 @@ def town_events(
     rows = rows[np.argsort(days[rows], kind="stable")]
     out = events.iloc[rows].reset_index(drop=True)
     if event_topics is not None:
-        pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+        pos, tcode, labels = _split_topic_pairs(events, keep, event_topics)
         rank = np.full(len(events), -1, dtype=np.int64)
         rank[rows] = np.arange(rows.size)
         mask = np.zeros((rows.size, len(labels)), dtype=bool)
@@ -741,7 +538,7 @@ def topic_matrix(
     register = _register_ids(villages)
     code = _village_codes(events["village_id"], register, "events")
     keep = (code >= 0) & (days >= start_day) & (days <= end_day)
-    pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+    pos, tcode, labels = _split_topic_pairs(events, keep, event_topics)
     n_labels = max(len(labels), 1)
     counts = np.bincount(code[pos] * n_labels + tcode, minlength=len(register) * n_labels)
     counts = counts.reshape(len(register), n_labels)[:, : len(labels)]
@@ -859,7 +656,7 @@ def organizer_summary(
     pairs = _distinct(oc[reached].astype(np.int64) * width + vcode[keep][reached])
     n_villages = np.bincount(pairs // width, minlength=n_org)
 
-    pos, tcode, labels = _topic_pairs(events, keep, event_topics)
+    pos, tcode, labels = _split_topic_pairs(events, keep, event_topics)
     n_labels = max(len(labels), 1)
     seen = np.zeros((n_org, n_labels), dtype=bool)
     seen[org_code[pos], tcode] = True
@@ -1153,3 +950,57 @@ def unrecognised_audiences(
     out = counts.reset_index().sort_values(["n_events", "audience"], ascending=[False, True],
                                            kind="stable")
     return out.reset_index(drop=True).astype({"audience": "str", "n_events": "int64"})
+
+
+def longest_gaps(
+    events: pd.DataFrame,
+    villages: Sequence[str] | pd.Index,
+    *,
+    start: DateLike,
+    end: DateLike,
+) -> pd.Series:
+    """Longest stretch without an event, per village, inside a window ``[start, end]``.
+
+    As ``longest_gap_days`` of :func:`village_coverage`, with the window's ends as the bounds:
+    with the village's distinct event dates d1 < … < dk inside the window, the largest of
+    ``d1 − start, d2 − d1, …, end − dk`` in days; ``end − start`` when it has no event there.
+    The follow-up list uses it to judge long gaps in the recent past only (``[targets]
+    gap_window_months``).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Columns ``date`` (datetime64) and ``village_id``; town-wide events (no village) and
+        villages not in ``villages`` are left out.
+    villages : sequence of str or pandas.Index
+        The village ids to report, in order.
+    start, end : date-like
+        The window (inclusive).
+
+    Returns
+    -------
+    pandas.Series
+        float64 days, index ``village_id`` (``villages``), name ``longest_gap_days``.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"village_id": ["A", "A", "B", None],
+    ...                    "date": pd.to_datetime(["2019-06-01", "2024-03-01", "2025-01-01",
+    ...                                            "2024-06-01"])})
+    >>> longest_gaps(ev, ["A", "B", "C"], start="2024-01-01", end="2025-12-31").tolist()
+    [670.0, 366.0, 730.0]
+    """
+    _check_frame(events, "events", ("date", "village_id"))
+    ids = pd.Index(villages, name="village_id")
+    start_day, end_day = _to_day(start, "start"), _to_day(end, "end")
+    if start_day > end_day:
+        raise ValueError(
+            f"`start` ({_day_to_timestamp(start_day).date()}) is after `end` "
+            f"({_day_to_timestamp(end_day).date()})（开始日期晚于结束日期）"
+        )
+    days = _day_numbers(events["date"], "events['date']")
+    code = ids.get_indexer(pd.Index(events["village_id"]))  # -1: town-wide or not listed
+    keep = (code >= 0) & (days >= start_day) & (days <= end_day)
+    _last, longest = _last_and_longest(code[keep], days[keep] - start_day, len(ids),
+                                       end_day - start_day)
+    return pd.Series(longest.astype("float64"), index=ids, name="longest_gap_days")

@@ -19,20 +19,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coverage import (
-    _NAT_DAY,
-    DateLike,
-    _canonical_topics,
-    _check_event_topics,
-    _check_frame,
-    _check_labels,
-    _day_numbers,
-    _order_labels,
-    _register_ids,
-    _resolve_period,
-    _topic_pairs,
-    _village_codes,
-)
+from ._common import NAT_DAY as _NAT_DAY
+from ._common import DateLike
+from ._common import canonical_topics as _canonical_topics
+from ._common import check_event_topics as _check_event_topics
+from ._common import check_frame as _check_frame
+from ._common import check_labels as _check_labels
+from ._common import day_numbers as _day_numbers
+from ._common import order_labels as _order_labels
+from ._common import period_days as _resolve_period
+from ._common import register_ids as _register_ids
+from ._common import topic_pairs as _topic_pairs
+from ._common import village_codes as _village_codes
 from .schema import AUDIENCES, FORMS, audience_vocabulary, canonical_topic
 
 __all__ = ["campaign_calendar", "campaign_share", "event_counts"]

@@ -8,14 +8,13 @@ villages need follow-up"; this one answers the same question one level up — **
 towns lag behind, and which villages each county should visit first** — without ever holding the
 country in memory:
 
-1. Each Dask partition (one or a few whole counties) runs the town pipeline on its own rows:
-   :func:`~pufa_metrics.coverage.village_coverage`, :func:`~pufa_metrics.workflow.village_rates`
-   (weighted rates, Wilson CIs, LQAS; no shrinkage, which only feeds spatial cold spots),
-   :func:`~pufa_metrics.services.service_coverage` over the same 12-month window as the town
-   report (when the dataset has sites, the 法律明白人 roster or the adviser log),
-   :func:`~pufa_metrics.blindspots.find_blind_spots` (no spatial cold spots: the national data
-   has no geometry), :func:`~pufa_metrics.survey.awareness_rates` and the village-clustered
-   :func:`~pufa_metrics.survey.pooled_rates` by county and by town. It reduces them with
+1. Each Dask partition (one or a few whole counties) runs the town pipeline,
+   :func:`pufa_metrics.workflow.analyse`, on its own rows (coverage, village rates without
+   shrinkage, which only feeds spatial cold spots, the standing services over the same 12-month
+   window as the town report, and the follow-up list with every village; no spatial cold spots:
+   the national data has no geometry), then :func:`~pufa_metrics.survey.awareness_rates` and
+   the village-clustered :func:`~pufa_metrics.survey.pooled_rates` by county and by town. It
+   reduces them with
    :func:`area_summary` to one row per county and per town, and writes these with its villages'
    follow-up list as Parquet: the client never sees village rows.
 2. :func:`national_report` then reads the small per-county and per-town tables and writes the
@@ -43,12 +42,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import distributed as _dist
-from .blindspots import REASON_CODES, REASONS, find_blind_spots
-from .brief import _CSS  # one look for the town and the county brief
+from ._common import check_frame, check_lang
+from .blindspots import REASON_CODES, REASONS
+from .brief import BRIEF_CSS  # one look for the town and the county brief
 from .config import Settings, resolve_settings
-from .coverage import village_coverage
-from .services import service_coverage, service_window
+from .distributed import SERVICE_TABLES
+from .io import Dataset
+from .rules import URGENT_SCORE, assessed_reasons
+from .services import service_window
 from .survey import awareness_rates, pooled_rates
+from .workflow import Period, analyse
 
 __all__ = [
     "AREA_HEADERS",
@@ -71,6 +74,10 @@ _FOLLOW_UP_COLUMNS: tuple[str, ...] = (
     "lqas",
 )
 
+#: The urgent cut of :mod:`pufa_metrics.rules` as text ("8"): ``national.URGENT_SCORE`` is
+#: the rules' value, which every map, brief and workbook takes.
+_URGENT = f"{URGENT_SCORE:g}"
+
 #: Chinese headers of the area tables (workbook and brief).
 AREA_HEADERS: dict[str, str] = {
     "county": "县（市、区）",
@@ -87,7 +94,7 @@ AREA_HEADERS: dict[str, str] = {
     "recent_rate": "近期活动村比例",
     "villages_missing_topics": "必讲主题未讲全的村数",
     "villages_flagged": "需跟进的村数",
-    "villages_urgent": "重点跟进村数（得分≥8）",
+    "villages_urgent": f"重点跟进村数（得分≥{_URGENT}）",
     "respondents": "问卷样本量",
     "awareness_rate": "知晓率",
     "awareness_ci_low": "知晓率95%CI下限",
@@ -105,7 +112,8 @@ _EN_HEADERS: dict[str, str] = {
     "n_events": "Village events", "events_per_village": "Events per village",
     "villages_recent": "Villages with a recent event", "recent_rate": "Recent share",
     "villages_missing_topics": "Villages missing required topics",
-    "villages_flagged": "Villages to follow up", "villages_urgent": "Urgent villages (score ≥ 8)",
+    "villages_flagged": "Villages to follow up",
+    "villages_urgent": f"Urgent villages (score ≥ {_URGENT})",
     "respondents": "Respondents", "awareness_rate": "Awareness",
     "awareness_ci_low": "Awareness 95% CI low", "awareness_ci_high": "Awareness 95% CI high",
     "awareness_n_eff": "Effective n (village clusters)",
@@ -113,8 +121,6 @@ _EN_HEADERS: dict[str, str] = {
     "awareness_lowest_rate": "Lowest item rate",
     **{f"n_{r}": f"{REASONS[r]['en']} (villages)" for r in _AREA_REASONS},
 }
-#: A village with this score or more is "urgent" (the town map outlines the same villages).
-URGENT_SCORE = 8.0
 
 
 def _by(by: str | Sequence[str]) -> list[str]:
@@ -266,7 +272,8 @@ def area_summary(
         - ``villages_recent`` (last event at most ``max_days_without_event`` days before
           ``as_of``), ``recent_rate``
         - ``villages_missing_topics`` (some required topic never covered)
-        - ``villages_flagged`` (score > 0), ``villages_urgent`` (score ≥ 8)
+        - ``villages_flagged`` (score > 0), ``villages_urgent`` (score ≥
+          :data:`pufa_metrics.rules.URGENT_SCORE`)
         - ``n_<reason>`` for each of ``reasons``: villages with that reason
         - with ``pooled``: ``respondents``, ``awareness_rate``, ``awareness_ci_low``,
           ``awareness_ci_high``, ``awareness_n_eff`` (design-based effective n); with
@@ -386,15 +393,6 @@ def area_summary(
 # --------------------------------------------------------------------------------------------
 
 
-#: Survey rates of a partition without answers in a surveyed dataset: every village there is
-#: ``unknown_awareness``, as in a county whose villages were not sampled.
-_EMPTY_RATES = pd.DataFrame({
-    "village_id": pd.Series(dtype="str"), "item": pd.Series(dtype="str"),
-    "n": pd.Series(dtype="int64"), "rate": pd.Series(dtype="float64"),
-    "ci_high": pd.Series(dtype="float64"),
-})
-
-
 def _area_rates(responses: pd.DataFrame, codebook: pd.DataFrame, keys: list[str],
                 weight: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Awareness items and pooled awareness per area; empty frames when no one answered."""
@@ -440,18 +438,19 @@ _SERVICE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _service_reasons(tables: Sequence[str], site_updates: bool) -> list[str]:
-    """The reasons the dataset's service tables let the report assess.
+def _inputs(event_columns: Sequence[str], tables: Sequence[str], site_updates: bool, *,
+            surveyed: bool) -> list[str]:
+    """The inputs of the rules (:data:`pufa_metrics.rules.INPUTS`) a partitioned dataset holds.
 
-    ``no_site`` needs the site register; ``stale_site`` also needs update dates somewhere in it
-    (:func:`~pufa_metrics.services.service_coverage` leaves staleness unassessed otherwise);
-    ``few_legal_literates`` the roster; ``adviser_absent`` the adviser's log.
+    ``sites.last_updated`` needs update dates somewhere in the site register
+    (:func:`~pufa_metrics.services.service_coverage` leaves staleness unassessed otherwise).
+    There is never village geometry.
     """
-    out = ["no_site"] if "sites" in tables else []
-    out += ["few_legal_literates"] if "legal_literates" in tables else []
-    out += ["adviser_absent"] if "adviser_visits" in tables else []
-    out += ["stale_site"] if "sites" in tables and site_updates else []
-    return out
+    out = ["events"]
+    out += [f"events.{c}" for c in ("attendees", "topic", "audience") if c in event_columns]
+    out += [t for t in SERVICE_TABLES if t in tables]
+    out += ["sites.last_updated"] if "sites" in tables and site_updates else []
+    return out + (["rates"] if surveyed else [])
 
 
 def _masked(follow_up: pd.DataFrame) -> pd.DataFrame:
@@ -479,70 +478,54 @@ class _SummaryPart:
         self.options = options
         self.number = {group: i for i, group in enumerate(groups)}
 
-    def _frames(self, group: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-        read = _dist._read_county
-        st, opt = self.settings, self.options
-        villages = read(self.root, "villages", group, None, False, with_key=True)
+    def _data(self, group: tuple[str, ...]) -> Dataset:
+        """The partition's rows as a Dataset of the tables a national dataset holds."""
+        opt = self.options
+        villages = _dist.read_counties(self.root, "villages", group, with_key=True)
         villages = villages.drop(columns=[c for c in villages.columns
                                           if c not in ("village_id", "village_name", "town",
                                                        "kind", "population", "county")])
-        place = villages.set_index(villages["village_id"].astype("str"))
-        topics = _dist._event_topics(self.root, group)
+        topics = (_dist.read_counties(self.root, "event_topics", group,
+                                      columns=["event_id", "topic"])
+                  if _dist.has_table(self.root, "event_topics") else None)
         # source_file: a ledger that did not record a field leaves its reason not assessed
         wanted = ("event_id", "date", "village_id", "topic", "attendees", "audience",
                   "source_file")
         columns = [c for c in wanted if c in opt["event_columns"]
                    and (c != "event_id" or topics is not None)]
-        events = read(self.root, "events", group, columns, False)
         tables = opt["service_tables"]
-        service = {t: read(self.root, t, group, _SERVICE_COLUMNS[t], False) if t in tables
-                   else None for t in _SERVICE_COLUMNS}
-        sites = service["sites"]  # in a dataset with sites, a county without any has none
-        coverage = village_coverage(
-            events, villages.drop(columns=["county", "kind"], errors="ignore"),
-            start=opt["start"], end=opt["end"], as_of=opt["as_of"], event_topics=topics,
-            required_topics=st.required_topics, sites=sites,
-        )
-        services = None
-        if tables:  # as workflow.analyse: the standing services over the last 12 months
-            w_start, w_end = service_window(opt["end"], start=opt["start"])
-            services = service_coverage(
-                villages, legal_literates=service["legal_literates"],
-                adviser_visits=service["adviser_visits"], sites=sites, start=w_start,
-                end=w_end, as_of=opt["as_of"], settings=st,
-                site_updates_recorded=bool(opt["site_updates"]) if sites is not None else None,
-            )
-        rates = area = None
+        # in a dataset with sites, a county without any has none (an empty frame, not None)
+        service = {t: _dist.read_counties(self.root, t, group, columns=_SERVICE_COLUMNS[t])
+                   if t in tables else None for t in _SERVICE_COLUMNS}
+        responses = (_dist.read_counties(self.root, "responses", group)
+                     if self.codebook is not None else None)
+        events = _dist.read_counties(self.root, "events", group, columns=columns)
+        return Dataset(villages=villages, events=events,
+                       event_topics=topics, responses=responses, codebook=self.codebook,
+                       cadres=None, geometry=None, **service)
+
+    def _frames(self, group: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        st, opt = self.settings, self.options
+        data = self._data(group)
+        tables = (*opt["service_tables"], *(["responses"] if self.codebook is not None else []))
+        # the town pipeline on these counties' rows: every figure of a village is the one its
+        # own report gives (no shrinkage: it only feeds cold spots, and there is no geometry)
+        blind = analyse(
+            data, settings=st, period=opt["period"], parts=(), tables=tables, include_all=True,
+            shrink=False, weight=opt["weight"],
+            site_updates_recorded=bool(opt["site_updates"]) if "sites" in tables else None,
+        ).follow_up
+        villages = data.villages
+        place = villages.set_index(villages["village_id"].astype("str"))
+        blind.insert(0, "county", place["county"].reindex(blind.index.astype("str")).to_numpy())
+        area = None
         if self.codebook is not None:  # the dataset is surveyed: every county is judged on it
-            responses = read(self.root, "responses", group, None, False)
-            ids = responses["village_id"].astype("str")
-            area = responses.assign(
+            ids = data.responses["village_id"].astype("str")
+            area = data.responses.assign(
                 county=place["county"].reindex(ids).to_numpy(),
                 town=(place["town"].reindex(ids).to_numpy() if "town" in place.columns
                       else np.nan))
-            rates = _EMPTY_RATES
-            if len(responses):
-                from .workflow import village_rates
-
-                # no shrinkage: the follow-up list uses shrunk rates only for cold spots, and a
-                # national dataset has no village geometry
-                found = village_rates(responses, self.codebook, settings=st,
-                                      weight=opt["weight"], shrink=False)
-                if len(found) and (found["domain"] == "awareness").any():
-                    rates = found
-        blind = find_blind_spots(
-            coverage, rates=rates, events=events if "audience" in events.columns else None,
-            event_topics=topics, services=services, settings=st, include_all=True,
-            as_of=opt["as_of"], codebook=self.codebook,
-        )
-        blind.insert(0, "county", place["county"].reindex(blind.index.astype("str")).to_numpy())
-        assessed = ["no_events", "stale", "long_gap"]
-        assessed += ["low_attendance"] if "attendees" in events.columns else []
-        assessed += (["missing_topics"] if st.required_topics and "topic" in events.columns
-                     else [])
-        assessed += ["missing_audiences"] if "audience" in events.columns else []
-        assessed += ["low_awareness", "unknown_awareness"] if rates is not None else []
-        assessed += _service_reasons(tables, opt["site_updates"])
+        assessed = opt["assessed"]
         levels = [("counties", ["county"])]
         if "town" in place.columns:
             levels.append(("towns", ["county", "town"]))
@@ -667,7 +650,7 @@ def summarise_partitioned(
     Examples
     --------
     >>> import tempfile, dask
-    >>> from pufa_metrics.distributed import write_partitioned
+    >>> from pufa_metrics.ingest import write_partitioned
     >>> tmp = tempfile.TemporaryDirectory()
     >>> villages = pd.DataFrame({"village_id": ["A1", "A2", "B1"], "village_name": ["甲村", "乙村",
     ...                          "丙村"], "town": ["一镇", "一镇", "二镇"],
@@ -686,45 +669,46 @@ def summarise_partitioned(
     '乙村'
     >>> tmp.cleanup()
     """
-    dask, dd = _dist._dd()
-    path = _dist._check_root(root)
+    path = _dist.check_dataset(root)
     if not isinstance(out, (str, os.PathLike)):
         raise TypeError(f"`out` should be a folder path, got {type(out).__name__} {out!r}")
     st = resolve_settings(settings)
-    start, end = _dist._period(path, st.start, st.end)
+    start, end = _dist.dataset_period(path, start=st.start, end=st.end)
     as_of = st.as_of if st.as_of is not None else end
     if codebook is None and (path / "codebook.parquet").is_file():
         codebook = pd.read_parquet(path / "codebook.parquet")
     if codebook is not None:
-        from .survey import _check_frame as _check_codebook
-
-        _check_codebook(codebook, "codebook")
+        check_frame(codebook, "codebook")
     # surveyed or not is decided once for the whole dataset, so that every county is judged
     # alike (a county with no answers in a surveyed dataset: its villages' awareness is unknown)
-    if (codebook is None or not list(_dist._county_dirs(path, "responses"))
+    if (codebook is None or not _dist.counties(path, table="responses")
             or "domain" not in codebook.columns or not (codebook["domain"] == "awareness").any()):
         codebook = None
-    events = list((path / "events").rglob("*.parquet")) if (path / "events").is_dir() else []
-    event_columns = _dist._read_schema(events[0]).names if events else ["date", "village_id"]
+    event_columns = _dist.table_columns(path, "events") or ["date", "village_id"]
     # the service tables too: a dataset with sites judges every county on them (a county with
     # no site rows: its villages have no site), whatever the partitioning
-    tables = tuple(t for t in _dist.SERVICE_TABLES if _dist._has_table(path, t))
-    site_updates = "sites" in tables and _dist._any_value(path, "sites", "last_updated")
-    groups = _dist._groups(_dist.counties(path), counties_per_partition)
+    tables = tuple(t for t in SERVICE_TABLES if _dist.has_table(path, t))
+    site_updates = "sites" in tables and _dist.has_values(path, "sites", "last_updated")
+    assessed = assessed_reasons(
+        _inputs(event_columns, tables, site_updates, surveyed=codebook is not None),
+        settings=st)
+    groups = _dist.county_groups(_dist.counties(path),
+                                 counties_per_partition=counties_per_partition)
     target = Path(out)
     for name in ("counties", "towns", "follow_up"):
         if (target / name).is_dir():
             shutil.rmtree(target / name)
     part = _SummaryPart(str(path), str(target), st, codebook,
-                        {"start": start, "end": end, "as_of": as_of, "weight": weight,
+                        {"period": Period(pd.Timestamp(start), pd.Timestamp(end),
+                                          pd.Timestamp(as_of)), "weight": weight,
                          "event_columns": event_columns, "service_tables": tables,
-                         "site_updates": site_updates}, groups)
+                         "site_updates": site_updates, "assessed": assessed}, groups)
     meta = pd.DataFrame({
         "first_county": pd.array([], dtype="str"), "last_county": pd.array([], dtype="str"),
         "counties": np.array([], dtype=np.int64), "towns": np.array([], dtype=np.int64),
         "follow_up": np.array([], dtype=np.int64),
     })
-    _dist._from_map(part, groups, meta, "national_summary").compute()
+    _dist.map_counties(part, groups, meta=meta, label="national_summary").compute()
     counties = _read_parts(target / "counties").set_index("county").sort_index()
     towns = _read_parts(target / "towns")
     towns = (towns.set_index(["county", "town"]).sort_index() if len(towns.columns)
@@ -734,9 +718,10 @@ def summarise_partitioned(
     frames = {"counties": counties, "towns": towns, "follow_up": follow_up}
     if towns is None:
         del frames["towns"]
-    possible = {"cold_spot", *_service_reasons(_dist.SERVICE_TABLES, True)}
-    assessed = set(_service_reasons(tables, site_updates))
-    not_assessed = tuple(r for r in REASON_CODES if r in possible - assessed)
+    # what a partitioned dataset may lack: geometry always, its service tables often
+    possible = set(assessed_reasons(
+        ["geometry", *SERVICE_TABLES, "sites.last_updated"], settings=st))
+    not_assessed = tuple(r for r in REASON_CODES if r in possible and r not in assessed)
     for frame in frames.values():
         frame.attrs = {"start": pd.Timestamp(start), "end": pd.Timestamp(end),
                        "as_of": pd.Timestamp(as_of), "service_tables": tables,
@@ -796,7 +781,7 @@ def area_bar(
     """
     from . import plots as P
 
-    P._check_lang(lang)
+    check_lang(lang)
     if not isinstance(summary, pd.DataFrame) or column not in summary.columns:
         raise ValueError(f"`summary` should be an area_summary frame with a {column!r} column")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -813,10 +798,10 @@ def area_bar(
     metric = header.get(column, column)
     level = header.get(summary.index.names[-1] or "", "")
     with P.house_style():
-        ax = P._axes(ax, (P.FIG_WIDTH, P._rows_height(len(shown))))
+        ax = P.chart_axes(ax, (P.FIG_WIDTH, P.rows_height(len(shown))))
         if shown.empty:
-            P._message(ax, _pick("无数据", "No data", lang))
-            return P._finish(ax, title=title or metric, caption=[caption or ""],
+            P.no_data_message(ax, _pick("无数据", "No data", lang))
+            return P.finish_chart(ax, title=title or metric, caption=[caption or ""],
                              synthetic=synthetic, lang=lang)
         y = np.arange(len(shown))
         v = shown.to_numpy()
@@ -843,7 +828,7 @@ def area_bar(
         ax.axvline(median, color=P.GREY, linestyle=":", linewidth=1.2)
         extra = []
         if target is not None:
-            extra.append(P._target_label(ax, target, _pick(f"目标 {target * 100:.0f}%",
+            extra.append(P.target_line(ax, target, _pick(f"目标 {target * 100:.0f}%",
                                                           f"target {target * 100:.0f}%", lang)))
         note = _pick(f"点线：全部{len(values):,}个{level}的中位数 {median * 100:.0f}%",
                      f"Dotted line: median of all {len(values):,} areas, {median * 100:.0f}%",
@@ -853,7 +838,7 @@ def area_bar(
                           "; whiskers: 95% confidence interval (village-clustered sample)", lang)
         default = _pick(f"{metric}最低的{len(shown)}个{level}",
                         f"The {len(shown)} areas with the lowest {metric.lower()}", lang)
-        return P._finish(ax, title=title or default, caption=[caption or "", note],
+        return P.finish_chart(ax, title=title or default, caption=[caption or "", note],
                          synthetic=synthetic, lang=lang, extra_axes=extra)
 
 
@@ -889,7 +874,7 @@ def reason_bar(
     """
     from . import plots as P
 
-    P._check_lang(lang)
+    check_lang(lang)
     columns = [f"n_{r}" for r in _AREA_REASONS if f"n_{r}" in summary.columns]
     if not isinstance(summary, pd.DataFrame) or not columns:
         raise ValueError("`summary` should be an area_summary frame with n_<reason> columns")
@@ -898,9 +883,9 @@ def reason_bar(
     n_villages = int(summary["n_villages"].sum()) if "n_villages" in summary.columns else None
     labels = [REASONS[c[2:]]["zh" if lang == "zh" else "en"] for c in totals.index]
     with P.house_style():
-        ax = P._axes(ax, (P.FIG_WIDTH, P._rows_height(max(len(totals), 1), per_row=0.4)))
+        ax = P.chart_axes(ax, (P.FIG_WIDTH, P.rows_height(max(len(totals), 1), per_row=0.4)))
         if totals.empty:
-            P._message(ax, _pick("没有需要跟进的村", "No village needs follow-up", lang))
+            P.no_data_message(ax, _pick("没有需要跟进的村", "No village needs follow-up", lang))
         else:
             y = np.arange(len(totals))
             bars = ax.barh(y, totals.to_numpy(), height=0.6, color=P.VERMILLION)
@@ -916,7 +901,7 @@ def reason_bar(
                       f"{n_villages:,} villages in all; a village may have several reasons.",
                       lang) if n_villages else "")
         default = _pick("需跟进的原因（村数）", "Why villages need follow-up", lang)
-        return P._finish(ax, title=title or default, caption=[caption or "", note],
+        return P.finish_chart(ax, title=title or default, caption=[caption or "", note],
                          synthetic=synthetic, lang=lang)
 
 
@@ -942,7 +927,8 @@ def _headline(counties: pd.DataFrame, towns: pd.DataFrame | None, follow_up: pd.
         (_pick("村覆盖率最低的县", "County with the lowest village reach", lang),
          (f"{counties['reach_rate'].idxmin()}（{counties['reach_rate'].min() * 100:.0f}%）"
           if len(counties) else "—")),
-        (_pick("需跟进的村（得分≥8为重点）", "Villages to follow up (score ≥ 8 urgent)", lang),
+        (_pick(f"需跟进的村（得分≥{_URGENT}为重点）",
+               f"Villages to follow up (score ≥ {_URGENT} urgent)", lang),
          f"{len(follow_up):,}（{int((follow_up['score'] >= URGENT_SCORE).sum()):,}）"),
     ]
     if pd.notna(pop) and pop > 0:
@@ -977,7 +963,7 @@ def _brief_html(heading: str, period: str, headline: pd.DataFrame, charts: list[
     parts = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
              '<head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{e(heading)}</title><style>{_CSS}</style></head><body>",
+             f"<title>{e(heading)}</title><style>{BRIEF_CSS}</style></head><body>",
              f"<header><h1>{e(heading)}</h1><p>{e(period)}</p>"]
     if synthetic:
         mark = _pick("示例数据（合成）", "Sample data (synthetic)", lang)
@@ -1100,8 +1086,8 @@ def _notes_sheet(settings: Settings, start, end, as_of, lang: str, *,
          "which one could be worked out) are suppressed."),
         ("未评估的原因 / not assessed", _not_assessed_note(not_assessed, tables)),
         ("需跟进 / follow-up",
-         "与乡镇报告相同的规则（find_blind_spots）；得分≥8为重点；县内按得分排序。/ the town "
-         "report's rules; score ≥ 8 is urgent; ranked within each county."),
+         f"与乡镇报告相同的规则（find_blind_spots）；得分≥{_URGENT}为重点；县内按得分排序。/ "
+         f"the town report's rules; score ≥ {_URGENT} is urgent; ranked within each county."),
     ]
     if tables:
         w_start, w_end = service_window(end, start=start)
@@ -1170,8 +1156,9 @@ def national_report(
         ``out_dir``.
     """
     from . import plots as P
+    from ._common import recover_dir as _recover
+    from ._common import swap_dir as _swap_into_place
     from .excel import write_workbook
-    from .report import _recover, _swap_into_place
 
     if lang not in ("zh", "en"):
         raise ValueError(f"`lang` should be 'zh' or 'en', got {lang!r}")
@@ -1179,7 +1166,7 @@ def national_report(
         raise ValueError(f"`top_n` should be a whole number ≥ 1, got {top_n!r}")
     st = resolve_settings(settings)
     k = st.suppress_below
-    _dist._check_root(root)
+    _dist.check_dataset(root)
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)

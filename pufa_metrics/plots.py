@@ -25,9 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import tempfile
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,22 +42,38 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ._common import atomic_path as _atomic
+from ._common import check_frame as _check_frame
+from ._common import check_lang as _check_lang
+from ._common import fmt_date as _fmt_date
+from ._common import fmt_number as _fmt_number
+from ._common import fmt_one as _fmt_one
+from ._common import pct as _pct
+from ._common import resolve_settings as _settings
+from ._common import wrap_text as _wrap
 from .assessed import join_reasons, reasons_of, table_reason
 from .config import Settings
-from .schema import label
+from .frequency import event_counts
+from .rules import URGENT_SCORE
+from .schema import DOMAIN_LABELS, METRIC_LABELS, label
+from .survey import VERDICTS, awareness_verdict
 
 __all__ = [
     "FONT_FAMILY",
     "PALETTE",
     "awareness_dotplot",
     "calendar_heatmap",
+    "chart_axes",
     "coverage_bar",
     "coverage_map",
+    "finish_chart",
     "house_style",
+    "no_data_message",
     "not_assessed_text",
     "save",
     "service_chart",
     "source_caption",
+    "target_line",
     "topic_matrix",
     "training_chart",
     "trend",
@@ -197,6 +210,11 @@ _EN: dict[str, str] = {
     "距最近一次活动天数": "Days since the last event",
     "最长间隔天数": "Longest gap between events (days)",
     "各村（社区）{metric}": "{metric} by village",
+    "未记录": "Not recorded",
+    "“未记录”：该村活动均未填写参与人次，不按0计，也不判为低于目标。": (
+        "'Not recorded': no event of the village has an attendee figure; it is not counted "
+        "as 0 nor judged below target."
+    ),
     "注：参与人次为各场活动人次之和，反映普法强度，不等于覆盖人数。": (
         "Note: attendance sums person-times over events; it measures intensity, not reach."
     ),
@@ -204,6 +222,8 @@ _EN: dict[str, str] = {
     "{metric}分布": "{metric}: map",
     "无数据（台账无此村记录）": "No data",
     "重点关注村（盲区）": "Blind spot (follow-up)",
+    "得分≥{score}的重点关注村": "Urgent: score ≥ {score}",
+    "跟进名单上的村（盲区）": "On the follow-up list",
     "全部为 {value}": "All {value}",
     "分级方法：{scheme}，{k} 类": "Classes: {scheme}, {k}",
     "无村界数据，未画出：{names}": "Not on the map (no boundary): {names}",
@@ -224,7 +244,9 @@ _EN: dict[str, str] = {
     "题目：{item}": "Item: {item}",
     "无法判定": "Undetermined",
     "LQAS判定达标": "Target met by LQAS",
-    "“达到目标”：置信区间下限不低于目标。“LQAS判定达标”：置信区间下限低于目标，但答卷数达到LQAS"
+    "达标": "Target met",
+    "未评估（需核定答案分类）": "Not assessed (codebook decision needed)",
+    "“达标”：置信区间下限不低于目标。“LQAS判定达标”：置信区间下限低于目标，但答卷数达到LQAS"
     "抽样方案（默认每村19份）且肯定回答数不少于决策值d{d_range}。": (
         "'Target met': the interval's lower limit reaches the target. 'Target met by LQAS': "
         "the lower limit is below the target, but the village has the answers of the LQAS plan "
@@ -232,9 +254,9 @@ _EN: dict[str, str] = {
     ),
     "（本图d={low}–{high}）": " (here d = {low}–{high})",
     "（本图d={low}）": " (here d = {low})",
-    "多题平均时，各题LQAS均达标才算达标，任一题未达标即为低于目标。": (
-        "For the mean of several items, LQAS counts as met only when every item meets it, and "
-        "as failed when any item fails."
+    "多题平均时，各题均达标（或LQAS判定达标）才算达标，任一题低于目标即为低于目标。": (
+        "For the mean of several items, the target counts as met only when every item meets "
+        "it (or meets it by LQAS), and as missed when any item is below it."
     ),
     "样本不足（n<{n}）": "Too few answers (n<{n})",
     "样本少于{n}人，不公布": "Fewer than {n} answers: not published",
@@ -243,9 +265,10 @@ _EN: dict[str, str] = {
     "调查类型：未注明": "Survey type: not stated",
     "政府组织的问卷调查": "government-run survey",
     "独立学术调查": "independent (academic) survey",
-    "误差线为95%置信区间；“低于目标”指置信区间上限低于目标或LQAS未达标。": (
-        "Bars: 95% confidence intervals. 'Below target': the upper limit is below the target "
-        "or the LQAS decision rule fails."
+    "误差线为95%置信区间；“低于目标”指（任一题）置信区间上限低于目标或LQAS未达标，"
+    "与跟进名单同一规则。": (
+        "Bars: 95% confidence intervals. 'Below target': (any item's) upper limit is below the "
+        "target or the LQAS decision rule fails, the follow-up list's rule."
     ),
     "误差线为各题置信区间界限的平均（偏保守）；点为{n_items}题的平均率。": (
         "Point: mean rate of {n_items} items; bars: mean of the items' interval limits "
@@ -300,35 +323,31 @@ _EN: dict[str, str] = {
         "days a month, {lec} lecture(s) a quarter, never more than {gap} days away; site "
         "content updated within {months} months."
     ),
+    "法律明白人、到村间隔、阵地更新未达标准的村列入跟进名单；驻村天数和讲座次数只作提示，不单独列入"
+    "（名单看法律顾问是否超过{gap}天未到村）。": (
+        "Villages short on legally literate persons, the adviser's absence or site upkeep go on "
+        "the follow-up list; on-site days and lectures are shown for information only (the list "
+        "asks whether the adviser has been away more than {gap} days)."
+    ),
 }
 
-_LANGS = ("zh", "en")
+def chart_text(text: str, lang: str) -> str:
+    """A fixed chart text in ``lang``; Chinese is the source language.
 
-
-def _check_lang(lang: object) -> None:
-    if lang not in _LANGS:
-        raise ValueError(f"lang should be 'zh' or 'en', got {lang!r}（lang 应为 'zh' 或 'en'）")
-
-
-def _t(text: str, lang: str) -> str:
-    """Chart text in ``lang``; Chinese is the source language."""
+    Examples
+    --------
+    >>> chart_text("场次", "en"), chart_text("场次", "zh")
+    ('Events', '场次')
+    """
     return text if lang == "zh" else _EN[text]
+
+
+_t = chart_text
 
 
 # --------------------------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------------------------
-
-
-def _check_frame(obj: object, name: str, columns: Iterable[str] = ()) -> None:
-    if not isinstance(obj, pd.DataFrame):
-        raise TypeError(f"{name} should be a pandas DataFrame, got {type(obj).__name__}")
-    missing = [c for c in columns if c not in obj.columns]
-    if missing:
-        raise ValueError(
-            f"{name} has no column(s) {missing}; its columns are {list(obj.columns)}"
-            f"（{name} 缺少列 {missing}）"
-        )
 
 
 def _check_unique_index(frame: pd.DataFrame, name: str) -> None:
@@ -351,16 +370,6 @@ def _check_number(value: object, name: str) -> float | None:
     if not np.isfinite(value):
         raise ValueError(f"{name} should be a finite number, got {value!r}")
     return float(value)
-
-
-def _settings(settings: Settings | None) -> Settings:
-    if settings is None:
-        return Settings.load()
-    if not isinstance(settings, Settings):
-        raise TypeError(
-            f"settings should be a pufa_metrics.Settings or None, got {type(settings).__name__}"
-        )
-    return settings
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -401,52 +410,6 @@ def _village_labels(ids: pd.Index, names: object) -> np.ndarray:
 # Text helpers: widths, wrapping, captions
 # --------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[A-Za-z0-9.,:;%+\-/()'_=<>≥≤]+ ?| |.")
-_NO_LINE_START = set("，。、；：！？）》」』,.;:!?)%")
-
-
-def _text_width(text: str) -> float:
-    """Approximate width in em: wide (CJK) characters 1, others 0.55."""
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
-
-
-def _wrap(text: str, width: float) -> str:
-    """Wrap ``text`` to ``width`` em (CJK characters are 1 em, others about 0.55).
-
-    CJK text may break between any two characters; Latin words are kept whole; a line never
-    starts with closing punctuation.
-
-    Examples
-    --------
-    >>> print(_wrap("村里连续十二个月没有开展普法活动", 6))
-    村里连续十二
-    个月没有开展
-    普法活动
-    >>> print(_wrap("no events in twelve months", 6))
-    no events
-    in twelve
-    months
-    """
-    lines: list[str] = []
-    for paragraph in str(text).split("\n"):
-        line, used = "", 0.0
-        for token in _TOKEN.findall(paragraph):
-            w = _text_width(token.rstrip())
-            if line and used + w > width and token[0] not in _NO_LINE_START and token != " ":
-                lines.append(line.rstrip())
-                line, used = "", 0.0
-            if not line and token == " ":
-                continue
-            line += token
-            used += _text_width(token)
-        lines.append(line.rstrip())
-    return "\n".join(lines)
-
-
-def _fmt_date(value: object) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
 def source_caption(
     source: str,
     *,
@@ -485,25 +448,6 @@ def source_caption(
 
 def _default_source(kind: str, lang: str) -> str:
     return source_caption(_t(kind, lang), lang=lang)
-
-
-def _fmt_number(values: np.ndarray, digits: int = 1) -> np.ndarray:
-    """Format numbers with up to ``digits`` decimals (no trailing zeros), NaN as empty."""
-    values = np.asarray(values, dtype=float)
-    finite = np.isfinite(values)
-    safe = np.where(finite, values, 0.0)
-    whole = np.isclose(safe, np.round(safe)) & (np.abs(safe) < 1e15)
-    decimals = np.char.rstrip(np.char.rstrip(np.char.mod(f"%.{digits}f", safe), "0"), ".")
-    text = np.where(whole, np.char.mod("%d", np.round(safe).astype(np.int64)), decimals)
-    return np.where(finite, text, "").astype(object)
-
-
-def _fmt_one(value: float, digits: int = 1) -> str:
-    return str(_fmt_number(np.array([value]), digits)[0])
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.0f}%"
 
 
 def _finish(
@@ -620,20 +564,22 @@ def _target_label(ax: Axes, target: float, text: str) -> Axes:
     return top
 
 
-def _rows_height(n_rows: int, *, per_row: float = 0.27, base: float = 1.9) -> float:
-    """Figure height in inches for a chart with one row per village (capped for A4)."""
+def rows_height(n_rows: int, *, per_row: float = 0.27, base: float = 1.9) -> float:
+    """Figure height in inches for a chart with one row per village (capped for A4).
+
+    Examples
+    --------
+    >>> rows_height(10), rows_height(0), rows_height(100)  # 1.9 + 0.27 × 10; floor; A4 cap
+    (4.6, 2.6, 10.5)
+    """
     return float(min(max(base + per_row * n_rows, 2.6), 10.5))
 
 
-_METRICS: dict[str, str] = {
-    "events_per_1000": "每千人活动场次",
-    "attendance_per_100": "每百人参与人次",
-    "n_events": "活动场次",
-    "attendance": "参与人次",
-    "n_topics": "涉及主题数",
-    "days_since_last": "距最近一次活动天数",
-    "longest_gap_days": "最长间隔天数",
-}
+_rows_height = rows_height
+
+
+#: Metric → its Chinese label (the one vocabulary: :data:`pufa_metrics.schema.METRIC_LABELS`).
+_METRICS: dict[str, str] = {metric: zh for metric, (zh, _) in METRIC_LABELS.items()}
 #: Metrics where a higher value is worse: colours are reversed so that "bad" looks the same.
 _HIGHER_IS_WORSE = {"days_since_last", "longest_gap_days"}
 #: Metric → key of ``Settings.targets`` giving its default target.
@@ -709,8 +655,16 @@ def coverage_bar(
     target = _check_number(target, "target")
 
     values = coverage[column].astype("float64")
+    unrecorded = pd.Series(False, index=coverage.index)
+    if column in _ATTENDANCE and {"attendance_unknown", "n_events"} <= set(coverage.columns):
+        # every event of the village without an attendee figure: unknown (未记录), not 0
+        n_ev = pd.to_numeric(coverage["n_events"], errors="coerce").fillna(0)
+        unknown = pd.to_numeric(coverage["attendance_unknown"], errors="coerce").fillna(0)
+        unrecorded = (n_ev > 0) & (unknown >= n_ev)
+        values = values.mask(unrecorded)
     order = values.sort_values(ascending=True, na_position="first").index
     values = values.loc[order]
+    unrecorded = unrecorded.loc[order].to_numpy(dtype=bool)
     names = _village_labels(order, coverage.loc[order, ["village_name"]])
     n = len(values)
     metric = _metric_label(column, lang)
@@ -725,7 +679,8 @@ def coverage_bar(
         v = values.to_numpy()
         below = (v < target) if target is not None else np.zeros(n, dtype=bool)
         bars = ax.barh(y, np.nan_to_num(v), height=0.68, color=np.where(below, VERMILLION, BLUE))
-        value_text = np.where(np.isnan(v), _t("无数据", lang), _fmt_number(v))
+        value_text = np.where(unrecorded, _t("未记录", lang),
+                              np.where(np.isnan(v), _t("无数据", lang), _fmt_number(v)))
         ax.bar_label(bars, labels=list(value_text), padding=3, fontsize=8.5, color=INK)
         ax.set_yticks(y, labels=list(names))
         ax.set_ylim(-0.6, n - 0.4)
@@ -745,6 +700,9 @@ def coverage_bar(
         lines = [caption or _default_source("普法活动台账", lang)]
         if column in _ATTENDANCE:
             lines.append(_t("注：参与人次为各场活动人次之和，反映普法强度，不等于覆盖人数。", lang))
+        if unrecorded.any():
+            lines.append(_t("“未记录”：该村活动均未填写参与人次，不按0计，也不判为低于目标。",
+                            lang))
         default_title = _t("各村（社区）{metric}", lang).format(metric=metric)
         return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
                        lang=lang, extra_axes=extra)
@@ -774,6 +732,42 @@ def _classify(y: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.ndarra
     return np.asarray(classifier.yb, dtype=int), np.asarray(classifier.bins, dtype=float)
 
 
+#: mapclassify scheme → (zh, en) name for the caption.
+_SCHEME_NAMES: dict[str, tuple[str, str]] = {
+    "boxplot": ("箱线图分级", "box plot"),
+    "equalinterval": ("等间距", "equal interval"),
+    "fisherjenks": ("Fisher-Jenks 自然断点", "Fisher-Jenks"),
+    "fisherjenkssampled": ("Fisher-Jenks 自然断点（抽样）", "Fisher-Jenks (sampled)"),
+    "headtailbreaks": ("头尾断点", "head/tail breaks"),
+    "jenkscaspall": ("Jenks-Caspall 断点", "Jenks-Caspall"),
+    "jenkscaspallforced": ("Jenks-Caspall 断点（强制）", "Jenks-Caspall (forced)"),
+    "jenkscaspallsampled": ("Jenks-Caspall 断点（抽样）", "Jenks-Caspall (sampled)"),
+    "maximumbreaks": ("最大间隔断点", "maximum breaks"),
+    "naturalbreaks": ("自然断点", "natural breaks"),
+    "percentiles": ("百分位数", "percentiles"),
+    "prettybreaks": ("整齐间隔", "pretty breaks"),
+    "quantiles": ("分位数（各类村数相近）", "quantiles (equal counts)"),
+    "stdmean": ("均值±标准差", "mean ± standard deviation"),
+}
+
+
+def _outlined(blind_spots: object, min_score: float | None, lang: str) -> tuple[pd.Index, str]:
+    """Villages to outline on a map, and the legend text that states the rule.
+
+    A follow-up list with ``score`` gives its urgent tier (score ≥ ``min_score``, by default
+    :data:`~pufa_metrics.rules.URGENT_SCORE`); without scores, every village with a reason.
+    """
+    if isinstance(blind_spots, pd.DataFrame) and "score" in blind_spots.columns:
+        cut = URGENT_SCORE if min_score is None else float(min_score)
+        score = pd.to_numeric(blind_spots["score"], errors="coerce")
+        text = _t("得分≥{score}的重点关注村", lang).format(score=_fmt_one(cut, 1))
+        return blind_spots.index[(score >= cut).to_numpy()], text
+    if isinstance(blind_spots, pd.DataFrame) and "reasons" in blind_spots.columns:
+        has = blind_spots["reasons"].map(lambda r: len(r) > 0 if isinstance(r, tuple) else False)
+        return blind_spots.index[has.to_numpy(dtype=bool)], _t("跟进名单上的村（盲区）", lang)
+    return _ids_of(blind_spots), _t("重点关注村（盲区）", lang)
+
+
 def _ids_of(blind_spots: object) -> pd.Index:
     if blind_spots is None:
         return pd.Index([], dtype="str")
@@ -787,8 +781,18 @@ def _ids_of(blind_spots: object) -> pd.Index:
     return pd.Index(list(blind_spots))
 
 
-def _map_height(geo: Any) -> float:
-    """Figure height (inches) fitting the map's shape next to a legend on a FIG_WIDTH page."""
+def map_height(geo: Any) -> float:
+    """Figure height (inches) fitting the map's shape next to a legend on a FIG_WIDTH page.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> map_height(gpd.GeoSeries([box(0, 0, 2, 1)]))  # (7.0 - 2.4) × 1/2 = 2.3 → 2.5, + 1.7
+    4.2
+    >>> map_height(gpd.GeoSeries([]))
+    3.0
+    """
     if len(geo) == 0:
         return 3.0
     x0, y0, x1, y1 = geo.total_bounds
@@ -796,6 +800,9 @@ def _map_height(geo: Any) -> float:
     if geo.crs is not None and geo.crs.is_geographic:
         dx *= np.cos(np.deg2rad((y0 + y1) / 2))
     return float(np.clip((FIG_WIDTH - 2.4) * dy / dx, 2.5, 8.0) + 1.7)
+
+
+_map_height = map_height
 
 
 _SCHEMES = {
@@ -813,6 +820,7 @@ def coverage_map(
     scheme: str = "quantiles",
     k: int = 5,
     blind_spots: object = None,
+    min_score: float | None = None,
     labels: bool = True,
     ax: Axes | None = None,
     lang: str = "zh",
@@ -825,7 +833,9 @@ def coverage_map(
     Classes come from mapclassify (``scheme``, ``k``); when all values are equal or there are
     fewer distinct values than ``k``, fewer classes are used (down to one), never an error.
     Villages on the map without a value are hatched and have a legend entry; villages of
-    ``coverage`` that have no polygon are named in the caption. Blind spots are outlined thick.
+    ``coverage`` that have no polygon are named in the caption. The urgent tier of the
+    follow-up list is outlined thick, under a legend that states the rule ("得分≥8的重点关注村",
+    the cut of :data:`~pufa_metrics.rules.URGENT_SCORE`).
 
     Parameters
     ----------
@@ -844,7 +854,11 @@ def coverage_map(
     k : int
         Number of classes wanted.
     blind_spots : DataFrame or list of ids, optional
-        The follow-up list (its index is used) or village ids to outline.
+        The follow-up list: villages with ``score ≥ min_score`` are outlined (every village
+        with a reason when it has no ``score``); or village ids to outline (legend
+        重点关注村（盲区）).
+    min_score : float, optional
+        The score cut of the outline; default ``rules.URGENT_SCORE`` (the urgent tier).
     labels : bool
         Write village names on the map.
     ax, lang, title, caption, synthetic
@@ -866,6 +880,13 @@ def coverage_map(
     >>> fig = coverage_map(cov, geo, k=2, blind_spots=["V1"])
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['1 – 2 (1)', '2 – 3 (1)', '无数据（台账无此村记录）', '重点关注村（盲区）']
+
+    With the follow-up list, its urgent tier (score ≥ 8) is outlined and the legend says so:
+
+    >>> fu = pd.DataFrame({"score": [9.0, 5.0]}, index=pd.Index(["V1", "V2"], name="village_id"))
+    >>> fig = coverage_map(cov, geo, k=2, blind_spots=fu)
+    >>> fig.axes[0].get_legend().get_texts()[-1].get_text()
+    '得分≥8的重点关注村'
 
     Without boundaries the figure says why there is no map:
 
@@ -906,7 +927,7 @@ def coverage_map(
     geo = geo[~geo.index.duplicated()]
     has_shape = geo.geometry.notna() & ~geo.geometry.is_empty
     geo = geo[has_shape]
-    outline_ids = _ids_of(blind_spots)
+    outline_ids, outline_label = _outlined(blind_spots, min_score, lang)
 
     values = coverage[column].astype("float64").reindex(geo.index)
     known = values.notna().to_numpy()
@@ -952,7 +973,7 @@ def coverage_map(
         if len(outlined):
             outlined.boundary.plot(ax=ax, color=VERMILLION, linewidth=2.6, zorder=3)
             handles.append(Patch(facecolor="none", edgecolor=VERMILLION, linewidth=2.6,
-                                 label=_t("重点关注村（盲区）", lang)))
+                                 label=outline_label))
         if labels:
             points = geo.geometry.representative_point()
             shown = _village_labels(geo.index, coverage)
@@ -965,7 +986,8 @@ def coverage_map(
                         path_effects=halo, zorder=5)
         ax.set_axis_off()
         ax.legend(handles=handles, title=metric, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        scheme_name = scheme.lower().replace("_", " ")
+        key = scheme.lower().replace("_", "")
+        scheme_name = _SCHEME_NAMES[key][0 if lang == "zh" else 1]
         if n_cls:
             lines.append(_t("分级方法：{scheme}，{k} 类", lang).format(scheme=scheme_name, k=n_cls))
         return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
@@ -1138,17 +1160,7 @@ def calendar_heatmap(
 # awareness_dotplot
 # --------------------------------------------------------------------------------------------
 
-_DOMAINS = {"awareness": "知晓率", "support": "支持度", "satisfaction": "满意率",
-            "knowledge": "知识正确率"}
-_LQAS_VALUES: dict[Any, bool] = {
-    True: True, False: False,
-    "reaches": True, "reached": True, "reach": True, "pass": True, "passed": True, "met": True,
-    "high": True,
-    "达标": True, "达到目标": True, "合格": True,
-    "not reached": False, "not_reached": False, "fail": False, "failed": False,
-    "not met": False, "not_met": False, "below": False, "low": False,
-    "未达标": False, "未达到目标": False, "不合格": False,
-}
+_DOMAINS = {domain: zh for domain, (zh, _) in DOMAIN_LABELS.items()}  # schema's vocabulary
 _SURVEY_KINDS = {
     "government": "政府组织的问卷调查",
     "政府组织的问卷调查": "政府组织的问卷调查",
@@ -1157,16 +1169,25 @@ _SURVEY_KINDS = {
 }
 # status → (zh legend text, colour, marker, filled); Okabe–Ito colours, each with its own
 # marker so that the states stay apart in grey print and for colour-blind readers.
+# The verdicts are survey.awareness_verdict's (VERDICTS), decided there once.
 _STATUS_STYLE = {
-    "reached": ("达到目标", GREEN, "o", True),
-    "reached_lqas": ("LQAS判定达标", BLUE, "^", True),
-    "uncertain": ("无法判定", ORANGE, "s", True),
-    "low": ("低于目标", VERMILLION, "D", True),
-    "insufficient": ("样本不足（n<{n}）", GREY, "o", False),
+    "reached": (VERDICTS["reached"][0], GREEN, "o", True),
+    "reached_lqas": (VERDICTS["reached_lqas"][0], BLUE, "^", True),
+    "uncertain": (VERDICTS["uncertain"][0], ORANGE, "s", True),
+    "low": (VERDICTS["low"][0], VERMILLION, "D", True),
+    "insufficient": (VERDICTS["insufficient"][0] + "（n<{n}）", GREY, "o", False),
+    "not_assessed": (VERDICTS["not_assessed"][0], GREY, "X", True),
 }
 
 
-def _survey_kind_text(kind: str | None, lang: str) -> str:
+def survey_kind_text(kind: str | None, lang: str) -> str:
+    """The caption line naming the kind of survey (DOMAIN.md §0 point 5).
+
+    Examples
+    --------
+    >>> survey_kind_text(None, "zh")
+    '调查类型：未注明'
+    """
     if kind is None:
         return _t("调查类型：未注明", lang)
     if not isinstance(kind, str):
@@ -1177,16 +1198,19 @@ def _survey_kind_text(kind: str | None, lang: str) -> str:
     return _t("调查类型：{kind}", lang).format(kind=shown)
 
 
-def _select_rates(
-    rates: pd.DataFrame, *, item: str | None, domain: str | None, value: str
-) -> tuple[pd.DataFrame, str, int, str | None]:
-    """Rates to plot: one row per village, plus the domain, #items and the item shown.
+_survey_kind_text = survey_kind_text
 
-    The frame has value, ci_low, ci_high, n, lqas_pass and lqas_d_min/lqas_d_max (the LQAS
-    decision values behind a known verdict, NaN without ``lqas_d``); the item is None for a
-    domain mean. ``lqas_pass`` (boolean) is True when every row of the village (every item of
-    a domain mean) reaches by LQAS, False when any row is below, NA otherwise (no ``lqas``
-    column, ``too_few`` answers, or a mix of reaches and unknown).
+
+def _select_rates(
+    rates: pd.DataFrame, *, item: str | None, domain: str | None, value: str,
+    settings: Settings, target: float | None,
+) -> tuple[pd.DataFrame, str, int, str | None, float]:
+    """Rates to plot, one row per village with its verdict; the domain, #items, item, target.
+
+    The verdict is :func:`~pufa_metrics.survey.awareness_verdict` (``pool_items=True``): the
+    chart draws it, it does not decide it. The frame has ``value`` (the mean of the items'
+    ``value``), ``ci_low``, ``ci_high``, ``n``, ``verdict`` and ``lqas_d_min``/``lqas_d_max``;
+    the item is None for a domain mean.
     """
     rows = rates[rates["village_id"].notna()]
     if item is None and domain is None:
@@ -1219,34 +1243,15 @@ def _select_rates(
                 f"{sorted(map(str, rows['domain'].dropna().unique()))}"
             )
         domain_key = str(domain)
-    lqas = (
-        chosen["lqas"].map(_LQAS_VALUES).astype("boolean")
-        if "lqas" in chosen.columns
-        else pd.Series(pd.NA, index=chosen.index, dtype="boolean")
-    )
-    d = (pd.to_numeric(chosen["lqas_d"], errors="coerce").astype("float64").where(lqas.notna())
-         if "lqas_d" in chosen.columns else pd.Series(np.nan, index=chosen.index))
-    grouped = chosen.assign(
-        _below=lqas.eq(False).fillna(False).astype("float64"),  # any row below → below
-        _reach=lqas.eq(True).fillna(False).astype("float64"),  # every row reaches → reaches
-        _d=d,
-    ).groupby("village_id", sort=False)
-    out = grouped.agg(
-        value=(value, "mean"),
-        ci_low=("ci_low", "mean"),
-        ci_high=("ci_high", "mean"),
-        n=("n", "max"),
-        _below=("_below", "max"),
-        _reach=("_reach", "min"),
-        lqas_d_min=("_d", "min"),
-        lqas_d_max=("_d", "max"),
-    )
-    below = out.pop("_below").to_numpy() > 0
-    reach = out.pop("_reach").to_numpy() > 0
-    lqas_pass = pd.array(reach, dtype="boolean")
-    lqas_pass[~below & ~reach] = pd.NA
-    out["lqas_pass"] = lqas_pass
-    return out, domain_key, int(chosen["item"].nunique()), item
+    if target is None:
+        target = float(settings.targets.get(domain_key, settings.targets["awareness"]))
+    verdict = awareness_verdict(chosen.drop(columns="domain", errors="ignore"),
+                                settings=settings, target=target, pool_items=True)
+    out = verdict.set_index("village_id")
+    values = pd.to_numeric(chosen[value], errors="coerce").where(
+        pd.to_numeric(chosen["n"], errors="coerce").fillna(0) > 0)
+    out["value"] = values.groupby(chosen["village_id"], sort=False).mean().reindex(out.index)
+    return out, domain_key, int(chosen["item"].nunique()), item, float(target)
 
 
 def awareness_dotplot(
@@ -1267,16 +1272,18 @@ def awareness_dotplot(
 ) -> Figure:
     """Rate per village with confidence-interval bars, the target line and n.
 
-    Each village is classified (colour and marker shape): **低于目标** when the interval's upper
-    limit is below the target or the LQAS decision rule fails (``lqas`` column); **达到目标**
-    when the interval's lower limit reaches the target; **LQAS判定达标** (reaches the target
-    by LQAS, its own state) when the interval straddles the target but the LQAS rule passes
-    (``lqas`` is ``reaches``: the village has the plan's answers, 19 by default, and at least
-    ``d`` positives); **无法判定** otherwise. LQAS is how a village of about 20 answers can be
-    judged at all: at n = 25 a 95% rate has a Wilson lower limit near 0.75, below a 90% target.
-    For a domain mean, LQAS counts as met when every item meets it and as failed when any item
-    fails (as :func:`~pufa_metrics.blindspots.find_blind_spots` does). Villages with
-    ``n < min_respondents`` are greyed as 样本不足. Villages with
+    Each village is drawn with its verdict from :func:`~pufa_metrics.survey.awareness_verdict`
+    (colour and marker shape), the rule the follow-up list applies: **低于目标** when the
+    interval's upper limit is below the target or the LQAS decision rule fails (``lqas``
+    column); **达标** when the interval's lower limit reaches the target; **LQAS判定达标**
+    (reaches the target by LQAS, its own state) when the interval straddles the target but the
+    LQAS rule passes (``lqas`` is ``reaches``: the village has the plan's answers, 19 by default,
+    and at least ``d`` positives); **无法判定** otherwise. LQAS is how a village of about 20
+    answers can be judged at all: at n = 25 a 95% rate has a Wilson lower limit near 0.75,
+    below a 90% target. For a domain mean the items' verdicts are combined: below when any item
+    is below, met when every item is met (by its interval or LQAS). Villages with
+    ``n < min_respondents`` are greyed as 样本不足, items whose answers the codebook does not
+    class as 未评估. Villages with
     ``n < suppress_below`` (privacy) show no rate at all, only "n<5", and are listed last so that
     their position does not reveal the rate either.
 
@@ -1360,10 +1367,8 @@ def awareness_dotplot(
             default = _t("各村（社区）{what}", lang).format(what=_t("知晓率", lang))
             return _finish(ax, title=title or default, caption=[caption or ""],
                            synthetic=synthetic, lang=lang)
-        sel, domain_key, n_items, item = _select_rates(reportable, item=item, domain=domain,
-                                                       value=value)
-        if target is None:
-            target = float(settings.targets.get(domain_key, settings.targets["awareness"]))
+        sel, domain_key, n_items, item, target = _select_rates(
+            reportable, item=item, domain=domain, value=value, settings=settings, target=target)
         min_resp = int(settings.targets["min_respondents"])
         suppress_below = settings.suppress_below
 
@@ -1371,20 +1376,11 @@ def awareness_dotplot(
         v = _floats(sel["value"])
         lo = _floats(sel["ci_low"])
         hi = _floats(sel["ci_high"])
-        lqas = sel["lqas_pass"]
-        lqas_known = lqas.notna().to_numpy()
-        lqas_pass = lqas.fillna(False).to_numpy(dtype=bool)
-        suppressed = ~(n >= suppress_below)  # unknown n is suppressed too
-        insufficient = ~suppressed & (n < min_resp)
-        shown = ~suppressed & ~insufficient & np.isfinite(v)
-        low = shown & ((hi < target) | (lqas_known & ~lqas_pass))
-        reached = shown & ~low & (lo >= target)
-        reached_lqas = shown & ~low & ~reached & lqas_known & lqas_pass
-        status = np.select(
-            [suppressed, insufficient, low, reached, reached_lqas, ~shown],
-            ["suppressed", "insufficient", "low", "reached", "reached_lqas", "suppressed"],
-            "uncertain",
-        )
+        suppressed = ~(n >= suppress_below)  # privacy: unknown n is suppressed too
+        verdict = sel["verdict"].to_numpy(dtype=object)
+        drawn = np.isin(verdict, ["low", "reached", "reached_lqas", "uncertain"])
+        status = np.where(suppressed | (drawn & ~np.isfinite(v)), "suppressed",
+                          verdict).astype(str)
         labels = _village_labels(sel.index, names)
         table = pd.DataFrame(
             {"status": status, "value": np.where(suppressed, np.nan, v), "lo": lo, "hi": hi,
@@ -1396,7 +1392,7 @@ def awareness_dotplot(
         y = np.arange(n_rows)[::-1].astype(float)
         ax = _axes(ax, (FIG_WIDTH, _rows_height(n_rows)))
 
-        for key, (text, color, marker, filled) in _STATUS_STYLE.items():  # 5 statuses
+        for key, (text, color, marker, filled) in _STATUS_STYLE.items():  # 6 verdicts
             m = (table["status"] == key).to_numpy()
             if not m.any():
                 continue
@@ -1439,8 +1435,8 @@ def awareness_dotplot(
         if item is None and n_items > 1:
             lines.append(_t("误差线为各题置信区间界限的平均（偏保守）；点为{n_items}题的平均率。",
                             lang).format(n_items=n_items))
-        lines.append(_t("误差线为95%置信区间；“低于目标”指置信区间上限低于目标或LQAS未达标。",
-                        lang))
+        lines.append(_t("误差线为95%置信区间；“低于目标”指（任一题）置信区间上限低于目标或LQAS"
+                        "未达标，与跟进名单同一规则。", lang))
         if (status == "reached_lqas").any():
             d_of = sel.loc[status == "reached_lqas"]
             d_lo, d_hi = d_of["lqas_d_min"].min(), d_of["lqas_d_max"].max()
@@ -1450,12 +1446,12 @@ def awareness_dotplot(
                 else _t("（本图d={low}–{high}）", lang).format(low=int(d_lo), high=int(d_hi))
             )
             lines.append(_t(
-                "“达到目标”：置信区间下限不低于目标。“LQAS判定达标”：置信区间下限低于目标，"
+                "“达标”：置信区间下限不低于目标。“LQAS判定达标”：置信区间下限低于目标，"
                 "但答卷数达到LQAS抽样方案（默认每村19份）且肯定回答数不少于决策值d{d_range}。",
                 lang).format(d_range=d_range))
             if item is None and n_items > 1:
-                lines.append(_t("多题平均时，各题LQAS均达标才算达标，任一题未达标即为低于目标。",
-                                lang))
+                lines.append(_t("多题平均时，各题均达标（或LQAS判定达标）才算达标，任一题低于目标"
+                                "即为低于目标。", lang))
         if value == "rate_shrunk":
             lines.append(_t("点为经验贝叶斯收缩后的率。", lang))
         default = _t("各村（社区）{what}", lang).format(what=what)
@@ -1775,6 +1771,10 @@ def service_chart(
             days=_fmt_one(sv["adviser_days_per_month"]),
             lec=_fmt_one(sv["adviser_lectures_per_quarter"]),
             gap=_fmt_one(max_days), months=_fmt_one(sv["site_stale_months"])))
+        # every shortfall coloured here is a follow-up reason, except the two monthly norms
+        lines.append(_t("法律明白人、到村间隔、阵地更新未达标准的村列入跟进名单；驻村天数和讲座次数"
+                        "只作提示，不单独列入（名单看法律顾问是否超过{gap}天未到村）。",
+                        lang).format(gap=_fmt_one(max_days)))
         if n_rows == 0 and reasons:
             _not_assessed_message(ax, reasons, lang)
             return _finish(ax, title=title or default_title, caption=lines,
@@ -1886,16 +1886,17 @@ def trend(
             _message(ax, _t("无活动记录", lang))
             return _finish(ax, title=title or default_title, caption=lines, synthetic=synthetic,
                            lang=lang)
-        rows = rows[(rows["date"] >= first) & (rows["date"] <= last)]
         months = pd.date_range(first.to_period("M").start_time, last, freq="MS")
-        month = rows["date"].dt.to_period("M").dt.start_time
-        topic = rows["topic"].fillna("其他").astype("str")
-        table = (
-            pd.DataFrame({"month": month, "topic": topic})
-            .groupby(["month", "topic"]).size()
-            .unstack("topic", fill_value=0)
-            .reindex(months, fill_value=0)
-        )
+        # the counts are frequency.event_counts' (a topic-less event counts under 其他)
+        if event_topics is not None:
+            counted = event_counts(events, by="topic", start=first, end=last, wide=True,
+                                   event_topics=event_topics.assign(
+                                       topic=event_topics["topic"].fillna("其他")))
+        else:
+            counted = event_counts(events.assign(topic=events["topic"].fillna("其他")),
+                                   by="topic", start=first, end=last, wide=True)
+        table = counted.T.reindex(months, fill_value=0)
+        table.columns = table.columns.astype("str")
         totals = table.sum().sort_index().sort_values(ascending=False, kind="stable")
         keep = [t for t in totals.index if t != "其他"][:top]
         rest = table.drop(columns=keep).sum(axis=1)
@@ -2181,24 +2182,61 @@ def save(
     return written
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
-@contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A temporary file next to ``path``, moved onto it when the block succeeds.
+# --------------------------------------------------------------------------------------------
+# Building blocks for charts drawn elsewhere in the house style (the county report's bars), so
+# that no module reaches into this one's private names
+# --------------------------------------------------------------------------------------------
 
-    The file gets the usual permissions (0666 less the umask), not mkstemp's private 0600.
+
+def chart_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax`` checked, or new axes on a constrained-layout figure of ``figsize`` inches.
+
+    Examples
+    --------
+    >>> chart_axes(None, (FIG_WIDTH, 3.0)).figure.get_size_inches().tolist()
+    [7.0, 3.0]
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    return _axes(ax, figsize)
+
+
+def finish_chart(ax: Axes, *, title: str, caption: Sequence[str], synthetic: bool, lang: str,
+                 extra_axes: Sequence[Axes] = ()) -> Figure:
+    """Title, synthetic-data mark and caption in the house style; returns the root figure.
+
+    Examples
+    --------
+    >>> ax = chart_axes(None, (FIG_WIDTH, 3.0))
+    >>> fig = finish_chart(ax, title="标题", caption=["来源：示例"], synthetic=True, lang="zh")
+    >>> ax.get_title(loc="left")
+    '标题'
+    """
+    return _finish(ax, title=title, caption=caption, synthetic=synthetic, lang=lang,
+                   extra_axes=extra_axes)
+
+
+def no_data_message(ax: Axes, text: str) -> None:
+    """Write ``text`` (e.g. "无数据") in the middle of empty axes, without ticks or spines.
+
+    Examples
+    --------
+    >>> ax = chart_axes(None, (FIG_WIDTH, 3.0))
+    >>> no_data_message(ax, "无数据")
+    >>> [t.get_text() for t in ax.texts]
+    ['无数据']
+    """
+    _message(ax, text)
+
+
+def target_line(ax: Axes, target: float, text: str) -> Axes:
+    """A dashed target line at ``target``, labelled on a top axis (returned) so nothing overlaps.
+
+    Examples
+    --------
+    >>> ax = chart_axes(None, (FIG_WIDTH, 3.0))
+    >>> top = target_line(ax, 0.9, "目标 90%")
+    >>> [t.get_text() for t in top.get_xticklabels()]
+    ['目标 90%']
+    """
+    return _target_label(ax, target, text)

@@ -6,7 +6,10 @@ The notebooks in ``notebooks/`` are jupytext percent-format ``.py`` files. Each 
 Jupyter.
 
 Everything is written into a temporary folder next to the output folder and swapped into place only
-when every notebook has run, so a failing notebook leaves the previous report intact.
+when every notebook has run, so a failing notebook leaves the previous report intact. A run of some
+notebooks only (``notebooks=[…]``, ``pufa report --notebook X``) adds to the existing report: the
+other notebooks' outputs are kept. The executed notebooks name the output folder, never the
+temporary one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import config
+from ._common import recover_dir as _recover
+from ._common import swap_dir as _swap_into_place
 
 
 class ReportError(RuntimeError):
@@ -47,12 +52,20 @@ def _to_ipynb(path: Path, dest: Path) -> Path:
     return dest
 
 
-def _to_html(ipynb: Path, dest: Path) -> None:
+def _to_html(ipynb: Path, dest: Path, *, staged: Path | None = None,
+             final: Path | None = None) -> None:
+    """Export as HTML; every mention of the folder ``staged`` reads ``final`` (where it ends up)."""
+    import html
+
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(ipynb, as_version=4)
     body, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    if staged is not None and final is not None:
+        for old, new in ((str(staged), str(final)), (html.escape(str(staged)),
+                                                     html.escape(str(final)))):
+            body = body.replace(old, new)
     dest.write_text(body, encoding="utf-8")
 
 
@@ -68,29 +81,6 @@ def _cell_number(executed: Path, index: int) -> int:
         "injected-parameters" in c.get("metadata", {}).get("tags", []) for c in cells[:index]
     )
     return index + 1 - injected
-
-
-def _recover(out_dir: Path) -> None:
-    """Put back a previous report left aside by a run killed between the two renames."""
-    if out_dir.exists():
-        return
-    left = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if left:
-        os.replace(left[-1], out_dir)
-
-
-def _swap_into_place(tmp: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``tmp`` with two renames; keep a tracked .gitkeep if there was one."""
-    keep = (out_dir / ".gitkeep").exists()
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if keep:
-        (out_dir / ".gitkeep").touch()
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def run_report(
@@ -114,7 +104,8 @@ def run_report(
     data_dir : path
         ``data/processed`` (Parquet written by ``pufa build``) or a folder of raw ledgers.
     out_dir : path
-        Where the report goes (``reports/``); replaced only when every notebook succeeded.
+        Where the report goes (``reports/``); replaced only when every notebook succeeded. With
+        ``notebooks``, the run adds to the report there (other notebooks' outputs are kept).
     start, end, as_of : str, optional
         Period bounds and reference date (YYYY-MM-DD); default: ``pufa.toml``.
     lang : {"zh", "en"}
@@ -122,7 +113,7 @@ def run_report(
     config_path : path, optional
         ``pufa.toml`` to use (default: the project's).
     notebooks : list, optional
-        Run only these notebooks (stems or paths).
+        Run only these notebooks (stems or paths), adding their outputs to the existing report.
     notebooks_dir : path, optional
         Folder holding the notebooks (default: the project's ``notebooks/``).
 
@@ -162,8 +153,10 @@ def run_report(
     _recover(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        (tmp / "figures").mkdir()
-        (tmp / "notebooks").mkdir()
+        if notebooks and out_dir.is_dir():  # some notebooks: add to the report already there
+            shutil.copytree(out_dir, tmp, dirs_exist_ok=True, symlinks=True)
+        (tmp / "figures").mkdir(exist_ok=True)
+        (tmp / "notebooks").mkdir(exist_ok=True)
         work = tmp / ".work"
         work.mkdir()
         parameters = {
@@ -176,11 +169,18 @@ def run_report(
             "config_path": str(config_path) if config_path else None,
         }
         # The kernels' own start-up log ("running over TCP without encryption") is noise for an
-        # analyst: a throw-away IPython profile sets their log level to errors only.
+        # analyst: a throw-away IPython profile sets their log level to errors only. tqdm.auto
+        # (imported by esda) warns "IProgress not found" in a kernel without ipywidgets; no
+        # progress bar is drawn in a report, so the kernel starts with that one warning off.
         profile = work / "ipython" / "profile_default"
         profile.mkdir(parents=True)
         (profile / "ipython_kernel_config.py").write_text(
-            'c.IPKernelApp.log_level = "ERROR"\n', encoding="utf-8"
+            'c.IPKernelApp.log_level = "ERROR"\n'
+            "c.InteractiveShellApp.exec_lines = [\n"
+            '    "import warnings as _w; '
+            "_w.filterwarnings('ignore', message='IProgress not found'); del _w\",\n"
+            "]\n",
+            encoding="utf-8",
         )
         saved_ipythondir = os.environ.get("IPYTHONDIR")
         os.environ["IPYTHONDIR"] = str(work / "ipython")
@@ -227,5 +227,5 @@ def _run_all(
                 f"cell {cell} ({code[0][:80] if code else ''}): {exc.ename}: {exc.evalue}\n"
                 f"上一次的报告保持不变 / the previous report in {out_dir} is unchanged."
             ) from None
-        _to_html(executed, tmp / "notebooks" / f"{path.stem}.html")
+        _to_html(executed, tmp / "notebooks" / f"{path.stem}.html", staged=tmp, final=out_dir)
         executed.unlink()

@@ -753,6 +753,35 @@ LEGAL_LITERATE_GROUPS: dict[str, str] = {
     "其他": "Others",
 }
 
+#: Values of a multiple-choice option item of a survey (one column per option).
+SELECTED = "选中"
+NOT_SELECTED = "未选中"
+
+# --------------------------------------------------------------------------------------------
+# Words for results: the one zh/en vocabulary of charts, the brief, the workbook and reasons
+# --------------------------------------------------------------------------------------------
+
+#: The rate of each survey domain (codebook ``domain``) → (Chinese, English), in DOMAIN.md's
+#: wording (§1.7: 知晓率, 满意率, 支持度; the knowledge items' share of correct answers is
+#: 知识正确率). Charts capitalise the English word for titles.
+DOMAIN_LABELS: dict[str, tuple[str, str]] = {
+    "awareness": ("知晓率", "awareness"),
+    "support": ("支持度", "support"),
+    "satisfaction": ("满意率", "satisfaction"),
+    "knowledge": ("知识正确率", "knowledge (correct answers)"),
+}
+
+#: Coverage metrics (columns of :func:`pufa_metrics.village_coverage`) → (Chinese, English).
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "events_per_1000": ("每千人活动场次", "events per 1,000 residents"),
+    "attendance_per_100": ("每百人参与人次", "attendance per 100 residents (person-times)"),
+    "n_events": ("活动场次", "events"),
+    "attendance": ("参与人次", "attendance (person-times)"),
+    "n_topics": ("涉及主题数", "topics covered"),
+    "days_since_last": ("距最近一次活动天数", "days since the last event"),
+    "longest_gap_days": ("最长间隔天数", "longest gap (days)"),
+}
+
 _SPLIT_TOPICS = re.compile(r"[、,，;；/／|]+")
 _QUOTES = str.maketrans("", "", "《》〈〉\"“”'‘’")
 

@@ -26,17 +26,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._common import check_frame as _check_frame
+from ._common import day_numbers as _day_numbers
+from ._common import days_to_dates as _days_to_dates
+from ._common import distinct as _distinct
+from ._common import register_ids as _register_ids
+from ._common import resolve_settings as _settings
+from ._common import to_day as _to_day
+from ._common import village_codes as _village_codes
 from .assessed import mark_not_assessed, table_reason
 from .config import Settings
-from .coverage import (
-    _check_frame,
-    _day_numbers,
-    _days_to_dates,
-    _distinct,
-    _register_ids,
-    _to_day,
-    _village_codes,
-)
+from .coverage import village_level_sites
 from .schema import LEGAL_LITERATE_GROUPS
 
 __all__ = ["SERVICE_COLUMNS", "period_months", "service_coverage", "service_window"]
@@ -95,17 +95,6 @@ _EPS = 1e-9
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _settings(settings: Any) -> Settings:
-    if settings is None:
-        return Settings.load()
-    if not isinstance(settings, Settings):
-        raise TypeError(
-            f"`settings` should be a pufa_metrics.Settings (or None), got "
-            f"{type(settings).__name__}（settings 应为 Settings 对象）"
-        )
-    return settings
 
 
 def period_months(start: Any, end: Any) -> float:
@@ -518,9 +507,7 @@ def service_coverage(
     assessed = has_sites
     if has_sites:
         _check_frame(sites, "sites", ("level", "village_id"))
-        level = sites["level"].astype("str").str.strip().str.lower()
-        village_level = (level.isin(["village", "村级", "村"]) & sites["village_id"].notna())
-        village_level = village_level.to_numpy(dtype=bool)
+        village_level = village_level_sites(sites).to_numpy(dtype=bool)  # the one rule
         sub = sites[village_level]
         scode = _village_codes(sub["village_id"], ids, "sites")
         n_sites = np.bincount(scode, minlength=n)

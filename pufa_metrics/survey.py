@@ -34,12 +34,19 @@ import pyarrow as pa
 from scipy import optimize, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
+from ._common import by_columns as _by_columns
+from ._common import check_frame as _check_columns
+from ._common import check_frame as _check_frame
+
 __all__ = [
     "LQASRule",
+    "VERDICTS",
     "awareness_rates",
+    "awareness_verdict",
     "kish_effective_n",
     "lqas_classify",
     "lqas_decision_rule",
+    "pooled_from_rates",
     "pooled_rates",
     "proportion_ci",
     "rake_weights",
@@ -88,21 +95,6 @@ _ANSWER_SPLIT = ("、", "|", "｜")
 # --------------------------------------------------------------------------------------------
 
 
-def _check_frame(frame: object, name: str) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name!r} should be a pandas DataFrame, got {type(frame).__name__}")
-    return frame
-
-
-def _check_columns(frame: pd.DataFrame, name: str, columns: Sequence[Hashable]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name!r} has no column {', '.join(map(repr, missing))}; "
-            f"columns are {list(frame.columns)}（缺少列：{', '.join(map(str, missing))}）"
-        )
-
-
 def _check_level(level: object) -> float:
     if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)):
         raise TypeError(f"'level' should be a number between 0 and 1, got {level!r}")
@@ -132,18 +124,6 @@ def _ci_method(method: object) -> str:
             f"{sorted(_CI_METHODS)}（不支持的区间方法）"
         )
     return _CI_METHODS[key]
-
-
-def _by_columns(by: object, name: str = "by") -> list[Hashable]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    if isinstance(by, (list, tuple)) and all(isinstance(c, str) for c in by):
-        if len(set(by)) != len(by):
-            raise ValueError(f"{name!r} lists a column twice: {list(by)}")
-        return list(by)
-    raise TypeError(f"{name!r} should be None, a column name or a list of names, got {by!r}")
 
 
 def _as_float_array(value: object, name: str) -> np.ndarray:
@@ -384,7 +364,7 @@ def _fallback_negatives(settings: Any) -> Any:
     ones (非常了解 when the codebook counts 比较了解/了解) is not implied: it stays unclassified.
     """
     from .config import resolve_settings
-    from .io.survey import NOT_SELECTED, SELECTED
+    from .schema import NOT_SELECTED, SELECTED
 
     resolved = resolve_settings(settings)
 
@@ -965,7 +945,9 @@ def pooled_rates(
     - ``n_eff`` = R(1 − R) / var(R), capped above by the Kish effective number of respondents
       (Σ w_r)² / Σ w_r² (respondents with at least one valid answer). When m < 2, var(R) = 0
       or R is 0 or 1, ``n_eff`` is that Kish number (simple-random-sample assumption) and
-      ``design`` is ``"srs"``; otherwise ``design`` is ``"cluster"``;
+      ``design`` is ``"srs"``; otherwise ``design`` is ``"cluster"``. With ``cluster=None``
+      (every respondent its own unit) ``design`` is ``"srs"`` too: respondents are taken as
+      independent, only one person's answers to several items are correlated;
     - ``ci_low``/``ci_high`` = ``proportion_ci(R · n_eff, n_eff, method=method, level=level)``
       (a Wilson interval on the design-based effective n, the Korn–Graubard / WHO VCQI way).
 
@@ -1168,7 +1150,9 @@ def pooled_rates(
     out["n_eff"] = n_eff[rows]
     out["ci_low"] = ci_low[rows]
     out["ci_high"] = ci_high[rows]
-    out["design"] = pd.array(np.where(srs[rows], "srs", "cluster"), dtype="str")
+    # each respondent its own unit (cluster=None) is no cluster design: independent respondents
+    out["design"] = pd.array(np.where(srs[rows] | (cluster is None), "srs", "cluster"),
+                             dtype="str")
     out["n_unclassified"] = np.bincount(g, weights=u[idx].astype("float64"),
                                         minlength=n_groups)[rows].astype(np.int64)
     out["status"] = pd.array([STATUS_OK if assessed else NEEDS_CODEBOOK] * len(rows),
@@ -1179,6 +1163,125 @@ def pooled_rates(
         out.attrs["not_assessed"] = _needs_codebook_reasons(
             rules["item"][odd].tolist(), rules["text"][odd].tolist(), per_item[odd].tolist()
         )
+    return out
+
+
+def pooled_from_rates(
+    rates: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    cluster: str = "village_id",
+    domain: str | None = "awareness",
+    method: str = "wilson",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`pooled_rates` from per-village rates, when the answers themselves are not at hand.
+
+    Villages are the clusters, and every answer of a village lies in it, so the Taylor
+    variance of :func:`pooled_rates` needs only each village's sums over its items: with
+    x_j = Σ_items rate·n_eff and a_j = Σ_items n_eff of village j, R = Σx / Σa,
+    z_j = x_j − R·a_j and var(R) = m / (m − 1) · Σ z_j² / (Σa)². Without weights this *is*
+    :func:`pooled_rates` (``n_eff = n``), except that the Kish cap on ``n_eff`` uses the
+    largest item count per village for the number of respondents; with weights it treats each
+    item's Kish effective n as its answers. Use it for a town or county rate shown next to
+    per-village rates (the brief's headline), never a Wilson interval on all answers as if
+    they were independent.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`awareness_rates` by village: ``cluster``, ``item``, ``n``, ``rate`` and
+        optionally ``n_eff``, ``domain``, ``status`` and the ``by`` columns.
+    by : str, list of str or None
+        Area columns; None pools all rows into one.
+    cluster : str, default "village_id"
+        The village column (the primary sampling unit).
+    domain : str or None, default "awareness"
+        Pool the rows of this domain (when ``rates`` has a ``domain`` column); None: all.
+    method, level
+        As in :func:`proportion_ci`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: ``[*by, n_answers, n_clusters, rate, se, deff, n_eff, ci_low,
+        ci_high, design, status]`` as in :func:`pooled_rates`; ``status`` is
+        ``"needs_codebook"`` (and the figures NaN) when a pooled item is not assessed.
+
+    Examples
+    --------
+    Two villages, two items each; A answers 10/10 and 9/10, B 6/10 and 5/10: R = 30/40 = 0.75,
+    z = (19 − 15, 11 − 15) = (4, −4), var = 2/1 · 32 / 40² = 0.04:
+
+    >>> rates = pd.DataFrame({"village_id": ["A", "A", "B", "B"], "item": ["q1", "q2"] * 2,
+    ...                       "n": 10, "rate": [1.0, 0.9, 0.6, 0.5]})
+    >>> out = pooled_from_rates(rates)
+    >>> out[["n_answers", "n_clusters", "rate", "se", "design"]].values.tolist()
+    [[40, 2, 0.75, 0.2, 'cluster']]
+    """
+    _check_frame(rates, "rates")
+    by_cols = _by_columns(by)
+    if not isinstance(cluster, str):
+        raise TypeError(f"'cluster' should be a column name, got {cluster!r}")
+    _check_columns(rates, "rates", [*by_cols, cluster, "n", "rate"])
+    _ci_method(method)
+    level = _check_level(level)
+    rows = rates
+    if domain is not None and "domain" in rows.columns:
+        rows = rows[rows["domain"] == domain]
+    n = pd.to_numeric(rows["n"], errors="coerce").fillna(0).astype("float64")
+    weight = (pd.to_numeric(rows["n_eff"], errors="coerce").astype("float64").fillna(0)
+              if "n_eff" in rows.columns else n)
+    judged = (rows["status"].eq(STATUS_OK).fillna(False) if "status" in rows.columns
+              else pd.Series(True, index=rows.index)).astype(bool)
+    rate = pd.to_numeric(rows["rate"], errors="coerce").astype("float64")
+    use = (n > 0) & rate.notna()
+    area_cols = by_cols or ["_area"]
+    parts = rows[[*by_cols, cluster]].assign(
+        _area=0, _x=(rate * weight).where(use, 0.0), _a=weight.where(use, 0.0),
+        _n=n.where(use, 0.0), _bad=~judged & (n > 0),
+    )
+    per_cluster = parts.groupby([*area_cols, cluster], sort=True, dropna=False,
+                                observed=True).agg(
+        _x=("_x", "sum"), _a=("_a", "sum"), _n=("_n", "sum"), _resp=("_a", "max"),
+        _bad=("_bad", "any")).reset_index()
+    per_cluster = per_cluster[(per_cluster["_a"] > 0) | per_cluster["_bad"]]
+    grouped = per_cluster.groupby(area_cols, sort=True, dropna=False, observed=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_cluster = grouped["_x"].transform("sum") / grouped["_a"].transform("sum")
+    per_cluster = per_cluster.assign(
+        _z2=np.square(per_cluster["_x"] - r_cluster * per_cluster["_a"]),
+        _m=(per_cluster["_a"] > 0).astype("float64"))
+    area = per_cluster.groupby(area_cols, sort=True, dropna=False, observed=True).agg(
+        x=("_x", "sum"), a=("_a", "sum"), n=("_n", "sum"), z2=("_z2", "sum"),
+        m=("_m", "sum"), cap=("_resp", "sum"), bad=("_bad", "any"))
+    a, m = area["a"].to_numpy(), area["m"].to_numpy()
+    cap = area["cap"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rr = area["x"].to_numpy() / np.where(a > 0, a, np.nan)
+        var = np.where(m >= 2, m / np.maximum(m - 1, 1) * area["z2"].to_numpy() / np.square(a),
+                       np.nan)
+        p_q = rr * (1 - rr)
+        deff = np.where((m >= 2) & (p_q > 0), var / (p_q / a), np.nan)
+        srs = (m < 2) | ~(p_q > 0) | ~(deff > _ZERO_DEFF)
+        n_eff = np.where(srs, cap, np.minimum(p_q / var, cap))
+        se = np.where(srs, np.sqrt(p_q / cap), np.sqrt(var))
+    ci_low, ci_high = proportion_ci(rr * n_eff, n_eff, method=method, level=level)
+    out = area.index.to_frame(index=False)[by_cols] if by_cols else \
+        pd.DataFrame(index=range(len(area)))
+    out["n_answers"] = area["n"].round().astype("int64").to_numpy()
+    out["n_clusters"] = m.astype("int64")
+    out["rate"] = rr
+    out["se"] = se
+    out["deff"] = deff
+    out["n_eff"] = n_eff
+    out["ci_low"] = ci_low
+    out["ci_high"] = ci_high
+    out["design"] = pd.array(np.where(srs, "srs", "cluster"), dtype="str")
+    # as pooled_rates: an item not assessed anywhere leaves no area figure
+    bad = np.full(len(area), bool(area["bad"].any()))
+    out["status"] = pd.array(np.where(bad, NEEDS_CODEBOOK, STATUS_OK), dtype="str")
+    out.loc[bad, ["rate", "se", "deff", "n_eff", "ci_low", "ci_high"]] = np.nan
     return out
 
 
@@ -1508,6 +1611,234 @@ def lqas_classify(
     out["lqas_d"] = lqas_d
     out["lqas"] = pd.array(label, dtype="str")
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# The awareness verdict per village (decided once: follow-up list, dot plot, brief)
+# --------------------------------------------------------------------------------------------
+
+#: Verdict codes, strongest first, with their Chinese and English labels.
+VERDICTS: dict[str, tuple[str, str]] = {
+    "low": ("低于目标", "below target"),
+    "not_assessed": ("未评估（需核定答案分类）", "not assessed (codebook decision needed)"),
+    "insufficient": ("样本不足", "too few answers"),
+    "uncertain": ("无法判定", "undecided"),
+    "reached_lqas": ("LQAS判定达标", "reaches target (LQAS)"),
+    "reached": ("达标", "reaches target"),
+}
+
+#: Spellings of an ``lqas`` verdict column → reaches (True) / below (False); others: unknown.
+_LQAS_SPELLINGS: dict[Any, bool] = {
+    True: True, False: False,
+    "reaches": True, "reached": True, "reach": True, "pass": True, "passed": True, "met": True,
+    "high": True, "达标": True, "达到目标": True, "合格": True,
+    "below": False, "low": False, "not reached": False, "not_reached": False, "fail": False,
+    "failed": False, "not met": False, "not_met": False,
+    "未达标": False, "未达到目标": False, "不合格": False,
+}
+
+
+def awareness_verdict(
+    rates: pd.DataFrame,
+    *,
+    settings: Any = None,
+    target: float | None = None,
+    min_respondents: int | None = None,
+    pool_items: bool = False,
+    by: str | Sequence[str] = "village_id",
+) -> pd.DataFrame:
+    """The verdict on each rate against its target: 达标, LQAS判定达标, 无法判定, 低于目标 ….
+
+    This is the one rule behind the follow-up list's ``low_awareness`` and
+    ``unknown_awareness`` reasons (:func:`~pufa_metrics.blindspots.find_blind_spots`), the
+    colours of :func:`~pufa_metrics.plots.awareness_dotplot` and the brief's counts. Per row
+    (village × item), in this order:
+
+    - ``not_assessed`` (未评估): the item has answers but ``status`` is not ``"ok"`` (an answer
+      the codebook does not class, see :func:`awareness_rates`);
+    - ``insufficient`` (样本不足): fewer than ``min_respondents`` answers;
+    - ``low`` (低于目标): the interval's upper limit is below the target, or the LQAS rule fails
+      (``lqas`` is ``below``, from :func:`lqas_classify`);
+    - ``reached`` (达标): the interval's lower limit reaches the target;
+    - ``reached_lqas`` (LQAS判定达标): the interval straddles the target but LQAS passes;
+    - ``uncertain`` (无法判定): otherwise.
+
+    With ``pool_items=True`` the items of each group of ``by`` and domain are combined into one
+    verdict, as the follow-up list does: ``low`` when any item is low; else ``not_assessed``
+    when any item is; else ``insufficient`` when no item has enough answers; else ``reached``
+    when every item with enough answers is reached, ``reached_lqas`` when each is reached
+    either way, and ``uncertain`` otherwise.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`awareness_rates` output (``n``, ``ci_low``, ``ci_high``; optionally ``domain``,
+        ``status``, ``lqas``, and ``rate``/``rate_shrunk``/``lqas_d``, which are averaged or
+        kept with ``pool_items``).
+    settings : Settings, optional
+        The target of each row's domain (``[targets]``) and ``min_respondents``; default
+        ``pufa.toml``.
+    target : float, optional
+        One target for every row instead of the domain's.
+    min_respondents : int, optional
+        Default ``[targets] min_respondents``.
+    pool_items : bool, default False
+        One verdict per group of ``by`` (and domain) instead of one per row.
+    by : str or list of str, default "village_id"
+        Group columns for ``pool_items`` (the column naming the village in your frame).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Without ``pool_items``: a copy of ``rates`` with ``target``, ``verdict`` (code),
+        ``verdict_zh`` and ``verdict_en``. With it: one row per group and domain,
+        ``[*by, domain, n, n_items, rate, ci_low, ci_high, low_items, lqas_d_min, lqas_d_max,
+        target, verdict, verdict_zh, verdict_en]`` (``n`` the largest item count; ``rate`` and
+        bounds the means over items with answers, plus ``rate_shrunk`` when present;
+        ``low_items`` a tuple; the ``lqas_d`` range over LQAS-reached items).
+
+    Raises
+    ------
+    TypeError, ValueError
+        When ``rates`` is not a frame with the needed columns, or an option is out of range.
+
+    Examples
+    --------
+    Target 0.9, at least 10 answers. V1 reaches (lower limit 0.91), V2 is below (upper 0.75),
+    V3 has 4 answers, V4 straddles the target and V5 straddles it but passes LQAS:
+
+    >>> rates = pd.DataFrame({"village_id": ["V1", "V2", "V3", "V4", "V5"], "item": "q1",
+    ...                       "n": [60, 30, 4, 20, 20],
+    ...                       "ci_low": [0.91, 0.42, 0.5, 0.7, 0.7],
+    ...                       "ci_high": [0.99, 0.75, 1.0, 0.98, 0.98],
+    ...                       "lqas": ["reaches", "below", "too_few", "too_few", "reaches"]})
+    >>> out = awareness_verdict(rates, target=0.9, min_respondents=10)
+    >>> out["verdict"].tolist()
+    ['reached', 'low', 'insufficient', 'uncertain', 'reached_lqas']
+    >>> out["verdict_zh"].tolist()
+    ['达标', '低于目标', '样本不足', '无法判定', 'LQAS判定达标']
+
+    Pooled over items, one low item makes the village low:
+
+    >>> two = pd.DataFrame({"village_id": ["A", "A"], "item": ["q1", "q2"], "n": [20, 20],
+    ...                     "rate": [0.95, 0.70], "ci_low": [0.91, 0.48],
+    ...                     "ci_high": [0.99, 0.86]})
+    >>> v = awareness_verdict(two, target=0.9, min_respondents=10, pool_items=True)
+    >>> v[["village_id", "n_items", "low_items", "verdict"]].values.tolist()
+    [['A', 2, ('q2',), 'low']]
+    """
+    _check_frame(rates, "rates")
+    _check_columns(rates, "rates", ["n", "ci_low", "ci_high"])
+    if not isinstance(pool_items, bool):
+        raise TypeError(f"'pool_items' should be True or False, got {pool_items!r}")
+    _check_settings(settings)
+    if target is not None:
+        target = _check_probability(target, "target")
+    if min_respondents is not None and (
+        isinstance(min_respondents, bool) or not isinstance(min_respondents, (int, np.integer))
+        or min_respondents < 0
+    ):
+        raise ValueError(
+            f"'min_respondents' should be a whole number ≥ 0, got {min_respondents!r}"
+        )
+    need_settings = min_respondents is None or target is None
+    if need_settings and settings is None:
+        from .config import Settings
+
+        settings = Settings.load()
+    min_n = int(settings.targets["min_respondents"]) if min_respondents is None \
+        else int(min_respondents)
+
+    out = rates.copy()
+    if target is not None:
+        goal = np.full(len(out), float(target))
+    else:
+        targets = settings.targets
+        default = float(targets["awareness"])
+        domains = (out["domain"].astype("object") if "domain" in out.columns
+                   else pd.Series("awareness", index=out.index, dtype="object"))
+        known = {d: float(targets[d]) for d in pd.unique(domains.dropna())
+                 if isinstance(targets.get(d), (int, float)) and not isinstance(targets[d], bool)}
+        goal = domains.map(known).fillna(default).to_numpy(dtype="float64")
+    n = pd.to_numeric(out["n"], errors="coerce").fillna(0).to_numpy(dtype="float64")
+    lo = pd.to_numeric(out["ci_low"], errors="coerce").to_numpy(dtype="float64")
+    hi = pd.to_numeric(out["ci_high"], errors="coerce").to_numpy(dtype="float64")
+    lqas = (out["lqas"].map(lambda v: _LQAS_SPELLINGS.get(v, pd.NA) if isinstance(v, Hashable)
+                            else pd.NA).astype("boolean")
+            if "lqas" in out.columns else pd.Series(pd.NA, index=out.index, dtype="boolean"))
+    lqas_below = lqas.eq(False).fillna(False).to_numpy(dtype=bool)
+    lqas_reach = lqas.eq(True).fillna(False).to_numpy(dtype=bool)
+    decided = (out["status"].eq(STATUS_OK).fillna(False).to_numpy(dtype=bool)
+               if "status" in out.columns else np.ones(len(out), dtype=bool))
+    with np.errstate(invalid="ignore"):
+        code = np.select(
+            [~decided & (n > 0), ~decided | (n < min_n), (hi < goal) | lqas_below,
+             lo >= goal, lqas_reach],
+            ["not_assessed", "insufficient", "low", "reached", "reached_lqas"],
+            "uncertain",
+        )
+    out["target"] = goal
+    if not pool_items:
+        return _with_verdict_labels(out, code)
+
+    by_cols = _by_columns(by, "by")
+    if not by_cols:
+        raise ValueError("'by' should name the village column when pool_items=True")
+    _check_columns(out, "rates", by_cols)
+    keys = [*by_cols, "domain"] if "domain" in out.columns else by_cols
+    answered = n > 0
+    rank = {c: i for i, c in enumerate(VERDICTS)}
+    code_rank = pd.Series(code).map(rank).to_numpy()
+    is_low = code == "low"
+    item_col = out["item"].astype("str") if "item" in out.columns else pd.Series("", out.index)
+    frame = out[keys].assign(
+        _n=n, _rate=pd.to_numeric(out["rate"], errors="coerce").where(answered)
+        if "rate" in out.columns else np.nan,
+        _lo=np.where(answered, lo, np.nan), _hi=np.where(answered, hi, np.nan),
+        _rank=code_rank,
+        _eligible=(code != "insufficient") & (code != "not_assessed"),
+        _worst_eligible=np.where((code != "insufficient") & (code != "not_assessed"),
+                                 code_rank, len(rank)),
+        _d=(pd.to_numeric(out["lqas_d"], errors="coerce").astype("float64")
+            .where(code == "reached_lqas")
+            if "lqas_d" in out.columns else np.nan),
+        _low_item=item_col.where(is_low),
+        _item=1, _goal=goal,
+    )
+    if "rate_shrunk" in out.columns:
+        frame["_shrunk"] = pd.to_numeric(out["rate_shrunk"], errors="coerce").where(answered)
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    agg = {"n": ("_n", "max"), "n_items": ("_item", "sum"), "rate": ("_rate", "mean"),
+           "ci_low": ("_lo", "mean"), "ci_high": ("_hi", "mean"),
+           "lqas_d_min": ("_d", "min"), "lqas_d_max": ("_d", "max"),
+           "target": ("_goal", "first"), "_best": ("_rank", "min"),
+           "_eligible": ("_eligible", "any"), "_worst": ("_worst_eligible", "min")}
+    if "_shrunk" in frame.columns:
+        agg["rate_shrunk"] = ("_shrunk", "mean")
+    pooled = grouped.agg(**agg)
+    lows = frame.dropna(subset=["_low_item"])
+    low_items = lows.groupby(keys, sort=False, dropna=False)["_low_item"].agg(tuple)
+    pooled["low_items"] = low_items.reindex(pooled.index)
+    pooled["low_items"] = pooled["low_items"].map(lambda t: t if isinstance(t, tuple) else ())
+    best = pooled.pop("_best").to_numpy()
+    eligible = pooled.pop("_eligible").to_numpy(dtype=bool)
+    worst = pooled.pop("_worst").to_numpy()  # smallest rank = strongest verdict among eligible
+    names = np.array(list(VERDICTS), dtype=object)
+    # low (rank 0) and not_assessed (rank 1) come first by the ranking itself
+    pooled_code = np.where(
+        best <= rank["not_assessed"], names[np.minimum(best, len(names) - 1)],
+        np.where(~eligible, "insufficient", names[np.minimum(worst, len(names) - 1)]))
+    pooled["n"] = pooled["n"].round().astype("int64")
+    pooled["n_items"] = pooled["n_items"].astype("int64")
+    pooled = pooled.reset_index()
+    return _with_verdict_labels(pooled, pooled_code.astype(str))
+
+
+def _with_verdict_labels(frame: pd.DataFrame, code: np.ndarray) -> pd.DataFrame:
+    frame["verdict"] = pd.array(code, dtype="str")
+    frame["verdict_zh"] = pd.array([VERDICTS[c][0] for c in code], dtype="str")
+    frame["verdict_en"] = pd.array([VERDICTS[c][1] for c in code], dtype="str")
+    return frame
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,11 +12,14 @@ Thresholds that differ by place (the exam pass mark, the required hours) default
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from ._common import check_frame as _check_columns
+from ._common import check_frame as _check_frame
+from ._common import resolve_settings as _resolve_settings
 from .assessed import mark_not_assessed, table_reason
 from .config import Settings
 
@@ -73,21 +76,6 @@ _OUTPUT = (
     "cert_holders",
     "cert_rate",
 )
-
-
-def _check_frame(frame: object, name: str) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name!r} should be a pandas DataFrame, got {type(frame).__name__}")
-    return frame
-
-
-def _check_columns(frame: pd.DataFrame, name: str, columns: Sequence[Hashable]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name!r} has no column {', '.join(map(repr, missing))}; "
-            f"columns are {list(frame.columns)}（缺少列：{', '.join(map(str, missing))}）"
-        )
 
 
 def _by_columns(by: object) -> list[str]:
@@ -203,7 +191,7 @@ def training_compliance(
         Study hours required a year when the record has no ``required_hours`` of its own;
         default ``settings.training["required_hours"]`` (40).
     settings : Settings, optional
-        Defaults for the two thresholds; ``Settings()`` when omitted.
+        Defaults for the two thresholds; None reads ``pufa.toml``.
 
     Returns
     -------
@@ -269,7 +257,7 @@ def training_compliance(
                                **{c: pd.Series(dtype="str") for c in by_cols}})
     _check_frame(cadres, "cadres")
     _check_columns(cadres, "cadres", ["person_id", "year", *by_cols])
-    settings = Settings() if settings is None else settings
+    settings = _resolve_settings(settings)  # None: pufa.toml
     if not isinstance(settings, Settings):
         raise TypeError(f"'settings' should be a Settings, got {type(settings).__name__}")
     pass_mark = _check_number(
@@ -406,7 +394,7 @@ def collective_study(
         The units that should hold sessions (e.g. every department), so that a unit with no
         session at all is reported too; default the units seen in ``sessions``.
     settings : Settings, optional
-        Source of the default target; ``Settings()`` when omitted.
+        Source of the default target; None reads ``pufa.toml``.
 
     Returns
     -------
@@ -434,7 +422,7 @@ def collective_study(
     _check_frame(sessions, "sessions")
     if by is not None and not isinstance(by, str):
         raise TypeError(f"'by' should be a column name or None, got {by!r}")
-    settings = Settings() if settings is None else settings
+    settings = _resolve_settings(settings)  # None: pufa.toml
     if not isinstance(settings, Settings):
         raise TypeError(f"'settings' should be a Settings, got {type(settings).__name__}")
     if target is None:

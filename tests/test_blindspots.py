@@ -285,7 +285,9 @@ def test_missing_audiences_from_events():
         "audience": ["老年人、妇女", "学生", "老人/外来务工者/妇女儿童", "青少年", "全体村民",
                      np.nan],
     })
-    s = Settings.from_dict({"period": {"start": "2020-01-01", "end": "2025-12-31"}})
+    # gap_window_months = 0: long gaps from coverage() (these few events are not its ledger)
+    s = Settings.from_dict({"period": {"start": "2020-01-01", "end": "2025-12-31"},
+                            "targets": {"gap_window_months": 0}})
     out = find_blind_spots(coverage(), events=events, settings=s, include_all=True)
     # A: 老年人, 妇女, 学生 → 青少年; missing 外出务工人员
     assert out.loc["A", "missing_audiences"] == ("外出务工人员",)
@@ -522,10 +524,11 @@ def test_export_workbook_is_usable_as_is(tmp_path, follow_up):
     assert rows["A"]["问题"] == follow_up.loc["A", "reasons_zh"]
     assert rows["A"]["未覆盖主题"] == "宪法、禁毒"
     assert rows["A"]["有村级阵地"] == "否"
-    assert rows["A"]["问卷样本数"] == 41
+    # the awareness columns are the decisive (lowest) item's, and say so
+    assert rows["A"]["问卷样本数（最低题）"] == 41
     # counts below 5 are shown as "<5", their rates as "—"
-    assert rows["C"]["问卷样本数"] == "<5"
-    assert rows["C"]["知晓率"] == "—"
+    assert rows["C"]["问卷样本数（最低题）"] == "<5"
+    assert rows["C"]["知晓率（最低题）"] == "—"
     # column widths fitted: the reason column is wide and wrapped
     col = openpyxl.utils.get_column_letter(head.index("问题") + 1)
     assert ws.column_dimensions[col].width >= 40

@@ -108,16 +108,22 @@ def test_headline_figures_by_hand(coverage, follow_up, rates):
     assert h.loc["recent", ["numerator", "value"]].tolist() == [2, 0.5]
     # median of [2, 0.5, 0, 6] = (0.5 + 2) / 2
     assert h.loc["events_per_1000", "value"] == 1.25
-    # pooled awareness 26 / 30; Wilson interval from scipy on the same counts
+    # pooled awareness 26 / 30. Villages as clusters: z = (8 − 8.67, 18 − 17.33), var = 2 ×
+    # 0.889 / 30² = 0.00198, R(1 − R) / var = 58.5 > 30 respondents, so n_eff is capped at 30:
+    # the Wilson interval from scipy on the same counts
     ci = stats.binomtest(26, 30).proportion_ci(confidence_level=0.95, method="wilson")
     assert h.loc["awareness", "value"] == pytest.approx(26 / 30)
     assert h.loc["awareness", ["ci_low", "ci_high"]].tolist() == pytest.approx([ci.low,
                                                                                 ci.high])
     assert h.loc["awareness", "target"] == 0.9
-    # blind spots: rows with at least one reason (V1's tuple is empty) -> 2
-    assert h.loc["blind_spots", "value"] == 2
-    # met: 3/4 < all; 2/4 < all; interval straddles 0.9 -> undetermined; 2 > 0
-    assert h["met"].tolist() == [False, False, pd.NA, pd.NA, False]
+    # urgent tier (score ≥ 8): 协和村 (9) -> 1, named; 较高 (4–8): 罗湖村 (5); 河尾村 has no reason
+    assert h.loc["blind_spots", "value"] == 1
+    assert h.loc["blind_spots", "villages"] == "协和村"
+    assert h.loc["blind_spots", "label_zh"] == "重点关注村：紧急（得分≥8）"
+    assert h.loc[["tier_high", "tier_normal"], "value"].tolist() == [1, 0]
+    assert h.loc["tier_high", "villages"] == "罗湖村"
+    # met: 3/4 < all; 2/4 < all; interval straddles 0.9 -> undetermined; 1 > 0; tiers: no target
+    assert h["met"].tolist() == [False, False, pd.NA, pd.NA, False, pd.NA, pd.NA]
     assert h.loc["recent", "label_zh"] == "近12个月有活动的村（社区）"
     assert h.loc["awareness", "label_en"] == "Awareness (all villages' answers pooled)"
 
@@ -134,6 +140,34 @@ def test_headline_awareness_pools_items_without_double_counting(coverage, rates)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     assert h.loc["awareness", ["ci_low", "ci_high"]].tolist() == pytest.approx(
         [centre - half, centre + half])
+
+
+def test_headline_interval_is_the_cluster_design_of_pooled_rates(coverage):
+    """Villages answer alike: the town interval is pooled_rates' (villages as clusters), not a
+    Wilson interval on all answers as if independent."""
+    from pufa_metrics.survey import awareness_rates, pooled_rates
+
+    # four villages of 20 respondents, one item: 20, 18, 10 and 6 of 20 aware -> 54 / 80
+    aware = [20, 18, 10, 6]
+    responses = pd.DataFrame({
+        "village_id": np.repeat(["V1", "V2", "V3", "V4"], 20),
+        "q1": np.concatenate([["知道"] * k + ["不知道"] * (20 - k) for k in aware]),
+    })
+    codebook = pd.DataFrame({"item": ["q1"], "text": ["宪法日"], "domain": ["awareness"],
+                             "positive": [("知道",)], "missing": [()]})
+    rates = awareness_rates(responses, codebook)
+    design = pooled_rates(responses, codebook, by=None)
+    h = headline_figures(coverage, rates=rates, settings=SETTINGS)
+    row = h.loc["awareness"]
+    assert row["value"] == pytest.approx(54 / 80)
+    assert [row["ci_low"], row["ci_high"]] == pytest.approx(
+        design[["ci_low", "ci_high"]].iloc[0].tolist())
+    naive = stats.binomtest(54, 80).proportion_ci(confidence_level=0.95, method="wilson")
+    assert row["ci_high"] - row["ci_low"] > 1.5 * (naive.high - naive.low)  # much wider
+    assert row["deff"] == pytest.approx(design["deff"].iloc[0])
+    # the same from pooled_rates given directly
+    given = headline_figures(coverage, rates=rates, pooled=design, settings=SETTINGS)
+    assert given.loc["awareness", "ci_low"] == pytest.approx(row["ci_low"])
 
 
 def test_headline_met_when_the_interval_clears_the_target(coverage):
@@ -238,9 +272,11 @@ def test_brief_does_not_mutate_inputs(full):
 def test_brief_says_what_is_missing(coverage, follow_up, tmp_path):
     out = brief(tmp_path, coverage=coverage, follow_up=follow_up, settings=SETTINGS)
     text = out["html"].read_text(encoding="utf-8")
-    assert "无村界地理数据，未绘制地图。" in text
-    assert "无问卷数据，未评估知晓率。" in text
-    assert "未提供：村界地理数据（未绘制地图）、问卷数据（未评估知晓率）" in text
+    # absent tables in the words of assessed.OPTIONAL_TABLES ("not assessed"), said once
+    assert text.count("未提供村界，未做空间冷点分析、未绘制地图") == 2  # note + map section
+    assert "未提供问卷数据，未评估知晓率、支持度和满意率" in text
+    assert "未提供学法用法台账" in text and "未提供法律明白人名册" in text
+    assert "未提供：每月活动统计（未绘制月历图）、活动台账（未绘制趋势图）" in text
     assert "统计期间：未注明" in text  # Settings() has no period and none was given
     assert text.count("data:image/png;base64,") == 2  # attendance bars and topic matrix
     # headline, map notice, table, two charts
@@ -269,9 +305,9 @@ def test_brief_checks_its_arguments(coverage, follow_up, tmp_path):
         brief(tmp_path, coverage=coverage, follow_up=follow_up, top_n=0)
     with pytest.raises(ValueError, match="lang should be 'zh' or 'en'"):
         brief(tmp_path, coverage=coverage, follow_up=follow_up, lang="de")
-    with pytest.raises(TypeError, match="coverage should be a pandas DataFrame"):
+    with pytest.raises(TypeError, match="'coverage' should be a pandas DataFrame"):
         brief(tmp_path, coverage=None, follow_up=follow_up)
-    with pytest.raises(ValueError, match=r"follow_up has no column\(s\) \['actions_zh'\]"):
+    with pytest.raises(ValueError, match=r"'follow_up' has no column 'actions_zh'"):
         brief(tmp_path, coverage=coverage, follow_up=follow_up.drop(columns="actions_zh"))
     with pytest.raises(TypeError, match="geometry should be a geopandas GeoDataFrame"):
         brief(tmp_path, coverage=coverage, follow_up=follow_up, geometry=[1, 2])

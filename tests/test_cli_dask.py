@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 import pufa_metrics as pm
-from pufa_metrics import distributed
+from pufa_metrics import distributed, ingest
 from pufa_metrics.cli import main
 
 MINI = Path(__file__).resolve().parent / "data" / "mini_town"
@@ -13,7 +13,7 @@ MINI = Path(__file__).resolve().parent / "data" / "mini_town"
 
 def test_build_with_the_dask_engine_matches_pandas(tmp_path, capsys):
     ds = pm.load_dataset(MINI)
-    root = distributed.write_partitioned(ds, tmp_path / "national")
+    root = ingest.write_partitioned(ds, tmp_path / "national")
     out = tmp_path / "metrics"
     settings = pm.Settings.load()
     assert main(["build", str(root), "--out", str(out), "--engine", "dask"]) == 0

@@ -201,9 +201,9 @@ def test_option_checks_name_the_argument(events, villages, kwargs, error, patter
 
 
 def test_frame_checks_name_the_argument(events, villages):
-    with pytest.raises(TypeError, match=r"`events` should be a pandas DataFrame, got list"):
+    with pytest.raises(TypeError, match=r"'events' should be a pandas DataFrame, got list"):
         village_coverage([1, 2], villages)
-    with pytest.raises(ValueError, match=r"`villages` lacks the column\(s\) \['village_name'\]"):
+    with pytest.raises(ValueError, match=r"'villages' has no column 'village_name'"):
         village_coverage(events, villages.drop(columns="village_name"))
     with pytest.raises(TypeError, match=r"`events\['date'\]` should hold dates.*got dtype str"):
         village_coverage(events.astype({"date": "str"}), villages)
@@ -381,3 +381,40 @@ def test_coverage_frame_can_be_written_to_parquet(tmp_path):
     cov = village_coverage(events, villages, start="2024-01-01", end="2024-12-31")
     cov.to_parquet(tmp_path / "c.parquet")
     assert pd.read_parquet(tmp_path / "c.parquet")["n_events"].tolist() == [1]
+
+
+def test_topic_cells_split_the_same_with_or_without_event_topics():
+    # issue #16: "民法典、反诈" is two topics (民法典, 反电信网络诈骗), not one unknown topic
+    events = pd.DataFrame({"event_id": ["e1", "e2"], "village_id": ["V1", "V2"],
+                           "date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+                           "topic": ["民法典、反诈", "宪法"]})
+    villages = pd.DataFrame({"village_id": ["V1", "V2"], "village_name": ["甲村", "乙村"],
+                             "population": [100, 200]})
+    required = ["宪法", "民法典", "反电信网络诈骗", "禁毒"]
+    alone = village_coverage(events, villages, required_topics=required)
+    topics = pd.DataFrame({"event_id": ["e1", "e1", "e2"],
+                           "topic": ["民法典", "反电信网络诈骗", "宪法"]})
+    given = village_coverage(events.assign(topic=["民法典", "宪法"]), villages,
+                             required_topics=required, event_topics=topics)
+    assert alone.loc["V1", "missing_topics"] == ("宪法", "禁毒")
+    assert alone.loc["V1", "n_topics"] == 2
+    assert alone[["n_topics", "missing_topics"]].equals(given[["n_topics", "missing_topics"]])
+
+
+def test_one_rule_for_a_village_level_site():
+    from pufa_metrics.config import Settings
+    from pufa_metrics.coverage import village_level_sites
+    from pufa_metrics.services import service_coverage
+
+    villages = pd.DataFrame({"village_id": ["V1", "V2", "V3"], "village_name": ["甲", "乙", "丙"],
+                             "population": [100, 200, 300]})
+    sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"], "site_name": ["a", "b", "c"],
+                          "village_id": ["V1", "V2", "V3"], "level": ["village", "村级", "town"]})
+    assert village_level_sites(sites).tolist() == [True, True, False]
+    events = pd.DataFrame({"village_id": ["V1"], "date": pd.to_datetime(["2024-01-01"])})
+    cov = village_coverage(events, villages, sites=sites)
+    svc = service_coverage(villages, sites=sites, start="2024-01-01", end="2024-12-31",
+                           settings=Settings())
+    # V2's 村级 site counts in both; V3's town site in neither
+    assert cov["has_site"].tolist() == [True, True, False]
+    assert (svc["n_sites"] > 0).tolist() == [True, True, False]

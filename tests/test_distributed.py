@@ -20,6 +20,7 @@ from pandas.testing import assert_frame_equal
 pytest.importorskip("dask.dataframe", reason="needs the [scale] extra: dask[dataframe]")
 distributed_pkg = pytest.importorskip("distributed", reason="needs the [scale] extra: distributed")
 
+from pufa_metrics import _common, ingest  # noqa: E402
 from pufa_metrics import coverage as cov_mod  # noqa: E402
 from pufa_metrics import distributed as dist  # noqa: E402
 from pufa_metrics.coverage import village_coverage  # noqa: E402
@@ -99,7 +100,7 @@ def national():
 
 @pytest.fixture(scope="module")
 def root(national, tmp_path_factory):
-    return dist.write_partitioned(national, tmp_path_factory.mktemp("national"))
+    return ingest.write_partitioned(national, tmp_path_factory.mktemp("national"))
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +167,7 @@ def test_read_partitioned_county_without_rows(root):
 
 
 def test_coverage_equals_pandas_default_period(root, national, client):
-    got = dist.village_coverage(root, required_topics=REQUIRED).compute()
+    got = dist.lazy_village_coverage(root, required_topics=REQUIRED).compute()
     want = village_coverage(national["events"], national["villages"], required_topics=REQUIRED)
     assert_frame_equal(got, want)
     assert len(got) == 26  # every village of the register, zero-event villages included
@@ -178,7 +179,7 @@ def test_coverage_equals_pandas_explicit_period_and_grouping(root, national, cli
           "required_topics": ["宪法", "禁毒"], "population": "population"}
     want = village_coverage(national["events"], national["villages"], **kw)
     for per in (1, 3):
-        got = dist.village_coverage(root, counties_per_partition=per, **kw)
+        got = dist.lazy_village_coverage(root, counties_per_partition=per, **kw)
         assert got.npartitions == -(-4 // per)
         assert_frame_equal(got.compute(), want)
 
@@ -194,8 +195,8 @@ def test_coverage_by_hand(tmp_path, client):
         "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-12-31"]),
         "village_id": ["A01", "A01", "B01"], "topic": ["宪法", "禁毒", "宪法"],
         "attendees": pd.array([40, None, 30], dtype="Int64")})
-    root = dist.write_partitioned({"villages": villages, "events": events}, tmp_path)
-    got = dist.village_coverage(root).compute()
+    root = ingest.write_partitioned({"villages": villages, "events": events}, tmp_path)
+    got = dist.lazy_village_coverage(root).compute()
     assert got["n_events"].tolist() == [2, 0, 1]
     assert got["attendance"].tolist() == [40, 0, 30]
     assert got["attendance_unknown"].tolist() == [1, 0, 0]
@@ -209,7 +210,7 @@ def test_coverage_by_hand(tmp_path, client):
 @pytest.mark.parametrize("wide", [False, True])
 def test_event_counts_equal_pandas(root, national, client, wide):
     want = event_counts(national["events"], villages=national["villages"], wide=wide)
-    got = dist.event_counts(root, wide=wide, counties_per_partition=2).compute()
+    got = dist.lazy_event_counts(root, wide=wide, counties_per_partition=2).compute()
     if not wide:  # the index restarts in every partition (dask); the rows are the same
         got = got.reset_index(drop=True)
         assert len(got) == 26 * 24  # every village × every month of 2023–2024, zeros included
@@ -219,14 +220,14 @@ def test_event_counts_equal_pandas(root, national, client, wide):
 def test_event_counts_quarters(root, national, client):
     kw = {"freq": "QS", "start": "2023-02-15", "end": "2024-05-31"}
     want = event_counts(national["events"], villages=national["villages"], **kw)
-    got = dist.event_counts(root, **kw).compute().reset_index(drop=True)
+    got = dist.lazy_event_counts(root, **kw).compute().reset_index(drop=True)
     assert_frame_equal(got, want)
 
 
 @pytest.mark.parametrize("weight", ["weight", False])
 def test_awareness_equals_pandas_by_village(root, national, client, weight):
     want = awareness_rates(national["responses"], national["codebook"], weight=weight)
-    got = dist.awareness_rates(root, weight=weight).compute().reset_index(drop=True)
+    got = dist.lazy_awareness_rates(root, weight=weight).compute().reset_index(drop=True)
     assert_frame_equal(got, want)
 
 
@@ -236,7 +237,7 @@ def test_awareness_equals_pandas_by_county_and_item_subset(root, national, clien
     responses["county"] = responses["village_id"].map(county)
     kw = {"by": "county", "domain": "awareness", "method": "clopper-pearson", "level": 0.9}
     want = awareness_rates(responses, national["codebook"], **kw)
-    got = dist.awareness_rates(root, counties_per_partition=4, **kw).compute()
+    got = dist.lazy_awareness_rates(root, counties_per_partition=4, **kw).compute()
     assert_frame_equal(got.reset_index(drop=True), want)
 
 
@@ -263,7 +264,7 @@ def test_runs_on_a_cluster_given_its_address(root, national):
     try:
         with dist.connect(cluster.scheduler_address) as c:
             assert c.scheduler.address == cluster.scheduler_address
-            got = dist.village_coverage(root).compute()
+            got = dist.lazy_village_coverage(root).compute()
     finally:
         cluster.close()
     assert_frame_equal(got, village_coverage(national["events"], national["villages"]))
@@ -271,7 +272,7 @@ def test_runs_on_a_cluster_given_its_address(root, national):
 
 def test_connect_local_cluster_and_checks(root, national):
     with dist.connect(n_workers=1, threads_per_worker=1, processes=False) as c:
-        got = dist.event_counts(root, wide=True).compute()
+        got = dist.lazy_event_counts(root, wide=True).compute()
     assert c.cluster.status.name == "closed"  # the client owned its cluster
     assert_frame_equal(got, event_counts(national["events"], villages=national["villages"],
                                          wide=True))
@@ -282,7 +283,7 @@ def test_connect_local_cluster_and_checks(root, national):
 
 
 def test_strings_stay_pandas_str(root, client):
-    got = dist.village_coverage(root).compute()
+    got = dist.lazy_village_coverage(root).compute()
     assert got["village_name"].dtype == "str"  # not dask's string[pyarrow] (NA semantics)
     assert got.index.dtype == "str"
 
@@ -344,8 +345,8 @@ def test_day_numbers_any_unit():
     for unit in ("s", "ms", "us", "ns"):
         stamps = [pd.Timestamp("2024-03-01 23:59"), pd.NaT, pd.Timestamp("1969-12-31")]
         dates = pd.Series(stamps, dtype=f"datetime64[{unit}]")
-        days = cov_mod._day_numbers(dates, "d")
-        assert days.tolist() == [19783, cov_mod._NAT_DAY, -1]
+        days = _common.day_numbers(dates, "d")
+        assert days.tolist() == [19783, _common.NAT_DAY, -1]
 
 
 def test_categorical_answers_give_the_same_rates(national):
@@ -365,34 +366,34 @@ def test_categorical_answers_give_the_same_rates(national):
 
 def test_root_that_is_not_a_dataset(tmp_path):
     with pytest.raises(ValueError, match="not a county-partitioned dataset"):
-        dist.village_coverage(tmp_path)
+        dist.lazy_village_coverage(tmp_path)
     with pytest.raises(TypeError, match="folder path"):
         dist.counties(42)
 
 
 def test_awareness_by_must_stay_inside_a_county(root):
     with pytest.raises(ValueError, match="include 'village_id' or 'county'"):
-        dist.awareness_rates(root, by="gender")
+        dist.lazy_awareness_rates(root, by="gender")
     with pytest.raises(ValueError, match="include 'village_id' or 'county'"):
-        dist.awareness_rates(root, by=None)
+        dist.lazy_awareness_rates(root, by=None)
 
 
 def test_counties_per_partition_checked(root):
     with pytest.raises(ValueError, match="counties_per_partition"):
-        dist.event_counts(root, counties_per_partition=0)
+        dist.lazy_event_counts(root, counties_per_partition=0)
 
 
 def test_write_refuses_unplaceable_town_wide_events(national, tmp_path):
     events = national["events"].drop(columns=["county"])
     with pytest.raises(ValueError, match="no village and no `county` column"):
-        dist.write_partitioned({"villages": national["villages"], "events": events}, tmp_path)
+        ingest.write_partitioned({"villages": national["villages"], "events": events}, tmp_path)
 
 
 def test_write_single_county_places_town_wide_events(national, tmp_path):
     villages = national["villages"][national["villages"]["county"] == COUNTIES[0]]
     events = national["events"].drop(columns=["county"])
     events = events[events["village_id"].isna() | events["village_id"].isin(villages["village_id"])]
-    root = dist.write_partitioned({"villages": villages, "events": events}, tmp_path)
+    root = ingest.write_partitioned({"villages": villages, "events": events}, tmp_path)
     assert len(dist.read_partitioned(root, "events")) == len(events)
 
 
@@ -400,21 +401,21 @@ def test_write_refuses_unknown_village_and_non_empty_root(national, tmp_path):
     events = national["events"].copy()
     events.loc[0, "village_id"] = "000000000001"
     with pytest.raises(ValueError, match="not in the register"):
-        dist.write_partitioned({"villages": national["villages"], "events": events},
+        ingest.write_partitioned({"villages": national["villages"], "events": events},
                                tmp_path / "a")
-    dist.write_partitioned({"villages": national["villages"]}, tmp_path / "b")
+    ingest.write_partitioned({"villages": national["villages"]}, tmp_path / "b")
     with pytest.raises(ValueError, match="not empty"):
-        dist.write_partitioned({"villages": national["villages"]}, tmp_path / "b")
-    dist.write_partitioned({"villages": national["villages"]}, tmp_path / "b", overwrite=True)
+        ingest.write_partitioned({"villages": national["villages"]}, tmp_path / "b")
+    ingest.write_partitioned({"villages": national["villages"]}, tmp_path / "b", overwrite=True)
 
 
 def test_errors_name_the_county(national, tmp_path):
     # a village's events filed under another county: the pandas check fires, naming the county
-    root = dist.write_partitioned(national, tmp_path / "d")
+    root = ingest.write_partitioned(national, tmp_path / "d")
     src = next((root / "events" / f"county={COUNTIES[0]}").glob("*.parquet"))
     src.rename(root / "events" / f"county={COUNTIES[1]}" / "extra.parquet")
     with pytest.raises(ValueError, match=f"counties \\['{COUNTIES[1]}'\\].*not in the register"):
-        dist.village_coverage(root, start="2023-01-01", end="2024-12-31").compute(
+        dist.lazy_village_coverage(root, start="2023-01-01", end="2024-12-31").compute(
             scheduler="sync")
 
 
@@ -427,15 +428,15 @@ def test_every_topic_of_an_event_travels_with_it(tmp_path, client):
                            "date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
                            "village_id": ["V1", "V2"], "topic": ["宪法", "宪法"]})
     topics = pd.DataFrame({"event_id": ["e1", "e1", "e2"], "topic": ["宪法", "禁毒", "宪法"]})
-    root = dist.write_partitioned({"villages": villages, "events": events,
+    root = ingest.write_partitioned({"villages": villages, "events": events,
                                    "event_topics": topics}, tmp_path / "d")
     assert sorted(p.name for p in (root / "event_topics").iterdir()) == ["county=A", "county=B"]
-    got = dist.village_coverage(root, required_topics=["宪法", "禁毒"]).compute()
+    got = dist.lazy_village_coverage(root, required_topics=["宪法", "禁毒"]).compute()
     assert got["n_topics"].tolist() == [2, 1]
     assert got["missing_topics"].tolist() == [(), ("禁毒",)]
     stray = topics.assign(event_id=["e1", "e9", "e2"])
     with pytest.raises(ValueError, match="e9"):
-        dist.write_partitioned({"villages": villages, "events": events, "event_topics": stray},
+        ingest.write_partitioned({"villages": villages, "events": events, "event_topics": stray},
                                tmp_path / "bad")
 
 
@@ -445,11 +446,11 @@ def test_county_folders_written_without_percent_encoding_are_read(tmp_path, clie
                              "population": [100, 100], "county": ["五华县", "兴宁市"]})
     events = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
                            "village_id": ["V1", "V1"]})
-    root = dist.write_partitioned({"villages": villages, "events": events}, tmp_path / "d")
+    root = ingest.write_partitioned({"villages": villages, "events": events}, tmp_path / "d")
     for table in ("villages", "events"):  # rename every folder to its plain name
         for folder in (root / table).iterdir():
             folder.rename(folder.with_name(urllib.parse.unquote(folder.name)))
-    got = dist.village_coverage(root).compute()
+    got = dist.lazy_village_coverage(root).compute()
     assert got["n_events"].to_dict() == {"V2": 0, "V1": 2}  # counties sorted: 五华县 after 兴宁市
 
 
@@ -457,9 +458,9 @@ def test_overwrite_that_fails_checks_leaves_the_old_dataset(tmp_path):
     villages = pd.DataFrame({"village_id": ["V1"], "village_name": ["一"], "population": [100],
                              "county": ["五华县"]})
     events = pd.DataFrame({"date": pd.to_datetime(["2024-01-01"]), "village_id": ["V1"]})
-    root = dist.write_partitioned({"villages": villages, "events": events}, tmp_path / "d")
+    root = ingest.write_partitioned({"villages": villages, "events": events}, tmp_path / "d")
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     stray = events.assign(village_id=["C9"])  # not in the register
     with pytest.raises(ValueError, match="C9"):
-        dist.write_partitioned({"villages": villages, "events": stray}, root, overwrite=True)
+        ingest.write_partitioned({"villages": villages, "events": stray}, root, overwrite=True)
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before

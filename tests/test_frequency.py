@@ -159,7 +159,7 @@ def test_unknown_village_with_register(events, villages):
     ("kwargs", "error", "pattern"),
     [
         ({"freq": "M"}, ValueError, r"`freq` should be one of \['MS', 'QS', 'YS'\].*got 'M'"),
-        ({"by": "county"}, ValueError, r"`events` lacks the column\(s\) \['county'\]"),
+        ({"by": "county"}, ValueError, r"'events' has no column 'county'"),
         ({"by": ["village_id"]}, TypeError, r"`by` should be a column name"),
         ({"categories": "司法所", "by": "organizer"}, TypeError, r"`categories` should be a list"),
         ({"categories": ["A", "A"]}, ValueError, r"`categories` should not repeat"),
@@ -300,5 +300,5 @@ def test_campaign_share_checks(events):
         campaign_share(events, cal3, window_days=-1)
     with pytest.raises(TypeError, match=r"`window_days` should be a whole number"):
         campaign_share(events, cal3, window_days=1.5)
-    with pytest.raises(ValueError, match=r"`calendar` lacks the column\(s\) \['topic'\]"):
+    with pytest.raises(ValueError, match=r"'calendar' has no column 'topic'"):
         campaign_share(events, cal3.drop(columns="topic"), match_topic=True)

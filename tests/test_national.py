@@ -7,11 +7,12 @@ Three kinds of checks:
 * direct pandas counts on the raw sample tables (distinct villages with an event in the period,
   events per county, respondents per county), computed here without the library's metrics;
 * partitioning never changes a figure: one county per task and both counties in one task give
-  identical tables, and each county's follow-up list is the one ``find_blind_spots`` gives on
-  that county alone;
+  identical tables (the county report runs the town pipeline, ``workflow.analyse``, on each
+  partition's rows, so no test compares the two any more);
+* scores and ranks by hand on a three-village country;
 * sites, the 法律明白人 roster and the adviser log: counted by hand on a four-village country,
   counted with plain pandas on the sample's raw tables, and the sample town run through
-  ``pufa partition`` gives exactly the town report's follow-up list.
+  ``pufa partition`` gives the report of the sample written directly.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 import pufa_metrics as pm
-from pufa_metrics import distributed, national
+from pufa_metrics import distributed, ingest, national
 from pufa_metrics.cli import main
 from pufa_metrics.privacy import find_personal_data
 
@@ -167,7 +168,7 @@ def split(sample, tmp_path_factory):
         ds.adviser_visits)
     # a Dataset (not a dict) so that the sample's "synthetic" mark travels along
     split_ds = dataclasses.replace(ds, villages=villages, events=events, sites=sites)
-    root = distributed.write_partitioned(split_ds, tmp_path_factory.mktemp("split") / "data")
+    root = ingest.write_partitioned(split_ds, tmp_path_factory.mktemp("split") / "data")
     return {"root": root, "villages": villages, "events": events, "sites": sites, "ds": ds}
 
 
@@ -207,71 +208,98 @@ def test_counts_match_direct_counts_on_the_raw_tables(split, summaries):
                                   check_names=False)
 
 
-def _county_dataset(split, county: str, *, services: bool = True):
-    """One county of the split sample as a Dataset of the tables a national dataset holds.
-
-    With ``services``: its sites (the town-level ones in 甲县), roster and adviser log; without:
-    none of them, as a dataset written without those tables.
-    """
-    ds, villages = split["ds"], split["villages"]
-    ids = villages.loc[villages["county"] == county, "village_id"]
-    events = ds.events[ds.events["village_id"].isin(ids)]
-    sites = split["sites"]
-    mine = sites["village_id"].isin(ids) | (sites["county"] == county)
-    return dataclasses.replace(
-        ds, villages=villages[villages["village_id"].isin(ids)].drop(columns="county"),
-        events=events, event_topics=ds.event_topics[ds.event_topics["event_id"].isin(
-            events["event_id"])],
-        responses=ds.responses[ds.responses["village_id"].isin(ids)],
-        sites=(sites[mine].drop(columns="county") if services else ds.sites.iloc[:0]),
-        cadres=ds.cadres.iloc[:0],
-        legal_literates=(ds.legal_literates[ds.legal_literates["village_id"].isin(ids)]
-                         if services else None),
-        adviser_visits=(ds.adviser_visits[ds.adviser_visits["village_id"].isin(ids)]
-                        if services else None),
-        geometry=None)
+def _tiny_country(tmp_path, *, sites: bool = False):
+    """甲县: V1 (1,000 people, one event 2025-06-01), V2 (10,000, no event); 乙县: V3 (1,000,
+    no event). Period 2025, no required topic, no attendee or audience column."""
+    villages = pd.DataFrame({
+        "village_id": ["V1", "V2", "V3"], "village_name": ["甲一村", "甲二村", "乙村"],
+        "town": ["一镇", "一镇", "二镇"], "population": [1000, 10000, 1000],
+        "county": ["甲县", "甲县", "乙县"]})
+    events = pd.DataFrame({"event_id": ["e1"], "date": pd.to_datetime(["2025-06-01"]),
+                           "village_id": ["V1"], "topic": ["宪法"]})
+    tables = {"villages": villages, "events": events}
+    if sites:  # a dataset with sites, where only V1 has one: V2 and V3 have none
+        tables["sites"] = pd.DataFrame({"site_id": ["S1"], "site_name": ["甲一村宣传栏"],
+                                        "village_id": ["V1"], "level": ["village"]})
+    root = ingest.write_partitioned(tables, tmp_path / "d")
+    st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"},
+                                "topics": {"required": []}})
+    return root, st
 
 
-def _assert_same_follow_up(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    assert got.index.tolist() == want.index.tolist()
-    assert got["county_priority"].tolist() == list(range(1, len(want) + 1))
-    np.testing.assert_allclose(got["score"], want["score"])
-    assert got["reasons"].tolist() == want["reasons"].tolist()
-    assert got["reasons_zh"].tolist() == want["reasons_zh"].tolist()
-    assert got["actions_zh"].tolist() == want["actions_zh"].tolist()
+def test_county_scores_and_ranks_by_hand(tmp_path):
+    root, st = _tiny_country(tmp_path)
+    s = national.summarise_partitioned(root, tmp_path / "p", settings=st)
+    f = s["follow_up"]
+    # V1: last event 213 days before 2025-12-31, gaps 151 and 213 days (< 365): no reason.
+    # V2: no event, 5 points × (1 + log10(10,000 / 1,000)) = 10; V3: 5 × 1 = 5
+    assert f.index.tolist() == ["V3", "V2"]  # sorted by county (乙县 < 甲县), then rank
+    assert f["score"].tolist() == [5.0, 10.0]
+    assert f["county_priority"].tolist() == [1, 1]
+    assert f["reasons"].tolist() == [("no_events",), ("no_events",)]
+    c = s["counties"]
+    assert c["villages_flagged"].tolist() == [1, 1]
+    assert c["villages_urgent"].tolist() == [0, 1]  # 10 ≥ rules.URGENT_SCORE (8); 5 is not
+    assert c["villages_reached"].tolist() == [0, 1] and c["n_no_events"].tolist() == [1, 1]
+    # no attendee, audience or required topic: those reasons are not counted at all
+    assert not {"n_low_attendance", "n_missing_audiences", "n_missing_topics"} & set(c.columns)
 
 
-def test_each_countys_follow_up_is_the_one_its_own_report_gives(split, summaries):
-    # the town report's own pipeline (workflow.analyse) on each county alone, with the tables a
-    # national dataset holds: sites, roster, adviser log and survey (no geometry)
-    st = pm.Settings.load()
-    period = pm.Period(start=st.start, end=st.end, as_of=st.as_of)
-    follow = summaries["follow_up"]
-    seen = set()
-    for county in ("甲县", "乙县"):  # two counties
-        want = pm.analyse(_county_dataset(split, county), settings=st, period=period).follow_up
-        _assert_same_follow_up(follow[follow["county"] == county], want)
-        seen |= {r for reasons in want["reasons"] for r in reasons}
-    # the service reasons are really there to be compared
-    assert {"stale_site", "few_legal_literates", "adviser_absent"} <= seen
+def test_a_county_without_site_rows_in_a_dataset_with_sites_has_none(tmp_path):
+    # 乙县 has no site file at all: in a dataset with sites its village has no site (no_site:
+    # 2 points, so V3 scores 5 + 2 = 7); in a dataset without sites, nobody is judged on it
+    root, st = _tiny_country(tmp_path, sites=True)
+    s = national.summarise_partitioned(root, tmp_path / "p", settings=st,
+                                       counties_per_partition=1)
+    f = s["follow_up"]
+    assert f.loc["V3", "reasons"] == ("no_events", "no_site") and f.loc["V3", "score"] == 7.0
+    assert f.loc["V2", "reasons"] == ("no_events", "no_site")
+    assert "V1" not in f.index
+    assert s["counties"]["n_no_site"].tolist() == [1, 1]
 
 
-def test_a_dataset_without_service_tables_is_judged_as_before(split, tmp_path):
-    # the same split written without sites, roster and log: each county's list is the town
-    # report's on the county without them, and no service reason is counted or given
+def test_the_urgent_cut_and_its_text_come_from_the_rules():
+    assert national.URGENT_SCORE is pm.rules.URGENT_SCORE
+    cut = f"{pm.rules.URGENT_SCORE:g}"
+    assert national.AREA_HEADERS["villages_urgent"] == f"重点跟进村数（得分≥{cut}）"
+
+
+def test_analyse_judges_county_rows_on_the_tables_the_dataset_holds():
+    # one county's rows: no site row and no answer. Named in `tables`, they mean "none"; by
+    # default (a town's empty register / survey) they mean "not kept"
+    villages = pd.DataFrame({"village_id": ["V1"], "village_name": ["甲村"],
+                             "population": [500]})
+    events = pd.DataFrame({"event_id": ["e1"], "date": pd.to_datetime(["2025-05-01"]),
+                           "village_id": ["V1"], "topic": ["宪法"]})
+    codebook = pd.DataFrame({"item": ["q1"], "text": ["是否知道宪法日"], "domain": ["awareness"],
+                             "positive": [("知道",)]})
+    ds = pm.Dataset(villages=villages, events=pm.schema.coerce(events, "events"),
+                    codebook=codebook)
+    st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"},
+                                "topics": {"required": []}})
+    county = pm.analyse(ds, settings=st, parts=(), tables=("sites", "responses"),
+                        include_all=True, shrink=False)
+    assert county.follow_up.loc["V1", "reasons"] == ("no_site", "unknown_awareness")
+    assert county.topics is None and county.counts is None and county.groups is None
+    town = pm.analyse(ds, settings=st, include_all=True)
+    assert town.follow_up.loc["V1", "reasons"] == ()
+    assert town.rates is None and town.topics is not None
+    with pytest.raises(ValueError, match="`parts` should be among"):
+        pm.analyse(ds, settings=st, parts=("charts",))
+
+
+def test_a_dataset_without_service_tables_assesses_no_service_reason(split, tmp_path):
+    # the split written without sites, roster and log: no service reason is counted or given
     ds = split["ds"]
-    root = distributed.write_partitioned(
+    root = ingest.write_partitioned(
         {"villages": split["villages"], "events": split["events"],
          "event_topics": ds.event_topics, "responses": ds.responses, "codebook": ds.codebook},
         tmp_path / "d")
-    assert not any((root / t).exists() for t in distributed.SERVICE_TABLES)
+    assert not any((root / t).exists() for t in ingest.SERVICE_TABLES)
     st = pm.Settings.load()
     s = national.summarise_partitioned(root, tmp_path / "p", settings=st)
-    period = pm.Period(start=st.start, end=st.end, as_of=st.as_of)
-    for county in ("甲县", "乙县"):  # two counties
-        want = pm.analyse(_county_dataset(split, county, services=False), settings=st,
-                          period=period).follow_up
-        _assert_same_follow_up(s["follow_up"][s["follow_up"]["county"] == county], want)
+    services = {"no_site", "few_legal_literates", "adviser_absent", "stale_site"}
+    assert not services & {r for rs in s["follow_up"]["reasons"] for r in rs}
     for name in ("counties", "towns"):
         assert not set(_SERVICE_COUNTS) & set(s[name].columns)
     assert not {"has_site", "n_legal_literates", "stale_sites"} & set(s["follow_up"].columns)
@@ -322,27 +350,25 @@ def test_service_counts_of_the_split_sample_match_direct_counts(split, summaries
     pd.testing.assert_frame_equal(towns, got, check_names=False)
 
 
-def test_the_sample_town_through_from_towns_is_its_own_town_report(sample, tmp_path):
-    # `pufa partition data/raw` then the county report: the sample town is one county, and its
-    # follow-up list must be the town report's (workflow.analyse without village boundaries)
-    merged = distributed.from_towns([SAMPLE], tmp_path / "d")
-    for table in distributed.SERVICE_TABLES:  # written, every row
+def test_the_sample_town_through_from_towns_as_through_write_partitioned(sample, tmp_path):
+    # `pufa partition data/raw` writes every row of the service tables, and the county report
+    # of that dataset is the one of the sample written directly as a single county
+    merged = ingest.from_towns([SAMPLE], tmp_path / "d")
+    for table in ingest.SERVICE_TABLES:  # written, every row
         assert len(distributed.read_partitioned(tmp_path / "d", table)) == len(
             getattr(sample, table)) > 0
     assert merged.sites["county"].notna().all()  # town-level sites too
+    county = merged.villages["county"].iloc[0]
+    direct = ingest.write_partitioned(
+        dataclasses.replace(sample, villages=sample.villages.assign(county=county)),
+        tmp_path / "w")
     st = pm.Settings.load()
-    s = national.summarise_partitioned(tmp_path / "d", tmp_path / "p", settings=st)
-    period = pm.Period(start=st.start, end=st.end, as_of=st.as_of)
-    want = pm.analyse(dataclasses.replace(sample, geometry=None), settings=st,
-                      period=period).follow_up
-    got = s["follow_up"]
-    _assert_same_follow_up(got, want)
-    assert got["reasons_en"].tolist() == want["reasons_en"].tolist()
-    for column in ("has_site", "n_legal_literates", "days_since_adviser", "stale_sites"):
-        np.testing.assert_array_equal(got[column].astype("float64"),
-                                      want[column].astype("float64"))
-    reasons = pd.Series([r for rs in want["reasons"] for r in rs]).value_counts()
-    c = s["counties"]
+    got = national.summarise_partitioned(tmp_path / "d", tmp_path / "p", settings=st)
+    want = national.summarise_partitioned(direct, tmp_path / "q", settings=st)
+    cols = ["score", "reasons", "reasons_zh", "has_site", "n_legal_literates", "stale_sites"]
+    pd.testing.assert_frame_equal(got["follow_up"][cols], want["follow_up"][cols])
+    c = got["counties"]
+    reasons = pd.Series([r for rs in got["follow_up"]["reasons"] for r in rs]).value_counts()
     for code in ("no_site", "few_legal_literates", "adviser_absent", "stale_site"):
         assert c[f"n_{code}"].tolist() == [int(reasons.get(code, 0))], code
     assert c.attrs["not_assessed"] == ("cold_spot",)
@@ -352,7 +378,7 @@ def test_the_sample_as_one_county_flags_the_town_reports_missing_topics(sample, 
     # every topic of an event counts (event_topics travels with the events): the town report
     # flags missing topics in 4 villages of the sample (SAMPLE_TRUTH), so must this one
     ds = sample
-    root = distributed.write_partitioned(
+    root = ingest.write_partitioned(
         dataclasses.replace(ds, villages=ds.villages.assign(county="水寨县")), tmp_path / "d")
     s = national.summarise_partitioned(root, tmp_path / "parts", settings=pm.Settings.load())
     assert s["counties"]["n_missing_topics"].tolist() == [4]
@@ -439,7 +465,7 @@ def test_a_failing_run_leaves_the_previous_report(split, report, tmp_path):
     national.national_report(split["root"], out, settings=pm.Settings.load())
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     broken = tmp_path / "broken"
-    distributed.write_partitioned({"villages": split["villages"]}, broken)
+    ingest.write_partitioned({"villages": split["villages"]}, broken)
     victim = next((broken / "villages").rglob("*.parquet"))
     victim.write_bytes(b"not parquet")
     with pytest.raises(ValueError, match="not a readable Parquet file"):
@@ -493,7 +519,7 @@ def small_country(tmp_path_factory):
         "name": ["张三丰"] * 15, "phone": ["13800138000"] * 15})
     codebook = pd.DataFrame({"item": ["q1"], "text": ["是否知道宪法日"], "domain": ["awareness"],
                              "positive": [("知道",)]})
-    root = distributed.write_partitioned(
+    root = ingest.write_partitioned(
         {"villages": villages, "events": events, "responses": responses, "codebook": codebook},
         tmp_path_factory.mktemp("country") / "d")
     settings = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
@@ -562,7 +588,7 @@ def test_no_town_column_means_no_town_sheet_and_a_support_only_survey_is_no_surv
                               "s1": ["支持", "不支持"]})
     codebook = pd.DataFrame({"item": ["s1"], "text": ["是否支持"], "domain": ["support"],
                              "positive": [("支持",)]})
-    root = distributed.write_partitioned(
+    root = ingest.write_partitioned(
         {"villages": villages, "events": events, "responses": responses, "codebook": codebook},
         tmp_path / "d")
     st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
@@ -655,7 +681,7 @@ def _services_country(tmp_path, *, tables=("sites", "legal_literates", "adviser_
     log = pd.DataFrame({"date": pd.to_datetime(["2025-12-01", "2025-03-15", "2025-11-20"]),
                         "village_id": ["V1", "V2", "V4"]})
     given = {"sites": sites, "legal_literates": roster, "adviser_visits": log}
-    root = distributed.write_partitioned(
+    root = ingest.write_partitioned(
         {"villages": villages, "events": events, **{t: given[t] for t in tables}},
         tmp_path / "d")
     settings = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
@@ -715,7 +741,7 @@ def test_an_empty_roster_is_a_roster(tmp_path):
     events = pd.DataFrame({"event_id": ["e1"], "date": pd.to_datetime(["2025-05-01"]),
                            "village_id": ["V1"], "topic": ["禁毒"]})
     empty = pm.schema.empty_frame("legal_literates")
-    root = distributed.write_partitioned(
+    root = ingest.write_partitioned(
         {"villages": villages, "events": events, "legal_literates": empty}, tmp_path / "d")
     assert (root / "legal_literates").is_dir()
     st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
@@ -741,7 +767,7 @@ def test_personal_data_in_site_names_never_reaches_the_report(tmp_path):
     sites = pd.DataFrame({"site_id": ["s1"], "level": ["village"], "village_id": ["A"],
                           "site_name": ["甲村宣传栏（联系人13800138000）"],
                           "last_updated": pd.to_datetime(["2023-01-01"])})
-    root = distributed.write_partitioned(
+    root = ingest.write_partitioned(
         {"villages": villages, "events": events, "sites": sites}, tmp_path / "d")
     st = pm.Settings.from_dict({"period": {"start": "2025-01-01", "end": "2025-12-31"}})
     out = national.national_report(root, tmp_path / "r", settings=st)

@@ -1,4 +1,4 @@
-"""`pufa partition` / distributed.from_towns: many towns' ledger folders → one county dataset.
+"""`pufa partition` / ingest.from_towns: many towns' ledger folders → one county dataset.
 
 Three towns are copies of tests/data/mini_town (10 villages, 196 events, 12 sites of which 2
 town-level, 258 survey answers, 7 codebook items) with the same ledger file names, so their
@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import pufa_metrics as pm
-from pufa_metrics import distributed
+from pufa_metrics import distributed, ingest
 from pufa_metrics.cli import main
 
 dask = pytest.importorskip("dask", reason="needs the [scale] extra: dask[dataframe]")
@@ -89,7 +89,7 @@ def alone(towns) -> dict[str, pm.Dataset]:
 @pytest.fixture(scope="module")
 def merged(towns, tmp_path_factory):
     out = tmp_path_factory.mktemp("county") / "dataset"
-    ds = distributed.from_towns(list(towns.values()), out, county={"河东镇": "五华县"})
+    ds = ingest.from_towns(list(towns.values()), out, county={"河东镇": "五华县"})
     return ds, out
 
 
@@ -195,7 +195,7 @@ def _roster(folder: Path, rows: str) -> None:
 def test_a_roster_some_towns_lack_is_written_and_they_are_warned(tmp_path):
     towns = [_tiny_town(tmp_path / "甲镇", "A"), _tiny_town(tmp_path / "乙镇", "B", "兴宁市")]
     _roster(towns[0], "p1,A1,村干部,8,2025\np2,A1,党员,8,2025\n")
-    ds = distributed.from_towns(towns, tmp_path / "dataset")
+    ds = ingest.from_towns(towns, tmp_path / "dataset")
     roster = distributed.read_partitioned(tmp_path / "dataset", "legal_literates",
                                           categorical=False)
     assert roster["person_id"].tolist() == ["p1", "p2"] and set(roster["county"]) == {"五华县"}
@@ -219,9 +219,9 @@ def test_a_town_level_site_of_a_two_county_register_needs_the_county(tmp_path):
                                     "S2,西村宣传栏,B1,village\n", encoding="utf-8")
     with pytest.raises(ValueError, match="1 town-level site\\(s\\) \\(no village\\) but its "
                                          "register names several counties") as info:
-        distributed.from_towns([town], tmp_path / "out")
+        ingest.from_towns([town], tmp_path / "out")
     assert "镇级阵地" in str(info.value) and not (tmp_path / "out").exists()
-    distributed.from_towns([town], tmp_path / "out", county={"边界镇": "五华县"})
+    ingest.from_towns([town], tmp_path / "out", county={"边界镇": "五华县"})
     sites = distributed.read_partitioned(tmp_path / "out", "sites", categorical=False)
     assert sites.set_index("site_id")["county"].to_dict() == {"S1": "五华县", "S2": "兴宁市"}
 
@@ -232,15 +232,15 @@ def test_write_partitioned_places_service_rows_or_says_why_not(tmp_path):
     town_site = pd.DataFrame({"site_id": ["S1"], "site_name": ["镇长廊"],
                               "village_id": pd.Series([None], dtype="str"), "level": ["town"]})
     with pytest.raises(ValueError, match="town-level sites of a multi-county dataset"):
-        distributed.write_partitioned({"villages": villages, "sites": town_site}, tmp_path / "a")
+        ingest.write_partitioned({"villages": villages, "sites": town_site}, tmp_path / "a")
     stray = pd.DataFrame({"date": pd.to_datetime(["2025-03-01"]), "village_id": ["C9"]})
     with pytest.raises(ValueError, match="`adviser_visits` has 1 row\\(s\\) whose village_id "
                                          "is not in the register.*C9"):
-        distributed.write_partitioned({"villages": villages, "adviser_visits": stray},
+        ingest.write_partitioned({"villages": villages, "adviser_visits": stray},
                                       tmp_path / "b")
     visits = pd.DataFrame({"date": pd.to_datetime(["2025-03-01", "2025-04-01", "2025-05-01"]),
                            "village_id": ["B1", "A1", "B1"]})
-    root = distributed.write_partitioned({"villages": villages, "adviser_visits": visits},
+    root = ingest.write_partitioned({"villages": villages, "adviser_visits": visits},
                                          tmp_path / "c")
     back = distributed.read_partitioned(root, "adviser_visits", columns=["village_id", "county"])
     # county by county in sorted order (乙 U+4E59 before 甲 U+7532), rows in order within one
@@ -262,7 +262,7 @@ def test_village_names_resolve_in_their_own_town(merged, alone):
 def test_coverage_per_village_equals_each_folder_alone(merged, alone):
     _, out = merged
     with dask.config.set(scheduler="sync"):
-        got = distributed.village_coverage(out, required_topics=REQUIRED, **PERIOD).compute()
+        got = distributed.lazy_village_coverage(out, required_topics=REQUIRED, **PERIOD).compute()
     assert len(got) == 30
     for name, single in alone.items():
         want = pm.village_coverage(single.events, single.villages, event_topics=single.event_topics,
@@ -275,7 +275,7 @@ def test_coverage_per_village_equals_each_folder_alone(merged, alone):
 def test_survey_rates_per_village_equal_each_folder_alone(merged, alone):
     _, out = merged
     with dask.config.set(scheduler="sync"):
-        got = distributed.awareness_rates(out).compute()
+        got = distributed.lazy_awareness_rates(out).compute()
     cols = ["village_id", "item", "n", "n_positive", "rate", "ci_low", "ci_high"]
     for single in alone.values():
         want = pm.awareness_rates(single.responses, single.codebook)
@@ -303,7 +303,7 @@ def test_county_summary_has_one_row_per_county(merged, tmp_path):
 
 def test_a_village_without_county_names_the_folder(towns, tmp_path):
     with pytest.raises(ValueError, match="河东镇.*10 of 10 villages have no county") as info:
-        distributed.from_towns([towns["河东镇"]], tmp_path / "out")
+        ingest.from_towns([towns["河东镇"]], tmp_path / "out")
     assert "所属县" in str(info.value) and "--county" in str(info.value)
     assert not (tmp_path / "out").exists()
 
@@ -312,7 +312,7 @@ def test_a_village_id_in_two_folders_is_refused(towns, tmp_path):
     twin = _copy_town(tmp_path / "水寨镇二", "SZ", town="水寨镇", county="五华县")
     with pytest.raises(ValueError, match="village_id 'SZ01' is in the registers of both "
                                          "'水寨镇' and '水寨镇二'"):
-        distributed.from_towns([towns["水寨镇"], twin], tmp_path / "out")
+        ingest.from_towns([towns["水寨镇"], twin], tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
@@ -323,7 +323,7 @@ def test_a_codebook_item_coded_differently_is_refused(towns, tmp_path):
     (other / "codebook.csv").write_text(book.replace("awareness,知道|听说过,不清楚,", "awareness,"
                                                      "知道,不清楚,", 1), encoding="utf-8")
     with pytest.raises(ValueError, match="item 'q4' is coded differently in '水寨镇'.*'华城镇'"):
-        distributed.from_towns([towns["水寨镇"], other], tmp_path / "out")
+        ingest.from_towns([towns["水寨镇"], other], tmp_path / "out")
 
 
 def test_codebooks_are_united_by_item(tmp_path):
@@ -343,7 +343,7 @@ def test_codebooks_are_united_by_item(tmp_path):
         (town / "codebook.csv").write_text(book, encoding="utf-8")
         (town / "survey_responses.csv").write_text(answers, encoding="utf-8")
         towns.append(town)
-    ds = distributed.from_towns(towns, tmp_path / "dataset")
+    ds = ingest.from_towns(towns, tmp_path / "dataset")
     assert ds.codebook["item"].tolist() == ["q1", "q2"]
     assert ds.codebook["text"].iloc[0] == "您是否知道国家宪法日？"  # the first folder's wording
     assert ds.codebook["options"].iloc[0] == ("知道", "不知道", "听说过")  # answers seen anywhere
@@ -386,7 +386,7 @@ def test_bad_arguments_are_refused_before_loading(tmp_path, case, message):
     if case == "missing":
         two = tmp_path / "nowhere"
     with pytest.raises(ValueError, match=message):
-        distributed.from_towns([one, two], out, **kwargs)
+        ingest.from_towns([one, two], out, **kwargs)
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -395,17 +395,17 @@ def test_bad_arguments_are_refused_before_loading(tmp_path, case, message):
 def test_a_failure_while_writing_leaves_the_old_dataset(tmp_path, monkeypatch):
     towns = [_tiny_town(tmp_path / "甲镇", "A"), _tiny_town(tmp_path / "乙镇", "B", "兴宁市")]
     out = tmp_path / "dataset"
-    distributed.from_towns(towns, out)
+    ingest.from_towns(towns, out)
     before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
-    original = distributed.write_partitioned
+    original = ingest.write_partitioned
 
     def half_then_fail(tables, root, **kw):
         original(tables, root, **kw)  # everything written … then the disk fills up
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(distributed, "write_partitioned", half_then_fail)
+    monkeypatch.setattr(ingest, "write_partitioned", half_then_fail)
     with pytest.raises(OSError, match="No space"):
-        distributed.from_towns(towns[:1], out, overwrite=True)
+        ingest.from_towns(towns[:1], out, overwrite=True)
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
     assert distributed.counties(out) == ["五华县", "兴宁市"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
@@ -414,9 +414,9 @@ def test_a_failure_while_writing_leaves_the_old_dataset(tmp_path, monkeypatch):
 def test_overwrite_replaces_the_dataset_and_keeps_other_files(tmp_path):
     towns = [_tiny_town(tmp_path / "甲镇", "A"), _tiny_town(tmp_path / "乙镇", "B", "兴宁市")]
     out = tmp_path / "dataset"
-    distributed.from_towns(towns, out)
+    ingest.from_towns(towns, out)
     (out / "说明.txt").write_text("county office notes", encoding="utf-8")
-    distributed.from_towns(towns[:1], out, overwrite=True)
+    ingest.from_towns(towns[:1], out, overwrite=True)
     assert distributed.counties(out) == ["五华县"]
     assert (out / "说明.txt").read_text(encoding="utf-8") == "county office notes"
     assert not (out / "rejected.csv").exists()  # no rejected rows this time
@@ -426,10 +426,10 @@ def test_the_synthetic_marker_carries_over_when_every_folder_is_synthetic(tmp_pa
     towns = [_tiny_town(tmp_path / "甲镇", "A"), _tiny_town(tmp_path / "乙镇", "B")]
     for town in towns:
         (town / ".synthetic").write_text("synthetic\n", encoding="utf-8")
-    ds = distributed.from_towns(towns, tmp_path / "dataset")
+    ds = ingest.from_towns(towns, tmp_path / "dataset")
     assert ds.meta["synthetic"] is True
     assert (tmp_path / "dataset" / ".synthetic").is_file()
-    real = distributed.from_towns([_tiny_town(tmp_path / "丙镇", "C")], tmp_path / "real")
+    real = ingest.from_towns([_tiny_town(tmp_path / "丙镇", "C")], tmp_path / "real")
     assert real.meta["synthetic"] is False and not (tmp_path / "real" / ".synthetic").exists()
 
 
@@ -483,7 +483,7 @@ def test_a_survey_answer_without_village_takes_its_folders_county(tmp_path):
     b = _copy_town(tmp_path / "乙镇", "YI", town="乙镇", county="兴宁市")
     with open(b / "survey_responses.csv", "a", encoding="utf-8") as f:
         f.write("9998,,2025-11-01,女,,30-44岁,1.0,知道,知道,知道,知道,比较支持,满意,立即挂断并报警\n")
-    distributed.from_towns([a, b], tmp_path / "out")
+    ingest.from_towns([a, b], tmp_path / "out")
     back = distributed.read_partitioned(tmp_path / "out", "responses",
                                         columns=["response_id", "village_id", "county"])
     row = back[back["response_id"].astype("str").str.endswith("9998")]
@@ -497,13 +497,13 @@ def test_an_unreadable_ledger_stops_the_run_unless_allowed(tmp_path, capsys):
     (a / "普法活动台账2.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     out = tmp_path / "out"
     with pytest.raises(ValueError, match="普法活动台账2.xlsx"):
-        distributed.from_towns([a], out)
+        ingest.from_towns([a], out)
     assert not out.exists()
     code = main(["partition", str(a), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "--allow-unreadable" in err
     assert not out.exists()
-    ds = distributed.from_towns([a], out, allow_unreadable=True)
+    ds = ingest.from_towns([a], out, allow_unreadable=True)
     assert (out / "villages").is_dir()
     assert (ds.reconciliation()["status"] == "error").sum() == 1
 
@@ -514,7 +514,7 @@ def test_a_town_without_the_survey_others_have_is_warned(tmp_path):
     a = _copy_town(tmp_path / "甲镇", "JA", town="甲镇", county="五华县")
     b = _copy_town(tmp_path / "乙镇", "YI", town="乙镇", county="五华县")
     (b / "survey_responses.csv").unlink()
-    ds = distributed.from_towns([a, b], tmp_path / "out")
+    ds = ingest.from_towns([a, b], tmp_path / "out")
     notes = ds.warnings[ds.warnings["reason"].str.contains("survey answers", regex=False)]
     assert notes["folder"].tolist() == ["乙镇"]
 

@@ -30,7 +30,7 @@ from matplotlib.text import Text
 from PIL import Image
 from shapely.geometry import box
 
-from pufa_metrics import plots
+from pufa_metrics import _common, plots
 from pufa_metrics.config import Settings
 
 BASELINE = Path(__file__).parent / "baseline"
@@ -425,7 +425,7 @@ def test_awareness_dotplot_classifies_and_suppresses(rates):
     fig = plots.awareness_dotplot(rates, settings=SETTINGS, survey_kind="government")
     ax = fig.axes[0]
     assert _offsets(ax) == {
-        "达到目标": [0.98],
+        "达标": [0.98],
         "无法判定": [0.88],
         "低于目标": [0.93, 0.60],
         "样本不足（n<10）": [0.50],
@@ -491,7 +491,7 @@ def _lqas_rates() -> pd.DataFrame:
 
     from pufa_metrics.survey import lqas_classify
 
-    # A: 49/50 = 0.98, Wilson (0.895, 0.997): lower ≥ 0.8              -> 达到目标 (CI)
+    # A: 49/50 = 0.98, Wilson (0.895, 0.997): lower ≥ 0.8              -> 达标 (CI)
     # L: 18/19 = 0.947, Wilson (0.754, 0.991) straddles; 18 ≥ 13       -> LQAS判定达标
     # B: 12/19 = 0.632, Wilson (0.410, 0.809) straddles; 12 < 13       -> 低于目标 (LQAS)
     # U: 14/15 = 0.933, Wilson (0.702, 0.988) straddles; 15 < 19 answers -> 无法判定
@@ -512,7 +512,7 @@ def test_awareness_dotplot_lqas_is_its_own_state():
     fig = plots.awareness_dotplot(rates, target=0.8, settings=SETTINGS)
     ax = fig.axes[0]
     assert _offsets(ax) == {
-        "达到目标": [0.98],
+        "达标": [0.98],
         "LQAS判定达标": [pytest.approx(18 / 19)],
         "无法判定": [pytest.approx(14 / 15)],
         "低于目标": [pytest.approx(12 / 19), 0.5],
@@ -522,12 +522,12 @@ def test_awareness_dotplot_lqas_is_its_own_state():
              for c in ax.collections if isinstance(c, PathCollection)}
     assert style["LQAS判定达标"][0] == plots.BLUE.lower()
     assert len({colour for colour, _ in style.values()}) == len(style) == 4
-    assert style["LQAS判定达标"][1] != style["达到目标"][1] != style["无法判定"][1]
+    assert style["LQAS判定达标"][1] != style["达标"][1] != style["无法判定"][1]
     caption = fig.get_supxlabel()
     assert "“LQAS判定达标”：置信区间下限低于目标" in caption and "（本图d=13）" in caption
     # the legend lists the new state next to the CI one
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "达到目标", "LQAS判定达标", "无法判定", "低于目标"]
+        "达标", "LQAS判定达标", "无法判定", "低于目标"]
     _check_drawn(fig)
 
 
@@ -541,7 +541,7 @@ def test_awareness_dotplot_without_lqas_has_no_lqas_state():
     rates = _lqas_rates().drop(columns=["lqas", "lqas_d"])
     labels = _offsets(plots.awareness_dotplot(rates, target=0.8, settings=SETTINGS).axes[0])
     # L and B straddle 0.8 and U too: all three undetermined without LQAS
-    assert labels == {"达到目标": [0.98],
+    assert labels == {"达标": [0.98],
                       "无法判定": pytest.approx([18 / 19, 14 / 15, 12 / 19]),
                       "低于目标": [0.5]}
 
@@ -564,7 +564,7 @@ def test_awareness_dotplot_lqas_of_a_domain_mean():
     fig = plots.awareness_dotplot(rates, domain="awareness", target=0.8, settings=SETTINGS)
     assert _offsets(fig.axes[0]) == {"LQAS判定达标": [0.95], "无法判定": [0.94],
                                      "低于目标": [0.93]}
-    assert "各题LQAS均达标才算达标" in fig.get_supxlabel()
+    assert "各题均达标（或LQAS判定达标）才算达标" in fig.get_supxlabel()
 
 
 # --------------------------------------------------------------------------------------------
@@ -750,9 +750,9 @@ def test_charts_are_not_registered_with_pyplot(coverage):
 
 
 def test_input_checks_name_the_argument(coverage, geometry, rates):
-    with pytest.raises(TypeError, match="coverage should be a pandas DataFrame, got list"):
+    with pytest.raises(TypeError, match="'coverage' should be a pandas DataFrame, got list"):
         plots.coverage_bar([1, 2], settings=SETTINGS)
-    with pytest.raises(ValueError, match=r"coverage has no column\(s\) \['nope'\]"):
+    with pytest.raises(ValueError, match=r"'coverage' has no column 'nope'"):
         plots.coverage_bar(coverage, column="nope", settings=SETTINGS)
     with pytest.raises(TypeError, match=r"coverage\['village_name'\] should be numeric"):
         plots.coverage_bar(coverage, column="village_name", settings=SETTINGS)
@@ -768,7 +768,7 @@ def test_input_checks_name_the_argument(coverage, geometry, rates):
         plots.coverage_bar(coverage, ax="left", settings=SETTINGS)
     with pytest.raises(TypeError, match="target should be a number"):
         plots.awareness_dotplot(rates, target="90%", settings=SETTINGS)
-    with pytest.raises(TypeError, match="settings should be a pufa_metrics.Settings"):
+    with pytest.raises(TypeError, match="'settings' should be a pufa_metrics.Settings"):
         plots.coverage_bar(coverage, settings={"targets": {}})
     with pytest.raises(TypeError, match=r"events\['date'\] should be datetime64"):
         plots.trend(pd.DataFrame({"date": ["2024-01-01"], "topic": ["宪法"]}))
@@ -800,9 +800,9 @@ def test_source_caption():
 
 def test_wrap_keeps_width_and_punctuation():
     text = "统计期间无普法活动；未覆盖宪法、民法典、反电信网络诈骗、禁毒"
-    lines = plots._wrap(text, 8).split("\n")
+    lines = _common.wrap_text(text, 8).split("\n")
     assert "".join(lines) == text
-    assert all(plots._text_width(line) <= 9 for line in lines)  # 8 em + one punctuation mark
+    assert all(_common.text_width(line) <= 9 for line in lines)  # 8 em + one punctuation mark
     assert not any(line[0] in "，。；、）" for line in lines)
 
 
@@ -877,3 +877,21 @@ def test_baseline_image(tmp_path):
     plots.save(fig, actual.with_suffix(""), formats=("png",), dpi=60)
     assert expected.exists(), "no baseline: run with PUFA_UPDATE_BASELINE=1 and check the PNG"
     assert compare_images(str(expected), str(actual), tol=1.0) is None
+
+
+def test_coverage_bar_draws_unrecorded_attendance_as_unrecorded_not_zero():
+    # V2 held 2 events and recorded no attendee figure (attendance_unknown = n_events = 2): its
+    # 0.0 is unknown, not zero; V3 held no event: a true 0
+    cov = pd.DataFrame({"village_name": ["甲村", "乙村", "丙村"],
+                        "attendance_per_100": [12.0, 0.0, 0.0], "n_events": [3, 2, 0],
+                        "attendance_unknown": [0, 2, 0]},
+                       index=pd.Index(["V1", "V2", "V3"], name="village_id"))
+    fig = plots.coverage_bar(cov, settings=SETTINGS)
+    ax = fig.axes[0]
+    texts = {t.get_text() for t in ax.texts}
+    assert "未记录" in texts
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    bars = {name: patch.get_facecolor() for name, patch in zip(names, ax.patches, strict=False)}
+    assert to_hex(bars["乙村"]) != plots.VERMILLION.lower()  # not judged below target
+    assert to_hex(bars["丙村"]) == plots.VERMILLION.lower()
+    assert "不按0计" in fig.get_supxlabel()

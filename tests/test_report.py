@@ -1,7 +1,8 @@
 """`pufa report`: every notebook runs end to end and writes what it promises.
 
 The notebooks are executed with papermill on the small town in tests/data/mini_town (10 villages,
-plain CSV), and once through the CLI on the committed sample town (the `sample_report` fixture).
+plain CSV, built to Parquet), and once through the CLI on the committed sample town (the
+`sample_report` fixture).
 """
 
 import json
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pufa_metrics import report
+from pufa_metrics import _common, report
 from pufa_metrics.report import ReportError, list_notebooks, run_report
 
 MINI = Path(__file__).resolve().parent / "data" / "mini_town"
@@ -48,10 +49,18 @@ def test_notebooks_are_thin():
 
 
 @pytest.fixture(scope="module")
-def mini_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("mini") / "reports"
-    run_report(data_dir=MINI, out_dir=out, progress=False, lang="en")
-    return out
+def mini_report(build_once):
+    """The seven notebooks on the mini town, built to Parquet first as `pufa build` does (so the
+    notebooks do not each read the CSV ledgers again; a raw folder is run in test_missing_tables).
+    Built once per run, whichever xdist worker needs it first (conftest.py).
+    """
+    from pufa_metrics.io import load_dataset
+
+    def make(base: Path) -> None:
+        processed = load_dataset(MINI).to_parquet(base / "processed")
+        run_report(data_dir=processed, out_dir=base / "reports", progress=False, lang="en")
+
+    return build_once("mini_report", make) / "reports"
 
 
 @pytest.mark.slow
@@ -141,6 +150,32 @@ def test_a_report_left_aside_by_a_killed_run_is_put_back(tmp_path):
     old = tmp_path / ".reports.old-123"
     old.mkdir()
     (old / "brief.html").write_text("previous report", encoding="utf-8")
-    report._recover(tmp_path / "reports")
+    _common.recover_dir(tmp_path / "reports")
     assert (tmp_path / "reports" / "brief.html").read_text(encoding="utf-8") == "previous report"
     assert not old.exists()
+
+
+def test_one_notebook_adds_to_the_report_which_names_its_real_folder(tmp_path):
+    """`--notebook X` keeps the other notebooks' outputs; the HTML names reports/, not the
+    temporary folder, and shows no tqdm "IProgress not found" warning (esda imports tqdm.auto)."""
+    nb_dir = tmp_path / "nbs"
+    nb_dir.mkdir()
+    params = '# %% tags=["parameters"]\ndata_dir = ""\nout_dir = ""\n'
+    for stem, text in (("0-a", "a1"), ("1-b", "b1")):
+        (nb_dir / f"{stem}.py").write_text(
+            params + "\n# %%\nfrom tqdm.auto import tqdm\n\n# %%\nprint(out_dir)\n\n# %%\n"
+            f'open(f"{{out_dir}}/{stem}.txt", "w").write("{text}")\n', encoding="utf-8")
+    out = tmp_path / "reports"
+    run_report(data_dir=MINI, out_dir=out, notebooks_dir=nb_dir, progress=False)
+    (nb_dir / "1-b.py").write_text(
+        (nb_dir / "1-b.py").read_text(encoding="utf-8").replace("b1", "b2"), encoding="utf-8")
+    run_report(data_dir=MINI, out_dir=out, notebooks_dir=nb_dir, notebooks=["1-b"],
+               progress=False)
+    assert (out / "0-a.txt").read_text() == "a1"  # kept from the first run
+    assert (out / "1-b.txt").read_text() == "b2"  # the notebook run again
+    assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["0-a.html", "1-b.html"]
+    for page in (out / "notebooks").iterdir():
+        html = page.read_text(encoding="utf-8")
+        assert str(out) in html and ".tmp-" not in html, page.name
+        assert "IProgress" not in html and "Warning" not in html, page.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nbs", "reports"]  # no temp left

@@ -475,7 +475,8 @@ def test_own_cluster_per_respondent_is_wilson_on_n_minus_one(cluster):
     assert row["rate"] == pytest.approx(r, abs=1e-12)
     assert row["se"] == pytest.approx(np.sqrt(r * (1 - r) / (n - 1)), abs=1e-12)
     assert row["n_eff"] == pytest.approx(n - 1, abs=1e-9)
-    assert row["design"] == "cluster"
+    # no cluster column: independent respondents, labelled "srs" (issue #16), same figures
+    assert row["design"] == ("cluster" if cluster else "srs")
     low, high = proportion_confint(r * (n - 1), n - 1, method="wilson")
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-9)
     # and it is within 0.5 percentage point of the textbook Wilson interval on (k, n)

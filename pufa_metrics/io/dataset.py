@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy, schema
+from .._common import recover_dir
+from .._common import swap_dir as swap_in
 from ..config import RAW_DIR, Settings
 from .cells import isin
 from .headers import HEADER_SCAN_ROWS, canonical_column, find_header, is_personal
@@ -77,6 +79,12 @@ _DATASET_TABLES = (
 )
 
 _MANIFEST = "dataset.json"
+
+
+def _recover(target: Path) -> None:
+    """Put back a saved Dataset left aside by a crash inside :func:`swap_in` (with a manifest)."""
+    recover_dir(target, marker=_MANIFEST)
+
 
 #: A marker file written by ``pufa sample``: the data in that folder is synthetic.
 SYNTHETIC_MARKER = ".synthetic"
@@ -316,39 +324,6 @@ class Dataset:
         return cls(**values, meta=dict(manifest.get("meta", {})))
 
 
-def _recover(target: Path) -> None:
-    """Put back the previous output if a crash hit between the two renames of :func:`swap_in`.
-
-    ``swap_in`` moves the old folder aside (``.<name>.old-…``) and then moves the new one in; a
-    process killed between the two leaves no ``target`` but a complete old copy, which is
-    restored here (the newest one holding a manifest).
-    """
-    if target.exists():
-        return
-    olds = [p for p in target.parent.glob(f".{target.name}.old-*") if (p / _MANIFEST).is_file()]
-    if olds:
-        newest = max(olds, key=lambda p: p.stat().st_mtime)
-        os.replace(newest, target)
-
-
-def swap_in(tmp: Path, target: Path, ours: set[str]) -> None:
-    """Replace ``target`` by ``tmp``; keep entries of the old target that are not ours."""
-    if not target.exists():
-        os.replace(tmp, target)
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}-{tmp.name[-8:]}"
-    os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    for entry in old.iterdir():  # foreign files (.gitkeep, notes) move over
-        if entry.name not in ours:
-            shutil.move(str(entry), str(target / entry.name))
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def classify_by_name(rel: str) -> str | None:
     """The table a file's name says it holds (``_NAME_KEYWORDS``), else None."""
     name = unicodedata.normalize("NFKC", Path(rel).name).lower()
@@ -566,7 +541,7 @@ class Unreadable:
     rows : pandas.DataFrame
         One row per file: ``table``, ``source_file`` and ``message`` (why, in Chinese and
         English), with a leading ``folder`` when the reconciliation has one (that of
-        :func:`pufa_metrics.distributed.from_towns`).
+        :func:`pufa_metrics.ingest.from_towns`).
     """
 
     rows: pd.DataFrame

@@ -78,7 +78,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import timedelta, timezone
@@ -90,9 +89,17 @@ import pandas as pd
 from openpyxl import Workbook
 
 from .. import privacy
+from .._common import atomic_path
 from ..config import Settings
 from ..privacy import find_personal_data
-from ..schema import coerce, empty_frame, match_header, normalize_header
+from ..schema import (
+    NOT_SELECTED,
+    SELECTED,
+    coerce,
+    empty_frame,
+    match_header,
+    normalize_header,
+)
 from .problems import LedgerError
 from .villages import build_register, check_villages, match_villages
 from .workbook import read_raw
@@ -104,11 +111,6 @@ OTHER = "other"
 
 #: Question kinds in the codebook.
 KINDS: tuple[str, ...] = ("single", "multiple", "matrix", "text")
-
-#: Values of a multiple-choice option item.
-SELECTED = "选中"
-
-NOT_SELECTED = "未选中"
 
 #: Columns of the codebook frame, in order.
 CODEBOOK_COLUMNS: tuple[str, ...] = (
@@ -1292,9 +1294,7 @@ def write_codebook(codebook: pd.DataFrame, path: str | os.PathLike[str]) -> Path
         "column": list(_CODEBOOK_ZH),
     })
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".~", suffix=".xlsx")
-    os.close(handle)
-    try:
+    with atomic_path(path) as tmp:
         book = Workbook()
         for title, frame in (("编码表", out), ("说明", notes)):
             sheet = book.active if title == "编码表" else book.create_sheet(title)
@@ -1309,10 +1309,6 @@ def write_codebook(codebook: pd.DataFrame, path: str | os.PathLike[str]) -> Path
                 letter = sheet.cell(row=1, column=pos + 1).column_letter
                 sheet.column_dimensions[letter].width = float(min(max(width + 2, 8), 60))
         book.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
