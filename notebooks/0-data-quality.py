@@ -72,7 +72,7 @@ ctx.ds.warnings
 # against the ledgers, problems by file/sheet/reason, town-wide places, texts not recognised
 
 # %%
-checks = pm.validation_report(ctx.ds, settings=ctx.settings)
+checks = pm.validation_report(ctx.ds, settings=ctx.settings, period=ctx.period)
 
 # %%
 pm.find_town_name(ctx.ds, settings=ctx.settings)
@@ -102,7 +102,8 @@ checks["未识别的参加对象"]
 checks["需核定的问卷答案"]
 
 # %%
-pm.write_data_quality(ctx.ds, ctx.output("data_quality.xlsx"), settings=ctx.settings)
+pm.write_data_quality(ctx.ds, ctx.output("data_quality.xlsx"), settings=ctx.settings,
+                      period=ctx.period)
 
 # %%
 pm.summary(ctx, "data_quality")

@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import distributed, ingest, national, plots, privacy
 from .assessed import NotAssessed, not_assessed
-from .blindspots import export_follow_up, find_blind_spots, group_gaps
+from .blindspots import find_blind_spots, group_gaps
 from .brief import brief, headline_figures
 from .config import Settings
 from .coverage import (
@@ -25,6 +25,7 @@ from .coverage import (
     unrecorded_fields,
     village_coverage,
 )
+from .excel import export_follow_up
 from .frequency import campaign_calendar, campaign_share, event_counts
 from .io import (
     Dataset,

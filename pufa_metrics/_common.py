@@ -630,18 +630,21 @@ def fmt_date(value: object) -> str:
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9.,:;%+\-/()'_=<>≥≤]+ ?| |.")
-_NO_LINE_START = set("，。、；：！？）》」』,.;:!?)%")
+_NO_LINE_START = set("，。、；：！？）》」』”,.;:!?)%")
+_NO_LINE_END = "“《（「『("
 
 
 def text_width(text: str) -> float:
     """Approximate width in em: wide (CJK) characters 1, others 0.55.
 
+    Characters of ambiguous width (“”, ·, …) count as wide: CJK fonts draw them full-width.
+
     Examples
     --------
-    >>> text_width("宪法"), text_width("ab")
-    (2.0, 1.1)
+    >>> text_width("宪法"), text_width("ab"), text_width("“宪法”")
+    (2.0, 1.1, 4.0)
     """
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.55 for ch in text)
 
 
 def wrap_text(text: str, width: float) -> str:
@@ -656,6 +659,10 @@ def wrap_text(text: str, width: float) -> str:
     村里连续十二
     个月没有开展
     普法活动
+    >>> print(wrap_text("知晓率低；“禁毒”知晓率", 6))  # an opening quote goes down with its word
+    知晓率低；
+    “禁毒”知晓
+    率
     >>> print(wrap_text("no events in twelve months", 6))
     no events
     in twelve
@@ -667,8 +674,12 @@ def wrap_text(text: str, width: float) -> str:
         for token in _TOKEN.findall(paragraph):
             w = text_width(token.rstrip())
             if line and used + w > width and token[0] not in _NO_LINE_START and token != " ":
-                lines.append(line.rstrip())
-                line, used = "", 0.0
+                body = line.rstrip()
+                carry = body[len(body.rstrip(_NO_LINE_END)):]  # “ 《 （ never end a line
+                if carry == body:
+                    carry = ""
+                lines.append(body[: len(body) - len(carry)])
+                line, used = carry, text_width(carry)
             if not line and token == " ":
                 continue
             line += token

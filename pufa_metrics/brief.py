@@ -500,8 +500,10 @@ def _table_pages(table: pd.DataFrame, *, heading: str, page_header: str, first_p
                  lang: str) -> list[Figure]:
     """The follow-up table on as many A4 pages as it needs; long text is wrapped."""
     line_h = _TABLE_SIZE / 72 * 1.45
-    wrapped = {key: table[key].map(lambda s, w=width: _wrap(s, (w - 0.15) * 72 / _TABLE_SIZE))
-               for key, _, width in _TABLE_COLS}
+    # 0.92: a line may take one closing punctuation mark past the width (never starts a line)
+    wrapped = {key: table[key].map(
+        lambda s, w=width: _wrap(s, (w - 0.15) * 72 / _TABLE_SIZE * 0.92))
+        for key, _, width in _TABLE_COLS}
     n_lines = pd.DataFrame({k: v.str.count("\n") + 1 for k, v in wrapped.items()}).max(axis=1) \
         if len(table) else pd.Series(dtype="int64")
     pages: list[Figure] = []

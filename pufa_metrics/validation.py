@@ -194,24 +194,40 @@ def undecided_answers(ds: Any, *, settings: Settings | None = None) -> pd.DataFr
     return odd[list(cols)].rename(columns=cols).reset_index(drop=True)
 
 
-def period_check(ds: Any, *, settings: Settings | None = None) -> pd.DataFrame:
+def period_check(ds: Any, *, settings: Settings | None = None, period: Any = None) -> pd.DataFrame:
     """The period asked for against the ledgers' first and last records, and what was done.
 
     Returns ``[项目, 内容]`` rows: the period configured, the records' span, the period used, and
-    one row per note of :func:`pufa_metrics.workflow.resolve_period` (zh / en).
+    one row per note of :func:`pufa_metrics.workflow.resolve_period` (zh / en). ``period`` (a
+    :class:`~pufa_metrics.workflow.Period`, e.g. from ``pufa report --start``) is the period
+    the report uses; default: resolved from ``settings``.
+
+    Examples
+    --------
+    >>> from pufa_metrics.io import Dataset
+    >>> from pufa_metrics.workflow import Period
+    >>> given = Period(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"),
+    ...                pd.Timestamp("2024-12-31"))
+    >>> period_check(Dataset(), settings=Settings(), period=given)["内容"].tolist()
+    ['2024-01-01至2024-12-31（参数给定 / given）', '无带日期的活动记录 / no dated event']
     """
     settings = resolve_settings(settings)
     rows: list[tuple[str, str]] = []
     dates = pd.to_datetime(ds.events["date"]).dropna() if "date" in ds.events else pd.Series()
-    asked = (f"{settings.start.date() if settings.start is not None else '（未设，按台账）'}至"
-             f"{settings.end.date() if settings.end is not None else '（未设，按台账）'}")
-    rows.append(("设定的统计期 / period in pufa.toml", asked))
+    if period is not None:
+        rows.append(("设定的统计期 / period asked",
+                     f"{period.start.date()}至{period.end.date()}（参数给定 / given）"))
+    else:
+        asked = (f"{settings.start.date() if settings.start is not None else '（未设，按台账）'}至"
+                 f"{settings.end.date() if settings.end is not None else '（未设，按台账）'}")
+        rows.append(("设定的统计期 / period in pufa.toml", asked))
     if dates.empty:
         rows.append(("台账记录 / ledger records", "无带日期的活动记录 / no dated event"))
         return pd.DataFrame(rows, columns=["项目", "内容"])
     rows.append(("台账记录 / ledger records",
                  f"{dates.min().date()}至{dates.max().date()}（{len(dates)}场）"))
-    period = resolve_period(settings, events=ds.events)
+    if period is None:
+        period = resolve_period(settings, events=ds.events)
     rows.append(("采用的统计期 / period used", period.label()))
     rows += [("注意 / note", f"{zh} / {en}") for zh, en in period.notes]
     return pd.DataFrame(rows, columns=["项目", "内容"])
@@ -227,8 +243,11 @@ def town_check(ds: Any, *, settings: Settings | None = None) -> str:
     return f"镇名 / town: {name}（来自{zh} / from {en}）"
 
 
-def validation_report(ds: Any, *, settings: Settings | None = None) -> dict[str, pd.DataFrame]:
+def validation_report(ds: Any, *, settings: Settings | None = None,
+                      period: Any = None) -> dict[str, pd.DataFrame]:
     """Every table of the validation report, by its Chinese sheet name, in reading order.
+
+    ``period``: the report's period (see :func:`period_check`); default from ``settings``.
 
     Sheets: 各文件读入情况, 统计期, 未导入的行（按原因）, 提示（按原因）, 全镇活动地点,
     未识别的宣传内容, 未使用的列, 已移除的个人信息, then every row: 未导入的行, 全部提示.
@@ -260,7 +279,7 @@ def validation_report(ds: Any, *, settings: Settings | None = None) -> dict[str,
     full = ["source_file", "sheet", "source_row", "column", "value", "reason"]
     return {
         "各文件读入情况": files.reset_index(drop=True),
-        "统计期": period_check(ds, settings=settings),
+        "统计期": period_check(ds, settings=settings, period=period),
         "未导入的行（按原因）": grouped_problems(ds.rejected),
         "提示（按原因）": grouped_problems(ds.warnings),
         "全镇活动地点": town_wide_places(ds.events),
@@ -280,7 +299,8 @@ def write_validation_report(tables: dict[str, pd.DataFrame], path: str | Path) -
     return write_workbook({name[:31]: frame for name, frame in tables.items()}, path)
 
 
-def write_data_quality(ds: Any, path: str | Path, *, settings: Settings | None = None) -> Path:
+def write_data_quality(ds: Any, path: str | Path, *, settings: Settings | None = None,
+                       period: Any = None) -> Path:
     """Write the data-quality workbook: the reconciliation, every problem, the validation report.
 
     Sheets: 核对 (one row per file: loaded + rejected + non-data = data rows), 未导入的行 (file,
@@ -288,7 +308,7 @@ def write_data_quality(ds: Any, path: str | Path, *, settings: Settings | None =
     :func:`validation_report` (统计期, 提示（按原因）, 全镇活动地点, 未识别的宣传内容 …). Text
     that looks like a formula is stored as text; the file is written atomically.
     """
-    report = validation_report(ds, settings=settings)
+    report = validation_report(ds, settings=settings, period=period)
     sheets = {
         "核对": ds.reconciliation().rename(columns=DATA_QUALITY_HEADERS),
         "未导入的行": ds.rejected.rename(columns=DATA_QUALITY_HEADERS),

@@ -17,11 +17,11 @@ from statsmodels.stats.proportion import proportion_confint
 from pufa_metrics.blindspots import (
     REASON_CODES,
     _flag_group_gaps,
-    export_follow_up,
     find_blind_spots,
     group_gaps,
 )
 from pufa_metrics.config import Settings
+from pufa_metrics.excel import export_follow_up
 
 S = Settings.from_dict({"targets": {"max_gap_days": 270}})  # limits 365 / 270 / 10 / 0.90 / 10 / 5
 

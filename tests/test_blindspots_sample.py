@@ -9,9 +9,10 @@ spots are listed in ``sample.SAMPLE_TRUTH``.
 import openpyxl
 import pytest
 
-from pufa_metrics.blindspots import export_follow_up, find_blind_spots
+from pufa_metrics.blindspots import find_blind_spots
 from pufa_metrics.config import RAW_DIR, Settings
 from pufa_metrics.coverage import village_coverage
+from pufa_metrics.excel import export_follow_up
 from pufa_metrics.sample import SAMPLE_TRUTH, make_sample
 from pufa_metrics.services import service_coverage, service_window
 from pufa_metrics.survey import awareness_rates, lqas_classify, shrink_rates

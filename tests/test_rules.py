@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from pufa_metrics import blindspots
-from pufa_metrics.blindspots import export_follow_up, find_blind_spots
+from pufa_metrics.blindspots import find_blind_spots
 from pufa_metrics.config import Settings
 from pufa_metrics.coverage import longest_gaps
+from pufa_metrics.excel import export_follow_up
 from pufa_metrics.rules import (
     INPUTS,
     RULES,
