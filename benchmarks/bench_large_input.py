@@ -272,12 +272,12 @@ def peak_mib():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 rss_import = peak_mib()
 readers = []  # per .xlsx: "calamine", or why calamine left it to openpyxl (none: openpyxl)
-calamine_sheets = io_workbook._calamine_sheets
+calamine_sheets = io_workbook.calamine_sheets
 def spy(*args, **kwargs):
     sheets, why = calamine_sheets(*args, **kwargs)
     readers.append("calamine" if sheets is not None else "openpyxl: " + why)
     return sheets, why
-io_workbook._calamine_sheets = spy
+io_workbook.calamine_sheets = spy
 expect = json.loads((folder / ".expect.json").read_text("utf-8"))
 if mode == "parse":
     ledger = next(p for p in folder.iterdir() if p.suffix in (".xlsx", ".csv") and "台账" in p.name)

@@ -124,7 +124,9 @@ POPULATION_BASES: dict[str, str] = {
     "registered_population": "户籍人口 (registered population)",
 }
 
-_DENSE_CELLS = 2**26  # village × topic cells counted densely (512 MB of int64 at most)
+#: Village × topic cells counted densely (512 MB of int64 at most); above it the presence
+#: of topics per village is found by a sort. A tuning knob, not a setting of pufa.toml.
+DENSE_CELLS = 2**26
 
 
 def _tuples(mask: np.ndarray, labels: Sequence[str]) -> np.ndarray:
@@ -151,15 +153,39 @@ def _tuples(mask: np.ndarray, labels: Sequence[str]) -> np.ndarray:
     return lut[inverse.reshape(-1)]
 
 
-def _last_and_longest(
+def last_and_longest(
     codes: np.ndarray, offsets: np.ndarray, n_groups: int, span: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Last event offset (-1 if none) and longest gap per group, from one sort.
 
-    ``codes`` are group codes in ``[0, n_groups)`` and ``offsets`` the event days counted from
-    the period start, in ``[0, span]``. The composite key ``code << k | offset`` is sorted once
-    (PERF.md recommendation 3): each group's dates are then a run in date order. Two events on
-    one day give a gap of 0, which never changes the maximum, so no de-duplication is needed.
+    The kernel behind ``last_event`` and ``longest_gap_days`` of :func:`village_coverage`.
+    The composite key ``code << k | offset`` is sorted once (PERF.md recommendation 3): each
+    group's dates are then a run in date order. Two events on one day give a gap of 0, which
+    never changes the maximum, so no de-duplication is needed. Keys are int32 when they fit,
+    int64 otherwise.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Integer group code of each event, in ``[0, n_groups)``.
+    offsets : numpy.ndarray
+        Integer day of each event counted from the period start, in ``[0, span]``.
+    n_groups : int
+        Number of groups (villages).
+    span : int
+        Days from the period start to its end.
+
+    Returns
+    -------
+    last, longest : numpy.ndarray
+        int64 per group: offset of the last event (-1 when none) and the longest gap in days,
+        the start-to-first and last-to-end stretches included (``span`` when no event).
+
+    Examples
+    --------
+    >>> last, longest = last_and_longest(np.array([0, 0]), np.array([10, 40]), 2, 100)
+    >>> last.tolist(), longest.tolist()
+    ([40, -1], [60, 100])
     """
     last = np.full(n_groups, -1, dtype=np.int64)
     longest = np.full(n_groups, span, dtype=np.int64)
@@ -350,7 +376,7 @@ def village_coverage(
 
     offsets = days[keep]
     offsets -= start_day
-    last_off, longest = _last_and_longest(vcode, offsets, n_villages, span)
+    last_off, longest = last_and_longest(vcode, offsets, n_villages, span)
     del offsets
     has_event = last_off >= 0
 
@@ -362,7 +388,7 @@ def village_coverage(
     pair_village = vcode if same else code[pos]
     width = max(len(labels), 1)
     covered_required = np.zeros((n_villages, len(required)), dtype=bool)
-    if n_villages * width <= _DENSE_CELLS:
+    if n_villages * width <= DENSE_CELLS:
         # village × topic presence from one bincount (no sort): 0.3 s for 50M events
         seen = np.bincount(pair_village * width + tcode, minlength=n_villages * width)
         seen = seen.reshape(n_villages, width) > 0
@@ -1001,6 +1027,6 @@ def longest_gaps(
     days = _day_numbers(events["date"], "events['date']")
     code = ids.get_indexer(pd.Index(events["village_id"]))  # -1: town-wide or not listed
     keep = (code >= 0) & (days >= start_day) & (days <= end_day)
-    _last, longest = _last_and_longest(code[keep], days[keep] - start_day, len(ids),
-                                       end_day - start_day)
+    _last, longest = last_and_longest(code[keep], days[keep] - start_day, len(ids),
+                                      end_day - start_day)
     return pd.Series(longest.astype("float64"), index=ids, name="longest_gap_days")

@@ -16,7 +16,6 @@ from statsmodels.stats.proportion import proportion_confint
 
 from pufa_metrics.blindspots import (
     REASON_CODES,
-    _flag_group_gaps,
     find_blind_spots,
     group_gaps,
 )
@@ -450,14 +449,17 @@ def test_input_checks_name_the_argument():
 
 
 def test_group_gaps_from_rates_by_hand():
-    rows = [("女", "60岁及以上", "q4", 48, 25), ("男", "60岁及以上", "q4", 40, 38),
-            ("女", "18-29岁", "q4", 4, 0), ("男", "18-29岁", "q4", 30, 20)]
-    r = pd.DataFrame(rows, columns=["gender", "age_group", "item", "n", "n_positive"])
-    r["rate"] = r["n_positive"] / r["n"]
-    low, high = proportion_confint(r["n_positive"], r["n"], method="wilson")
-    r["ci_low"], r["ci_high"] = np.asarray(low), np.asarray(high)
-    gaps = _flag_group_gaps(r, by=("gender", "age_group"), target=0.9, min_n=10,
-                            suppress_below=5, domain="awareness", codebook=BOOK)
+    # (gender, age group, answers, 知道) → one response per answer, through the public route
+    rows = [("女", "60岁及以上", 48, 25), ("男", "60岁及以上", 40, 38),
+            ("女", "18-29岁", 4, 0), ("男", "18-29岁", 30, 20)]
+    groups = pd.DataFrame(rows, columns=["gender", "age_group", "n", "n_positive"])
+    resp = groups.loc[groups.index.repeat(groups["n"]), ["gender", "age_group"]]
+    rank = resp.groupby(["gender", "age_group"]).cumcount().to_numpy()
+    known = rank < groups["n_positive"].repeat(groups["n"]).to_numpy()
+    resp = resp.assign(response_id=[f"r{i}" for i in range(len(resp))], village_id="A",
+                       q4=np.where(known, "知道", "不知道")).reset_index(drop=True)
+    book = BOOK.iloc[:1].assign(positive=[("知道",)], missing=[("不清楚",)])
+    gaps = group_gaps(resp, book, settings=S)  # targets 0.90, min_respondents 10, suppress 5
     # 女60+: 25/48 = 52 %, upper 0.65 < 0.9 → listed; 男60+: 38/40 upper 0.98 → not;
     # 女18-29: 0/4 has upper 0.49 but only 4 answers → not listed; 男18-29: 20/30, upper 0.81
     assert gaps[["gender", "age_group"]].values.tolist() == [["女", "60岁及以上"],
@@ -736,14 +738,18 @@ def test_export_shows_service_figures_and_rules(tmp_path):
 
 
 def test_audience_gaps_when_no_event_names_an_audience():
-    # a ledger with an empty 参加对象 column (all NaN, read as float): every required group is a gap
-    from pufa_metrics.blindspots import _audience_gaps
-
+    # a ledger with an empty 参加对象 column (all NaN, read as float) must not break the audience
+    # check: C, D, E have no event, so every required group is missing; A and B have events
+    # whose audience was not recorded, so their audiences are not assessed (None, no reason)
     ev = pd.DataFrame({"village_id": ["A", "B"],
                        "date": pd.to_datetime(["2021-01-01", "2021-02-01"]),
                        "audience": [float("nan"), float("nan")]})
-    out = _audience_gaps(ev, pd.Index(["A", "B"]), ("老年人", "妇女"), None, None)
-    assert out.to_dict() == {"A": ("老年人", "妇女"), "B": ("老年人", "妇女")}
+    s = Settings.from_dict({"period": {"start": "2020-01-01", "end": "2025-12-31"}})
+    out = find_blind_spots(coverage(), events=ev, settings=s, include_all=True)
+    full = ("老年人", "青少年", "妇女", "外出务工人员")  # Settings().required_audiences
+    assert out["missing_audiences"].to_dict() == {"A": None, "B": None, "C": full, "D": full,
+                                                  "E": full}
+    assert ["missing_audiences" in r for r in out.loc[["A", "C"], "reasons"]] == [False, True]
 
 
 def test_attendance_is_not_judged_when_no_event_has_an_attendee_figure():

@@ -323,7 +323,7 @@ def test_unused_category_outside_register_is_fine(national):
 
 def test_topic_presence_sort_fallback_matches_dense(national, monkeypatch):
     want = village_coverage(national["events"], national["villages"], required_topics=REQUIRED)
-    monkeypatch.setattr(cov_mod, "_DENSE_CELLS", 0)  # force the sort path
+    monkeypatch.setattr(cov_mod, "DENSE_CELLS", 0)  # force the sort path
     got = village_coverage(national["events"], national["villages"], required_topics=REQUIRED)
     assert_frame_equal(got, want)
 
@@ -334,9 +334,9 @@ def test_gap_keys_int64_path_matches_int32_path():
     # group 2: day 100 → gap 100 (start) and 0 (end) → 100; group 1: none → span 100, last −1
     codes = np.array([2, 0, 0, 0], dtype=np.int64)
     offsets = np.array([100, 40, 0, 10], dtype=np.int64)
-    last, longest = cov_mod._last_and_longest(codes, offsets, 3, 100)
+    last, longest = cov_mod.last_and_longest(codes, offsets, 3, 100)
     assert last.tolist() == [40, -1, 100] and longest.tolist() == [60, 100, 100]
-    big_last, big_longest = cov_mod._last_and_longest(codes, offsets, 2**25, 100)  # 2^32 keys
+    big_last, big_longest = cov_mod.last_and_longest(codes, offsets, 2**25, 100)  # 2^32 keys
     assert big_last[:3].tolist() == [40, -1, 100] and big_longest[:3].tolist() == [60, 100, 100]
 
 

@@ -24,7 +24,7 @@ import pytest
 import xlwt
 from openpyxl import Workbook
 
-from pufa_metrics import cli
+from pufa_metrics import cli, config
 from pufa_metrics.config import DEFAULTS, Limits, Settings
 from pufa_metrics.io import LedgerError
 from pufa_metrics.io import workbook as io_workbook
@@ -111,7 +111,7 @@ def no_parsing(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the file was parsed before the limits refused it")
 
-    monkeypatch.setattr(io_workbook, "_calamine_sheets", forbidden)
+    monkeypatch.setattr(io_workbook, "calamine_sheets", forbidden)
     monkeypatch.setattr(io_workbook, "_openpyxl_sheets", forbidden)
     monkeypatch.setattr(io_workbook, "_read_csv_fast", forbidden)
     monkeypatch.setattr(io_workbook.csv, "reader", forbidden)
@@ -142,14 +142,17 @@ class _Calls:
                 calls.sheets.append(f"calamine:{title}")
                 raise RuntimeError("not parsed in this test")
 
-        real_rows = io_workbook._sheet_rows
+        # openpyxl streams a sheet after resetting its claimed size (once per sheet parsed)
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-        def rows(ws, name, progress):
+        real_reset = ReadOnlyWorksheet.reset_dimensions
+
+        def reset(ws):
             calls.sheets.append(f"openpyxl:{ws.title}")
-            return real_rows(ws, name, progress)
+            return real_reset(ws)
 
         monkeypatch.setattr(python_calamine, "CalamineWorkbook", NoCalamine)
-        monkeypatch.setattr(io_workbook, "_sheet_rows", rows)
+        monkeypatch.setattr(ReadOnlyWorksheet, "reset_dimensions", reset)
 
 
 def refused(path: Path, lim: Limits | None, key: str) -> LedgerError:
@@ -207,7 +210,7 @@ def test_read_raw_takes_module_limits_or_pufa_toml(tmp_path, monkeypatch):
     toml = tmp_path / "other.toml"  # the settings file, read again when it changes
     toml.write_text("[limits]\nmax_columns = 2\n", encoding="utf-8")
     monkeypatch.setattr(io_workbook, "LIMITS", None)
-    monkeypatch.setattr(io_workbook._config, "SETTINGS_FILE", toml)
+    monkeypatch.setattr(config, "SETTINGS_FILE", toml)
     monkeypatch.setattr(io_workbook, "_project_limits", None)
     assert io_workbook.default_limits().max_columns == 2
     toml.write_text("[limits]\nmax_columns = 3\n", encoding="utf-8")
@@ -310,7 +313,7 @@ ENGINES = ["calamine", "openpyxl"]
 @pytest.mark.parametrize("engine", ENGINES)
 def test_one_far_cell_refused_with_the_default_limits(engine, tmp_path, monkeypatch):
     # 17 billion cells: calamine asked for 512 GB and aborted the whole process
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", engine)
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", engine)
     calls = _Calls(monkeypatch)
     path = with_sheet_xml(xlsx(tmp_path / "台账_角落.xlsx"), lambda x: add_row(
         x, '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'))
@@ -321,7 +324,7 @@ def test_one_far_cell_refused_with_the_default_limits(engine, tmp_path, monkeypa
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_column_past_excel_refused_with_the_default_limits(engine, tmp_path, monkeypatch):
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", engine)
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", engine)
     calls = _Calls(monkeypatch)
     path = with_sheet_xml(xlsx(tmp_path / "台账_宽.xlsx"), lambda x: add_row(
         x, '<row r="3"><c r="XFE3" t="inlineStr"><is><t>x</t></is></c></row>'))
@@ -331,7 +334,7 @@ def test_column_past_excel_refused_with_the_default_limits(engine, tmp_path, mon
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sheet_wider_than_the_limit_refused_before_parsing(engine, tmp_path, monkeypatch):
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", engine)
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", engine)
     calls = _Calls(monkeypatch)
     path = xlsx(tmp_path / "台账_六列.xlsx", [["日期", "村（社区）", "a", "b", "c", "d"]] * 3)
     err = refused(path, limits(max_columns=5), "max_columns")
@@ -340,7 +343,7 @@ def test_sheet_wider_than_the_limit_refused_before_parsing(engine, tmp_path, mon
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sheet_past_the_cell_limit_refused_before_parsing(engine, tmp_path, monkeypatch):
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", engine)
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", engine)
     calls = _Calls(monkeypatch)
     path = xlsx(tmp_path / "台账_长.xlsx", [["日期", "村（社区）", "x"]] * 40)
     err = refused(path, limits(max_cells=119), "max_cells")
@@ -349,7 +352,7 @@ def test_sheet_past_the_cell_limit_refused_before_parsing(engine, tmp_path, monk
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sheet_at_the_column_and_cell_limits_reads(engine, tmp_path, monkeypatch):
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", engine)
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", engine)
     path = xlsx(tmp_path / "台账.xlsx", [["日期", "村（社区）", "a", "b", "c"]] * 24)
     assert shape(path, limits(max_columns=5, max_cells=120)) == [(24, 5)]
 
@@ -432,7 +435,7 @@ def test_csv_with_one_long_line_refused_before_parsing(tmp_path, no_parsing, mon
     monkeypatch.setattr(io_workbook.Path, "open", counted)
     err = refused(path, limits(max_line_mb=1), "max_line_mb")
     assert "line 2 is at least" in err.en and "第 2 行长度至少" in err.zh
-    assert sum(read) < 2 * MB + io_workbook._CHUNK  # refused before the rest was read
+    assert sum(read) < 2 * MB + io_workbook.CHUNK  # refused before the rest was read
 
 
 class _Counting:

@@ -255,3 +255,84 @@ def test_no_private_names_across_modules():
         "or a public name of the lower module). Until RULES/PIPELINE finish issue #16 this may "
         "list their modules; the lead checks it at the end:\n  " + "\n  ".join(PRIVATE)
     )
+
+
+# ---- the tests themselves use public names (issue #16, point 3) -------------------------------
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _private(name: str) -> bool:
+    """``_name`` is private; dunders, ``_common`` (the shared module) and protocol hooks such as
+    ``_repr_html_`` / ``_ipython_display_`` (single underscore at both ends) are not."""
+    return (name.startswith("_") and not name.startswith("__") and name != "_common"
+            and not (name.endswith("_") and not name.endswith("__")))
+
+
+def _private_uses(source: str) -> list[str]:
+    """``line: name`` of every import of, or attribute access to, a private pufa_metrics name.
+
+    Attribute chains count when they start at a name bound by an import from the package
+    (``io_workbook._CHUNK``, ``pm.coverage._x``, ``Settings._y``); objects made at run time are
+    not followed.
+    """
+    found: list[str] = []
+    roots: set[str] = set()  # local names bound to the package, its modules or their members
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module and (
+                node.module == _ROOT or node.module.startswith(_ROOT + ".")):
+            if any(_private(p) for p in node.module.split(".")):
+                found.append(f"{node.lineno}: {node.module}")
+            for alias in node.names:
+                if _private(alias.name):
+                    found.append(f"{node.lineno}: {node.module}.{alias.name}")
+                roots.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name != _ROOT and not alias.name.startswith(_ROOT + "."):
+                    continue
+                if any(_private(p) for p in alias.name.split(".")):
+                    found.append(f"{node.lineno}: {alias.name}")
+                roots.add(alias.asname or _ROOT)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in roots:
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return sorted(set(found), key=lambda s: (int(s.split(":")[0]), s))
+
+
+def test_tests_use_public_names_only():
+    bad = {
+        path.name: uses
+        for path in sorted(TESTS.glob("*.py"))
+        if (uses := _private_uses(path.read_text(encoding="utf-8")))
+    }
+    assert bad == {}, (
+        "tests reach into private names: test through the public function that uses the piece, "
+        "make a real unit a documented public name of its module, or put a shared piece in "
+        "pufa_metrics._common"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("from pufa_metrics.blindspots import _gaps", ["1: pufa_metrics.blindspots._gaps"]),
+        ("from pufa_metrics.io import workbook as wb\nwb._CHUNK", ["2: wb._CHUNK"]),
+        ("import pufa_metrics as pm\npm.coverage._x()", ["2: pm.coverage._x"]),
+        ("from pufa_metrics.config import Settings\nSettings._y", ["2: Settings._y"]),
+        ("import pufa_metrics._secret", ["1: pufa_metrics._secret"]),
+        # allowed: the shared module, dunders, protocol hooks, names of other libraries, locals
+        ("from pufa_metrics import _common\n_common.NAT_DAY", []),
+        ("from pufa_metrics import plots\nplots.__file__", []),
+        ("from pufa_metrics import plots\nplots.fig._repr_html_()", []),
+        ("import os\nos._exit", []),
+        ("obj = make()\nobj._private", []),
+    ],
+)
+def test_the_test_check_catches_planted_private_uses(source, found):
+    assert _private_uses(source) == found

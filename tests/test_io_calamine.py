@@ -1,6 +1,6 @@
 """python-calamine reads .xlsx ledgers exactly as openpyxl did (the fast path of ``io``).
 
-Every comparison reads one file twice: through calamine (``io._XLSX_ENGINE = "calamine"``, with
+Every comparison reads one file twice: through calamine (``io.XLSX_ENGINE = "calamine"``, with
 the openpyxl reader made to fail so that a silent fallback cannot pass the test) and through the
 forced openpyxl path (``"openpyxl"``, with calamine made to fail). The cell grids, the loaded
 frames, ``rejected``, ``warnings`` and the reconciliation must be equal: openpyxl, an independent
@@ -58,9 +58,9 @@ def _forbidden(*args, **kwargs):
 def run_with(engine: str, monkeypatch: pytest.MonkeyPatch, fn: Callable[[], object]):
     """``fn()`` with only one .xlsx reader allowed; a LedgerError is returned as its message."""
     with monkeypatch.context() as m:
-        m.setattr(io_workbook, "_XLSX_ENGINE", engine)
+        m.setattr(io_workbook, "XLSX_ENGINE", engine)
         if engine == "openpyxl":
-            m.setattr(io_workbook, "_calamine_sheets", _forbidden)
+            m.setattr(io_workbook, "calamine_sheets", _forbidden)
         elif engine == "calamine":
             m.setattr(io_workbook, "_openpyxl_sheets", _forbidden)
         try:
@@ -107,7 +107,7 @@ def compare_engines(path: Path, monkeypatch, *, calamine: bool = True, table: st
         got_raw, got_tab = (run_with("calamine", monkeypatch, f) for f in (raw, tab))
     else:
         with zipfile.ZipFile(path) as zf:
-            sheets, why = io_workbook._calamine_sheets(path, zf, path.name, None)
+            sheets, why = io_workbook.calamine_sheets(path, zf, path.name, None)
         assert sheets is None and why, "calamine should have declined this file"
         got_raw, got_tab = (run_with(None, monkeypatch, f) for f in (raw, tab))
     assert_same(got_raw, ref_raw)
@@ -347,12 +347,12 @@ def test_random_typed_grids_read_the_same(rows, formats):
         wb.save(path)
         got, ref = [], []
         for engine, out in ((None, got), ("openpyxl", ref)):  # the two readers
-            saved = io_workbook._XLSX_ENGINE
-            io_workbook._XLSX_ENGINE = engine
+            saved = io_workbook.XLSX_ENGINE
+            io_workbook.XLSX_ENGINE = engine
             try:
                 out.append(io_workbook.read_raw(path, path.name))
             finally:
-                io_workbook._XLSX_ENGINE = saved
+                io_workbook.XLSX_ENGINE = saved
     assert_same(got[0], ref[0])
 
 
@@ -509,7 +509,7 @@ def test_files_calamine_might_read_differently_go_to_openpyxl(case, tmp_path, mo
     path = write_parts(tmp_path / "台账.xlsx", rows, shared=SHARED, xfs=(0, 14, 164),
                        formats=spec.get("formats", {164: "0.0"}))
     with zipfile.ZipFile(path) as zf:
-        assert why in io_workbook._calamine_sheets(path, zf, path.name, None)[1]
+        assert why in io_workbook.calamine_sheets(path, zf, path.name, None)[1]
     compare_engines(path, monkeypatch, calamine=False)
 
 
@@ -527,7 +527,7 @@ def test_damaged_sheet_xml_gives_the_same_message(case, tmp_path, monkeypatch):
                                  DAMAGED[case])
     path = write_parts(tmp_path / "台账.xlsx", rows, shared=SHARED)
     with zipfile.ZipFile(path) as zf:
-        assert io_workbook._calamine_sheets(path, zf, path.name, None)[0] is None
+        assert io_workbook.calamine_sheets(path, zf, path.name, None)[0] is None
     auto = run_with(None, monkeypatch, lambda: io_workbook.read_raw(path, path.name))
     ref = run_with("openpyxl", monkeypatch, lambda: io_workbook.read_raw(path, path.name))
     assert auto == ref and auto.startswith("LedgerError: 台账.xlsx: 文件已损坏或不完整")
@@ -572,10 +572,10 @@ def test_format_classifier_port_matches_calamine(tmp_path):
         values = [row[0] for row in book.get_sheet_by_index(0).to_python()]
     seen = ["timedelta" if isinstance(v, dt.timedelta) else "other" if isinstance(v, float)
             else "date" for v in values]
-    assert [io_workbook._calamine_format_kind(c) for c in FORMATS] == seen
+    assert [io_workbook.calamine_format_kind(c) for c in FORMATS] == seen
     # and they disagree with openpyxl on '*' fills only (those files go to openpyxl)
     differ = [c for c in FORMATS
-              if io_workbook._openpyxl_format_kind(c) != io_workbook._calamine_format_kind(c)]
+              if io_workbook.openpyxl_format_kind(c) != io_workbook.calamine_format_kind(c)]
     assert differ == ["0*d", "#,##0*y"]
 
 
@@ -585,17 +585,17 @@ def test_format_classifier_port_matches_calamine(tmp_path):
 
 
 def test_engine_switch(monkeypatch):
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", None)
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", None)
     monkeypatch.delenv("PUFA_XLSX_ENGINE", raising=False)
-    assert io_workbook._xlsx_engine() == "calamine"
+    assert io_workbook.xlsx_engine() == "calamine"
     monkeypatch.setenv("PUFA_XLSX_ENGINE", "openpyxl")
-    assert io_workbook._xlsx_engine() == "openpyxl"
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", "calamine")  # the module switch wins
-    assert io_workbook._xlsx_engine() == "calamine"
+    assert io_workbook.xlsx_engine() == "openpyxl"
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", "calamine")  # the module switch wins
+    assert io_workbook.xlsx_engine() == "calamine"
     monkeypatch.setitem(sys.modules, "python_calamine", None)  # import fails
-    monkeypatch.setattr(io_workbook, "_XLSX_ENGINE", None)
+    monkeypatch.setattr(io_workbook, "XLSX_ENGINE", None)
     monkeypatch.delenv("PUFA_XLSX_ENGINE")
-    assert io_workbook._xlsx_engine() == "openpyxl"  # not installed: openpyxl reads
+    assert io_workbook.xlsx_engine() == "openpyxl"  # not installed: openpyxl reads
 
 
 def test_calamine_failing_on_a_file_falls_back_to_openpyxl(monkeypatch):
@@ -607,17 +607,17 @@ def test_calamine_failing_on_a_file_falls_back_to_openpyxl(monkeypatch):
     ref = run_with("openpyxl", monkeypatch, lambda: io_workbook.read_raw(path, path.name))
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", broken)
     with zipfile.ZipFile(path) as zf:
-        assert io_workbook._calamine_sheets(path, zf, path.name, None) == (
+        assert io_workbook.calamine_sheets(path, zf, path.name, None) == (
             None, "CalamineError: simulated failure")
     assert_same(run_with(None, monkeypatch, lambda: io_workbook.read_raw(path, path.name)), ref)
 
 
 def test_error_positions_follow_excel_numbering():
     # the helper behind error and formula cells: AB12 is row 11, column 27 (0-based)
-    rows, cols = io_workbook._cell_positions([b"A", b"AB", b"Z"], [b"1", b"12", b"3"])
+    rows, cols = io_workbook.cell_positions([b"A", b"AB", b"Z"], [b"1", b"12", b"3"])
     assert rows.tolist() == [0, 11, 2] and cols.tolist() == [0, 27, 25]
     # column letters right of K (0-based 10): L..Z and every two- or three-letter column
-    pattern = io_workbook._after_column(10)
+    pattern = io_workbook.after_column(10)
     found = [c for c in (b"K", b"L", b"Z", b"AA", b"XFD") if re.fullmatch(pattern, c)]
     assert found == [b"L", b"Z", b"AA", b"XFD"]
-    assert np.array_equal(io_workbook._cell_positions([], [])[0], np.zeros(0))
+    assert np.array_equal(io_workbook.cell_positions([], [])[0], np.zeros(0))

@@ -725,9 +725,9 @@ def test_only_the_tables_present_are_assessed(tmp_path):
     assert c["n_few_legal_literates"].tolist() == [1, 1, 1]
     assert c.attrs["service_tables"] == ("legal_literates",)
     assert c.attrs["not_assessed"] == ("no_site", "adviser_absent", "stale_site", "cold_spot")
-    notes = national._notes_sheet(st, *(c.attrs[k] for k in ("start", "end", "as_of")), "zh",
-                                  not_assessed=c.attrs["not_assessed"],
-                                  tables=c.attrs["service_tables"])
+    # the report's 说明 sheet says which reasons were not assessed and why
+    out = national.national_report(root, tmp_path / "r", settings=st)
+    notes = pd.read_excel(out / "summary.xlsx", sheet_name="说明", engine="openpyxl")
     text = notes.set_index("项目 / item").loc["未评估的原因 / not assessed"].iloc[0]
     assert "村界" in text and "普法阵地台账" in text and "法律顾问服务台账" in text
     assert "法律明白人名册" not in text and "no legal adviser log" in text

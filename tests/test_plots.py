@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -32,6 +33,8 @@ from shapely.geometry import box
 
 from pufa_metrics import _common, plots
 from pufa_metrics.config import Settings
+from pufa_metrics.schema import DOMAIN_LABELS, METRIC_LABELS
+from pufa_metrics.survey import VERDICTS
 
 BASELINE = Path(__file__).parent / "baseline"
 SETTINGS = Settings()  # targets: attendance_per_100 10, awareness 0.9, min_respondents 10,
@@ -778,7 +781,7 @@ def test_input_checks_name_the_argument(coverage, geometry, rates):
         plots.calendar_heatmap(pd.DataFrame({"a": [1]}, index=["V1"]))
 
 
-def test_every_chart_text_has_an_english_version():
+def test_every_chart_text_has_an_english_version(training):
     source = Path(plots.__file__).read_text(encoding="utf-8")
     literals = {
         node.args[0].value
@@ -786,10 +789,26 @@ def test_every_chart_text_has_an_english_version():
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_t"
         and node.args and isinstance(node.args[0], ast.Constant)
     }
-    literals |= set(plots._METRICS.values()) | set(plots._TRAINING.values())
-    literals |= set(plots._DOMAINS.values()) | {s[0] for s in plots._STATUS_STYLE.values()}
+    # the shared vocabularies the charts label with (schema's metrics and domains, the survey
+    # verdicts; small samples are shown as "<verdict>（n<{n}）")
+    literals |= {zh for zh, _ in METRIC_LABELS.values()} | {zh for zh, _ in DOMAIN_LABELS.values()}
+    literals |= {zh for k, (zh, _) in VERDICTS.items() if k != "insufficient"}
+    literals |= {VERDICTS["insufficient"][0] + "（n<{n}）"}
     assert len(literals) > 40
-    assert sorted(literals - set(plots._EN)) == []
+
+    def no_english(text: str) -> bool:
+        try:
+            return not plots.chart_text(text, "en")
+        except KeyError:
+            return True
+
+    assert sorted(t for t in literals if no_english(t)) == []
+    # the training rates' legend (all four columns) is English, with no Chinese left
+    fig = plots.training_chart(training, settings=SETTINGS, lang="en",
+                               columns=("hours_met_rate", "exam_taken_rate", "pass_rate",
+                                        "cert_rate"))
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
+    assert len(legend) == 4 and not any(re.search("[\u4e00-\u9fff]", t) for t in legend)
 
 
 def test_source_caption():

@@ -155,7 +155,9 @@ _project_limits: tuple[tuple[str, int | None], Limits] | None = None  # (pufa.to
 _DEFLATE_MAX_RATIO = 1032
 
 _MB = 1_000_000
-_CHUNK = 1 << 22  # bytes read, or inflated, at a time by the checks
+#: Bytes read, or inflated, at a time by the size checks: a refused file is read at most this
+#: far past the limit that refuses it.
+CHUNK = 1 << 22
 
 
 def default_limits() -> Limits:
@@ -276,17 +278,17 @@ def _inflates_within(fh: Any, info: zipfile.ZipInfo) -> bool:
     left, produced = info.compress_size, 0
     try:
         while left > 0 and not inflater.eof:  # chunks of compressed data
-            data = fh.read(min(left, _CHUNK))
+            data = fh.read(min(left, CHUNK))
             if not data:
                 break
             left -= len(data)
             while True:  # bounded steps of output
-                out = inflater.decompress(data, _CHUNK)
+                out = inflater.decompress(data, CHUNK)
                 produced += len(out)
                 if produced > info.file_size:
                     return False
                 data = inflater.unconsumed_tail
-                if inflater.eof or (not data and len(out) < _CHUNK):
+                if inflater.eof or (not data and len(out) < CHUNK):
                     break
     except zlib.error:
         return True
@@ -396,7 +398,7 @@ def _check_extent(data: bytes, name: str, title: str, limits: Limits) -> None:
     if re.search(rb' r="[A-Z]*' + _number_above(last) + rb'"', data):  # a row past the last
         height = max(int(v) for v in re.findall(rb' r="[A-Z]*([0-9]+)"', data))
     width_ok = min(limits.max_columns, limits.max_cells // max(height, 1))
-    pattern = _after_column(width_ok - 1) if width_ok > 0 else rb"[A-Z]+"
+    pattern = after_column(width_ok - 1) if width_ok > 0 else rb"[A-Z]+"
     if width_ok > 0 and len(col_letter(width_ok - 1)) <= 3:
         pattern = b"(?:" + pattern + rb"|[A-Z]{4,})"
     if not re.search(rb' r="' + pattern + rb"[0-9]", data):
@@ -570,7 +572,7 @@ def _read_xlsx(path: Path, name: str, *, progress: bool | None = None,
     rows: about 5 s instead of 15–28 s; see benchmarks/README.md) and gives the same grid:
     cells are converted to what openpyxl returns (dates as datetimes, error values, Excel's row
     and column numbers, trailing empty rows and columns). A workbook calamine might read
-    differently (see :func:`_calamine_sheets`), or that makes it fail, is read by openpyxl,
+    differently (see :func:`calamine_sheets`), or that makes it fail, is read by openpyxl,
     which also gives the clear message for a damaged file.
 
     The limits are checked first: the ZIP directory (:func:`_check_zip_directory`,
@@ -582,8 +584,8 @@ def _read_xlsx(path: Path, name: str, *, progress: bool | None = None,
     try:
         _check_zip_parts(path, zf, name, limits)
         sheets = None
-        if _xlsx_engine() == "calamine":
-            sheets, _why = _calamine_sheets(path, zf, name, progress, limits)
+        if xlsx_engine() == "calamine":
+            sheets, _why = calamine_sheets(path, zf, name, progress, limits)
         if sheets is None:
             sheets = _openpyxl_sheets(path, zf, name, progress, limits)
     finally:
@@ -679,8 +681,9 @@ def _sheet_rows(ws: Any, name: str, progress: bool | None) -> list:
 
 #: Which library reads the cells of an .xlsx: ``"calamine"`` or ``"openpyxl"``. ``None`` (the
 #: default) means the ``PUFA_XLSX_ENGINE`` environment variable when it says ``openpyxl``, else
-#: calamine when python-calamine is installed. Tests set it to compare the two readers.
-_XLSX_ENGINE: str | None = None
+#: calamine when python-calamine is installed. A module setting (not in ``pufa.toml``): tests
+#: and benchmarks set it to compare the two readers.
+XLSX_ENGINE: str | None = None
 
 #: Largest Excel date serial Python can hold (9999-12-31); beyond it openpyxl gives ``#VALUE!``.
 _EXCEL_SERIAL_MAX = 2958465
@@ -688,9 +691,22 @@ _EXCEL_SERIAL_MAX = 2958465
 _XML_ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
 
 
-def _xlsx_engine() -> str:
-    """The engine that reads .xlsx cells now (see :data:`_XLSX_ENGINE`)."""
-    choice = _XLSX_ENGINE or os.environ.get("PUFA_XLSX_ENGINE", "")
+def xlsx_engine() -> str:
+    """The engine that reads .xlsx cells now.
+
+    Returns
+    -------
+    str
+        ``"openpyxl"`` when :data:`XLSX_ENGINE` (or, when it is None, the ``PUFA_XLSX_ENGINE``
+        environment variable) says so or python-calamine is not installed, else
+        ``"calamine"``.
+
+    Examples
+    --------
+    >>> xlsx_engine() in ("calamine", "openpyxl")
+    True
+    """
+    choice = XLSX_ENGINE or os.environ.get("PUFA_XLSX_ENGINE", "")
     if choice.strip().lower() == "openpyxl":
         return "openpyxl"
     try:
@@ -700,11 +716,27 @@ def _xlsx_engine() -> str:
     return "calamine"
 
 
-def _calamine_format_kind(code: str) -> str:
+def calamine_format_kind(code: str) -> str:
     """``date``, ``timedelta`` or ``other``: how calamine reads numbers shown with ``code``.
 
     A port of calamine's ``detect_custom_number_format`` (calamine 0.37), so that a format on
-    which calamine and openpyxl disagree can be found before reading.
+    which calamine and openpyxl disagree (:func:`openpyxl_format_kind`) can be found before
+    reading: such files are read by openpyxl.
+
+    Parameters
+    ----------
+    code : str
+        An Excel number format, e.g. ``"yyyy-mm-dd"``.
+
+    Returns
+    -------
+    str
+        ``"date"``, ``"timedelta"`` or ``"other"`` (a plain number).
+
+    Examples
+    --------
+    >>> [calamine_format_kind(c) for c in ("yyyy-mm-dd", "[h]:mm", "0.00", "0*d")]
+    ['date', 'timedelta', 'other', 'other']
     """
     escaped = quoted = hms = ap = False
     brackets = 0
@@ -736,8 +768,24 @@ def _calamine_format_kind(code: str) -> str:
     return "other"
 
 
-def _openpyxl_format_kind(code: str | None) -> str:
-    """``date``, ``timedelta`` or ``other``: how openpyxl reads numbers shown with ``code``."""
+def openpyxl_format_kind(code: str | None) -> str:
+    """``date``, ``timedelta`` or ``other``: how openpyxl reads numbers shown with ``code``.
+
+    Parameters
+    ----------
+    code : str or None
+        An Excel number format (None: the General format).
+
+    Returns
+    -------
+    str
+        ``"date"``, ``"timedelta"`` or ``"other"``.
+
+    Examples
+    --------
+    >>> [openpyxl_format_kind(c) for c in ("yyyy-mm-dd", "[h]:mm", "0.00", "0*d")]
+    ['date', 'timedelta', 'other', 'date']
+    """
     from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 
     if not is_date_format(code):
@@ -764,10 +812,10 @@ def _xlsx_styles(zf: zipfile.ZipFile) -> tuple[bool, list[int]]:
     xfs = [xf.get("numFmtId", "0") for xf in root.iterfind("{*}cellXfs/{*}xf")]
     for fid in set(xfs):  # distinct number formats in use (a handful)
         if fid in custom:
-            ours, theirs = _openpyxl_format_kind(custom[fid]), _calamine_format_kind(custom[fid])
+            ours, theirs = openpyxl_format_kind(custom[fid]), calamine_format_kind(custom[fid])
         else:
             number = int(fid) if fid.isdigit() else -1
-            ours = _openpyxl_format_kind(BUILTIN_FORMATS.get(number))
+            ours = openpyxl_format_kind(BUILTIN_FORMATS.get(number))
             theirs = ("date" if 14 <= number <= 22 or number in (45, 47)
                       else "timedelta" if number == 46 else "other")
         agree &= ours == theirs
@@ -776,8 +824,25 @@ def _xlsx_styles(zf: zipfile.ZipFile) -> tuple[bool, list[int]]:
     return agree, [i for i, fid in enumerate(xfs) if fid in dated]
 
 
-def _after_column(j: int) -> bytes:
-    """A regex for Excel column letters right of 0-based column ``j`` (any column for -1)."""
+def after_column(j: int) -> bytes:
+    """A regex for Excel column letters right of 0-based column ``j`` (any column for -1).
+
+    Parameters
+    ----------
+    j : int
+        0-based column (``10`` is K), or -1.
+
+    Returns
+    -------
+    bytes
+        A regular expression matching the letters of every column right of ``j``, up to XFD.
+
+    Examples
+    --------
+    >>> import re
+    >>> [c for c in (b"K", b"L", b"AA") if re.fullmatch(after_column(10), c)]
+    [b'L', b'AA']
+    """
     if j < 0:
         return rb"[A-Z]{1,3}"
     name = col_letter(j)
@@ -788,8 +853,25 @@ def _after_column(j: int) -> bytes:
     return f"(?:{'|'.join(alts)})".encode() if alts else rb"(?!)"
 
 
-def _cell_positions(letters: list[bytes], numbers: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """0-based (rows, columns) of cell references split into letters (``b"AB"``) and row."""
+def cell_positions(letters: list[bytes], numbers: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """0-based (rows, columns) of cell references split into letters (``b"AB"``) and row.
+
+    Parameters
+    ----------
+    letters, numbers : list of bytes
+        Column letters and row numbers of the references, e.g. ``[b"AB"]`` and ``[b"12"]``.
+
+    Returns
+    -------
+    rows, columns : numpy.ndarray
+        int64, 0-based.
+
+    Examples
+    --------
+    >>> rows, cols = cell_positions([b"A", b"AB"], [b"1", b"12"])
+    >>> rows.tolist(), cols.tolist()
+    ([0, 11], [0, 27])
+    """
     if not letters:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     rows = np.array(numbers).astype(np.int64) - 1
@@ -855,15 +937,15 @@ def _scan_sheet_xml(data: bytes, last_col: int, dated: list[int]) -> _SheetXml |
         if len(found) != data.count(b't="e"'):
             return "error cells not all understood"
         letters, numbers, texts = zip(*found, strict=True) if found else ((), (), ())
-        rows, cols = _cell_positions(list(letters), list(numbers))
+        rows, cols = cell_positions(list(letters), list(numbers))
         errors = [(r, c, v.decode() or None)  # error cells (few)
                   for r, c, v in zip(rows.tolist(), cols.tolist(), texts, strict=True)]
-    formulas = _cell_positions([], [])
+    formulas = cell_positions([], [])
     if re.search(rb"<" + ep + rb"f[ >/]", data):
         found = re.findall(rb"<" + ep + rb'c r="([A-Z]+)(\d+)"[^>]*>\s*<' + ep + rb"f\b", data)
-        formulas = _cell_positions([c for c, _ in found], [r for _, r in found])
+        formulas = cell_positions([c for c, _ in found], [r for _, r in found])
     # openpyxl's rows reach the last cell element, values or not (a border, a fill)
-    found = re.findall(rb"<" + ep + rb'c r="(' + _after_column(last_col) + rb")\d", data)
+    found = re.findall(rb"<" + ep + rb'c r="(' + after_column(last_col) + rb")\d", data)
     width = max([last_col + 1, *(_col_index(c) + 1 for c in set(found))])  # few distinct
     if dated and re.search(rb" s=\"(?:" + "|".join(map(str, dated)).encode() + rb')"', data):
         # date cells outside 1899-12-30 … 9999-12-31: openpyxl gives old datetimes or #VALUE!,
@@ -901,8 +983,8 @@ def _calamine_cells(rows: list, xml: _SheetXml) -> np.ndarray | str:
     return arr
 
 
-def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str, progress: bool | None,
-                     limits: Limits | None = None) -> tuple[list[Sheet] | None, str]:
+def calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str, progress: bool | None,
+                    limits: Limits | None = None) -> tuple[list[Sheet] | None, str]:
     """Every worksheet read by python-calamine, or (None, why) to let openpyxl read the file.
 
     The sheet list, names, order and date system are openpyxl's own (its workbook parser reads
@@ -917,6 +999,31 @@ def _calamine_sheets(path: Path, zf: zipfile.ZipFile, name: str, progress: bool 
     Each sheet's XML is checked before calamine parses it: its extent against ``limits``
     (:func:`_check_extent`, a :class:`LedgerError`), and every cell and row must carry a
     reference (:func:`_unplaced_cells`, else openpyxl reads the file).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The .xlsx file.
+    zf : zipfile.ZipFile
+        The same file, opened (and checked) as a zip archive.
+    name : str
+        The file name shown in messages.
+    progress : bool or None
+        Show a progress bar (None: for large sheets only).
+    limits : Limits, optional
+        Default :func:`default_limits`.
+
+    Returns
+    -------
+    sheets : list of Sheet or None
+        The worksheets, or None when openpyxl should read the file.
+    why : str
+        Why calamine declined the file (e.g. ``"CalamineError: …"``); empty when it read it.
+
+    Raises
+    ------
+    LedgerError
+        When a sheet is beyond ``limits``.
     """
     limits = _resolve_limits(limits)
     try:
@@ -1202,7 +1309,7 @@ def _read_text(path: Path, name: str, limits: Limits) -> bytearray:
 
     with path.open("rb") as fh, memoryview(buf) as view:
         while pos < size:  # pieces of a few MB
-            got = fh.readinto(view[pos:pos + _CHUNK])
+            got = fh.readinto(view[pos:pos + CHUNK])
             if not got:
                 break
             end = pos + got
@@ -1217,7 +1324,7 @@ def _read_text(path: Path, name: str, limits: Limits) -> bytearray:
             if run + first - pos > longest_ok:
                 raise refuse(pos - run, run + first - pos, True)
             last = max(buf.rfind(b"\n", pos, end), buf.rfind(b"\r", pos, end))
-            if last - first - 1 > longest_ok:  # lines within the piece (a limit below _CHUNK)
+            if last - first - 1 > longest_ok:  # lines within the piece (a limit below CHUNK)
                 piece = np.frombuffer(view[first:last + 1], dtype=np.uint8)
                 breaks = np.flatnonzero((piece == 10) | (piece == 13)) + first
                 del piece
