@@ -23,6 +23,7 @@ from pathlib import Path
 from . import config
 from ._common import recover_dir as _recover
 from ._common import swap_dir as _swap_into_place
+from .workflow import ANALYSIS_CACHE_ENV
 
 
 class ReportError(RuntimeError):
@@ -182,16 +183,20 @@ def run_report(
             "]\n",
             encoding="utf-8",
         )
-        saved_ipythondir = os.environ.get("IPYTHONDIR")
-        os.environ["IPYTHONDIR"] = str(work / "ipython")
+        # The notebooks of one run share one analysis: the first that needs it leaves it
+        # (pickled) in .work, keyed by data, settings and period (workflow.ANALYSIS_CACHE_ENV).
+        kernel_env = {"IPYTHONDIR": str(work / "ipython"), ANALYSIS_CACHE_ENV: str(work)}
+        saved = {name: os.environ.get(name) for name in kernel_env}
+        os.environ.update(kernel_env)
         bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
         try:
             _run_all(bar, pm, work, tmp, parameters, out_dir, timeout)
         finally:
-            if saved_ipythondir is None:
-                os.environ.pop("IPYTHONDIR", None)
-            else:
-                os.environ["IPYTHONDIR"] = saved_ipythondir
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         shutil.rmtree(work)
         _swap_into_place(tmp, out_dir)
     finally:

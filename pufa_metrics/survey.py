@@ -31,8 +31,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from scipy import optimize, special, stats
-from statsmodels.stats.proportion import proportion_confint
 
 from ._common import by_columns as _by_columns
 from ._common import check_frame as _check_columns
@@ -270,6 +268,8 @@ def proportion_ci(
     ok = np.isfinite(k_arr) & np.isfinite(n_arr) & (n_arr > 0)
     if ok.any():
         kk = np.clip(k_arr[ok], 0.0, n_arr[ok])
+        from statsmodels.stats.proportion import proportion_confint  # imported on first use
+
         lo, hi = proportion_confint(kk, n_arr[ok], alpha=alpha, method=sm_method)
         if sm_method == "jeffreys":  # Brown, Cai & DasGupta (2001): L(0) = 0 and U(n) = 1
             lo = np.where(kk == 0, 0.0, lo)
@@ -1515,6 +1515,8 @@ def lqas_decision_rule(
     lower = float(lower)
     if not lower < target:
         raise ValueError(f"'lower' should be below 'target' ({target}), got {lower}")
+    from scipy import stats  # imported on first use: `import pufa_metrics` stays cheap
+
     d = np.arange(0, n + 1)
     alpha = stats.binom.cdf(d - 1, n, target)  # P(X < d) = P(X ≤ d − 1)
     if lower <= 0:
@@ -1873,6 +1875,8 @@ def _fit_prior(x: np.ndarray, m: np.ndarray) -> tuple[float, float]:
     ``scipy.stats.betabinom`` for whole counts and extends it to the non-integer effective
     counts of weighted surveys.
     """
+    from scipy import optimize, special  # imported on first use
+
     mu0, s0 = _moments_prior(x, m)
     if mu0 <= 0 or mu0 >= 1:
         mu0 = min(max(mu0, 1e-6), 1 - 1e-6)
@@ -2030,6 +2034,8 @@ def shrink_rates(
         shrunk = np.where(has_prior, post_a / (m + pa + pb), rate)
         weight = np.where(has_prior, m / (m + pa + pb), np.where(informative, 1.0, np.nan))
         tail = (1 - level) / 2
+        from scipy import stats  # imported on first use
+
         cred_low = stats.beta.ppf(tail, post_a, post_b)
         cred_high = stats.beta.isf(tail, post_a, post_b)
     no_info = (~has_prior & ~informative) | ~judged

@@ -6,14 +6,18 @@ every notebook computes the same figures the same way.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._common import atomic_path as _atomic_path
 from ._common import optional_date as _date
 from ._common import resolve_settings as _resolve_settings
 from .config import Settings
@@ -607,7 +611,9 @@ class NotebookContext:
     """Everything a notebook sets up: data, settings, period, town, language and output folder.
 
     Built by :func:`notebook_context`. ``analysis`` is computed on first use (and once): the
-    notebooks that only chart one table never pay for the whole follow-up list.
+    notebooks that only chart one table never pay for the whole follow-up list. Under
+    ``pufa report`` the notebooks of one run share it: the first computes it, the others load
+    it (:data:`ANALYSIS_CACHE_ENV`; same data, settings and period, so the same figures).
 
     Attributes
     ----------
@@ -632,6 +638,7 @@ class NotebookContext:
     town: str | None = None
     synthetic: bool = False
     _analysis: Analysis | None = field(default=None, repr=False)
+    _source: str | None = field(default=None, repr=False)  # the data folder it was read from
 
     @property
     def ds(self) -> Any:
@@ -642,7 +649,7 @@ class NotebookContext:
     def analysis(self) -> Analysis:
         """:func:`analyse` of the dataset over the period, computed once on first use."""
         if self._analysis is None:
-            self._analysis = analyse(self.dataset, settings=self.settings, period=self.period)
+            self._analysis = _shared_analysis(self)
         return self._analysis
 
     def table(self, name: str) -> pd.DataFrame | None:
@@ -695,6 +702,50 @@ class NotebookContext:
         return "\n\n".join(lines)
 
 
+#: The environment variable :func:`~pufa_metrics.report.run_report` sets for its notebooks: a
+#: folder where the first notebook that needs :attr:`NotebookContext.analysis` leaves it for the
+#: others of the same report (each notebook then loads it instead of computing it again).
+ANALYSIS_CACHE_ENV = "PUFA_ANALYSIS_CACHE"
+
+
+def _analysis_key(ctx: NotebookContext) -> str | None:
+    """What the analysis depends on, hashed: data folder, settings, period and every table.
+
+    The tables' contents are hashed (a notebook that changed ``ctx.ds`` gets its own analysis);
+    None when a table cannot be hashed, and the analysis is then computed, not shared.
+    """
+    digest = hashlib.sha256(repr((ctx._source, ctx.settings, ctx.period)).encode())
+    for f in fields(ctx.dataset):
+        value = getattr(ctx.dataset, f.name)
+        if isinstance(value, pd.DataFrame):
+            try:
+                hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+            except (TypeError, ValueError):
+                return None
+            shape = (f.name, list(value.columns), list(map(str, value.dtypes)))
+            digest.update(repr(shape).encode())
+            digest.update(hashed.tobytes())
+        else:
+            digest.update(repr((f.name, value)).encode())
+    return digest.hexdigest()
+
+
+def _shared_analysis(ctx: NotebookContext) -> Analysis:
+    """:func:`analyse` of the context, shared by the notebooks of one report (pickled)."""
+    folder = os.environ.get(ANALYSIS_CACHE_ENV)
+    key = _analysis_key(ctx) if folder and ctx._source is not None else None
+    path = Path(folder) / f"analysis-{key}.pickle" if key else None
+    if path is not None and path.is_file():
+        with path.open("rb") as fh:
+            return pickle.load(fh)  # written by an earlier notebook of this report
+    result = analyse(ctx.dataset, settings=ctx.settings, period=ctx.period)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _atomic_path(path) as tmp:
+            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    return result
+
+
 def notebook_context(
     data_dir: str | Path,
     *,
@@ -744,6 +795,7 @@ def notebook_context(
     return NotebookContext(
         dataset=ds, settings=settings, period=period, lang=lang, out_dir=Path(out_dir),
         town=town_name(ds, settings=settings), synthetic=is_synthetic(ds),
+        _source=str(Path(data_dir).resolve()),
     )
 
 
