@@ -634,6 +634,29 @@ _NO_LINE_START = set("，。、；：！？）》」』”,.;:!?)%")
 _NO_LINE_END = "“《（「『("
 
 
+def int_text(x: pd.Series) -> pd.Series:
+    """Numbers as whole-number text (a missing number stays missing).
+
+    Examples
+    --------
+    >>> int_text(pd.Series([2.6, None, 10])).tolist()
+    ['3', nan, '10']
+    """
+    return x.astype("float64").round().astype("Int64").astype("str")
+
+
+def n_text(n: pd.Series, suppress_below: int) -> pd.Series:
+    """Sample sizes as text, small ones suppressed.
+
+    Examples
+    --------
+    >>> n_text(pd.Series([41, 3]), 5).tolist()
+    ['n=41', 'n<5']
+    """
+    text = "n=" + int_text(n)
+    return text.where(~(n.astype("float64") < suppress_below), f"n<{suppress_below}")
+
+
 def text_width(text: str) -> float:
     """Approximate width in em: wide (CJK) characters 1, others 0.55.
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._common import n_text as _n_text
 from .assessed import mark_not_assessed
 from .config import Settings, resolve_settings
 from .coverage import longest_gaps, unrecorded_events
@@ -117,16 +118,6 @@ def _require(frame: Any, name: str, columns: Iterable[str]) -> None:
 def _pct(x: pd.Series) -> pd.Series:
     """0.583 → '58' (per cent, rounded)."""
     return (x.astype("float64") * 100).round().astype("Int64").astype("str")
-
-
-def _int_text(x: pd.Series) -> pd.Series:
-    return x.astype("float64").round().astype("Int64").astype("str")
-
-
-def _n_text(n: pd.Series, suppress_below: int) -> pd.Series:
-    """Sample sizes as text, small ones suppressed: 41 → 'n=41', 3 → 'n<5'."""
-    text = "n=" + _int_text(n)
-    return text.where(~(n.astype("float64") < suppress_below), f"n<{suppress_below}")
 
 
 def _p_text(p: pd.Series) -> pd.Series:

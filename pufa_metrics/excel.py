@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._common import atomic_path
 from ._common import check_frame as _check_frame
 from .blindspots import COLD_SPOT_METRIC_WORDS, SPATIAL_METHOD_NAMES
 from .config import Settings, resolve_settings
@@ -406,14 +407,8 @@ def export_follow_up(
     _write_notes(wb.create_sheet("说明"), follow_up, st, bold, header_fill, wrap)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._common import int_text as _int_text
+from ._common import n_text as _n_text
 from .config import Settings, resolve_settings
 from .schema import label
 
@@ -245,18 +247,8 @@ class Rule:
 # ------------------------------------------------------------------------------------------------
 
 
-def _int_text(x: pd.Series) -> pd.Series:
-    return x.astype("float64").round().astype("Int64").astype("str")
-
-
 def _num(value: float) -> str:
     return f"{float(value):g}"
-
-
-def _n_text(n: pd.Series, suppress_below: int) -> pd.Series:
-    """Sample sizes as text, small ones suppressed: 41 → 'n=41', 3 → 'n<5'."""
-    text = "n=" + _int_text(n)
-    return text.where(~(n.astype("float64") < suppress_below), f"n<{suppress_below}")
 
 
 def _ymd_zh(dates: pd.Series) -> pd.Series:
