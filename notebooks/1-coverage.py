@@ -71,6 +71,7 @@ pm.town_events(ctx.ds.events, start=ctx.period.start, end=ctx.period.end,
 # %%
 fig = pm.plots.coverage_bar(coverage, settings=ctx.settings, lang=ctx.lang,
                             caption=ctx.caption(), synthetic=ctx.synthetic)
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("1-coverage-bar"))
@@ -78,6 +79,7 @@ pm.plots.save(fig, ctx.figure("1-coverage-bar"))
 # %%
 fig = pm.plots.coverage_map(coverage, ctx.ds.geometry, lang=ctx.lang, caption=ctx.caption(),
                             synthetic=ctx.synthetic)
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("1-coverage-map"))
@@ -90,6 +92,7 @@ topics = pm.topic_matrix(ctx.ds.events, ctx.ds.villages, event_topics=ctx.ds.eve
 # %%
 fig = pm.plots.topic_matrix(topics, settings=ctx.settings, names=ctx.ds.villages, lang=ctx.lang,
                             caption=ctx.caption(), synthetic=ctx.synthetic)
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("1-topic-matrix"))

@@ -67,6 +67,7 @@ pm.organizer_summary(ctx.ds.events, start=ctx.period.start, end=ctx.period.end,
 # %%
 fig = pm.plots.calendar_heatmap(counts, calendar=calendar, names=ctx.ds.villages, lang=ctx.lang,
                                 caption=ctx.caption(), synthetic=ctx.synthetic)
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("2-calendar-heatmap"))
@@ -75,6 +76,7 @@ pm.plots.save(fig, ctx.figure("2-calendar-heatmap"))
 fig = pm.plots.trend(ctx.ds.events, event_topics=ctx.ds.event_topics, calendar=calendar,
                      start=ctx.period.start, end=ctx.period.end, lang=ctx.lang,
                      caption=ctx.caption(), synthetic=ctx.synthetic)
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("2-trend"))

@@ -69,6 +69,7 @@ pm.group_gaps(ctx.ds.responses, ctx.ds.codebook, settings=ctx.settings)
 fig = pm.plots.awareness_dotplot(rates, domain="awareness", settings=ctx.settings,
                                  names=ctx.ds.villages, survey_kind=ctx.survey_kind,
                                  lang=ctx.lang, synthetic=ctx.synthetic)
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("3-awareness-dotplot"))

@@ -63,6 +63,13 @@ follow_up = pm.find_blind_spots(
     geometry=ctx.ds.geometry, as_of=ctx.period.as_of, codebook=ctx.ds.codebook,
 )
 
+# %% [markdown]
+# 与上一年相比知晓率或活动场次明显下降的村，在清单上注明（“比上年变差”；统计期不足两年时不比较）/
+# villages whose awareness or number of events fell clearly since the year before are marked
+
+# %%
+follow_up = pm.mark_worse(follow_up, analysis.comparison, settings=ctx.settings)
+
 # %%
 pm.readable_table(follow_up, "follow_up", lang=ctx.lang)
 
@@ -87,6 +94,7 @@ pm.readable_table(analysis.services, "services", lang=ctx.lang)
 # %%
 fig = pm.plots.service_chart(analysis.services, settings=ctx.settings, names=analysis.coverage,
                              lang=ctx.lang, synthetic=ctx.synthetic)
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("4-service-coverage"))
@@ -116,6 +124,7 @@ fig = pm.plots.coverage_map(analysis.coverage, ctx.ds.geometry,
                             column=spatial["cold_spot_metric"],
                             blind_spots=follow_up, lang=ctx.lang,
                             synthetic=ctx.synthetic, caption=ctx.caption())
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("4-blind-spot-map"))

@@ -66,6 +66,7 @@ pm.training_compliance(ctx.ds.cadres, year=list(range(ctx.period.start.year,
 # %%
 fig = pm.plots.training_chart(training, settings=ctx.settings, lang=ctx.lang,
                               synthetic=ctx.synthetic, caption=ctx.caption("cadres"))
+fig
 
 # %%
 pm.plots.save(fig, ctx.figure("5-training"))

@@ -54,7 +54,22 @@ pm.brief(ctx.out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up,
          training=analysis.training, geometry=ctx.ds.geometry, calendar=analysis.calendar,
          events=ctx.ds.events, event_topics=ctx.ds.event_topics, settings=ctx.settings,
          period=ctx.period, town=ctx.town, survey_kind=ctx.survey_kind,
-         synthetic=ctx.synthetic, lang=ctx.lang)
+         synthetic=ctx.synthetic, lang=ctx.lang, comparison=analysis.comparison)
+
+# %% [markdown]
+# 年度普法工作情况汇报初稿（Word，可编辑）：汇报.docx / the yearly report draft as an editable
+# Word file (yearly_report.docx in English)
+
+# %%
+pm.yearly_report(ctx.out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up,
+                 figures=pm.town_report_figures(ctx.ds, start=ctx.period.start,
+                                                end=ctx.period.end, settings=ctx.settings),
+                 rates=analysis.rates, services=analysis.services,
+                 organizers=analysis.organizers, campaign=analysis.campaign,
+                 events=ctx.ds.events, event_topics=ctx.ds.event_topics,
+                 calendar=analysis.calendar, settings=ctx.settings, period=ctx.period,
+                 town=ctx.town, survey_kind=ctx.survey_kind, synthetic=ctx.synthetic,
+                 lang=ctx.lang)
 
 # %%
 pm.summary(ctx, "brief")

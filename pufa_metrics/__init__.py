@@ -1,7 +1,8 @@
 """pufa_metrics: how well legal-education (普法) work reaches every village, and where it doesn't.
 
 Data first, options keyword-only, new frames returned, nothing mutated. See the README for the
-workflow and DESIGN.md (the team's shared contract) for every table and definition.
+workflow and the docs (``make docs``: the data contract, the indicator definitions) for every
+table and definition.
 
 Examples
 --------
@@ -27,13 +28,20 @@ _FROM: dict[str, str] = {
     **dict.fromkeys(("NotAssessed", "not_assessed"), "assessed"),
     **dict.fromkeys(("find_blind_spots", "group_gaps"), "blindspots"),
     **dict.fromkeys(("brief", "headline_figures"), "brief"),
+    "yearly_report": "word",
     "Settings": "config",
     **dict.fromkeys(("organizer_summary", "topic_matrix", "town_events", "unrecorded_fields",
                      "village_coverage"), "coverage"),
     "export_follow_up": "excel",
+    **dict.fromkeys(("compare_periods", "latest_wave", "mark_worse", "newcombe_difference",
+                     "survey_waves"),
+                    "compare"),
+    **dict.fromkeys(("effect_sentences", "exposure_answers", "exposure_effect", "item_topics"),
+                    "effect"),
     **dict.fromkeys(("campaign_calendar", "campaign_share", "event_counts"), "frequency"),
     **dict.fromkeys(("Dataset", "LedgerError", "load_dataset", "read_codebook", "read_ledger",
                      "read_survey", "write_codebook"), "io"),
+    "write_templates": "io.template",
     "suppress_small": "privacy",
     "run_report": "report",
     **dict.fromkeys(("SAMPLE_TRUTH", "make_sample", "write_sample"), "sample"),
@@ -107,16 +115,25 @@ __all__ = [
     "campaign_share",
     "canonical_topic",
     "collective_study",
+    "compare_periods",
+    "latest_wave",
+    "mark_worse",
+    "newcombe_difference",
+    "survey_waves",
     "distributed",
+    "effect_sentences",
     "ingest",
     "national",
     "not_assessed",
     "event_counts",
     "export_follow_up",
+    "exposure_answers",
+    "exposure_effect",
     "find_blind_spots",
     "group_gaps",
     "headline_figures",
     "is_synthetic",
+    "item_topics",
     "kish_effective_n",
     "load_dataset",
     "lqas_classify",
@@ -156,6 +173,8 @@ __all__ = [
     "write_codebook",
     "write_data_quality",
     "write_sample",
+    "yearly_report",
+    "write_templates",
     "NotebookContext",
     "Summary",
     "notebook_context",

@@ -36,6 +36,7 @@ from ._common import pct as _pct
 from ._common import resolve_settings as _settings
 from ._common import wrap_text as _wrap
 from .assessed import reasons_of, table_reason
+from .compare import headline_changes, mark_worse
 from .config import Settings
 from .plots import GREEN, GREY, INK, ORANGE, VERMILLION, house_style
 from .plots import chart_text as _t
@@ -43,7 +44,7 @@ from .rules import TIERS, tier_of
 from .schema import DOMAIN_LABELS
 from .survey import pooled_from_rates
 
-__all__ = ["brief", "headline_figures"]
+__all__ = ["brief", "headline_figures", "headline_text"]
 
 A4 = (8.27, 11.69)  # inches, portrait
 _MARGIN = 0.6
@@ -129,6 +130,12 @@ _EN: dict[str, str] = {
     "问卷调查": "survey",
     "学法用法台账": "cadre law-study ledger",
     "由 pufa_metrics 生成。": "Made with pufa_metrics.",
+    "比上年": "vs last year",
+    "全镇": "town",
+    "，变化明确": ", clear",
+    "，尚不明确": ", not clear",
+    "（计数）": " (count)",
+    "比上年变差：": "worse than last year: ",
 }
 
 
@@ -177,6 +184,7 @@ def headline_figures(
     settings: Settings | None = None,
     domain: str = "awareness",
     pooled: pd.DataFrame | None = None,
+    comparison: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The brief's headline figures against their targets.
 
@@ -213,14 +221,22 @@ def headline_figures(
     pooled : pandas.DataFrame, optional
         ``pooled_rates(responses, codebook, by=None, domain=domain)``: the area's rate from the
         answers themselves (exact with survey weights).
+    comparison : pandas.DataFrame, optional
+        :func:`~pufa_metrics.compare.compare_periods` output (the last 12 months against the
+        12 before): fills the 比上年 columns of ``recent``, ``events_per_1000`` and
+        ``awareness`` (:func:`~pufa_metrics.compare.headline_changes`).
 
     Returns
     -------
     pandas.DataFrame
         Index ``indicator``; columns ``label_zh, label_en, value, numerator, denominator,
-        ci_low, ci_high, target, met, deff`` (``met`` is boolean, missing when there is no
-        target, no data or the interval straddles the target; ``deff`` the design effect of
-        the awareness row).
+        ci_low, ci_high, target, met, deff, villages`` (``met`` is boolean, missing when there
+        is no target, no data or the interval straddles the target; ``deff`` the design effect
+        of the awareness row), then the 比上年 columns ``value_prev, value_now, change,
+        change_ci_low, change_ci_high, change_verdict, change_zh, change_en`` (the earlier and
+        the later period's value, the interval of the difference — of the ratio for events —
+        its verdict and one sentence; empty without ``comparison`` or for a row it does not
+        cover).
 
     Examples
     --------
@@ -332,8 +348,31 @@ def headline_figures(
     out["deff"] = np.nan
     out.loc["awareness", "deff"] = deff
     out["villages"] = pd.Series(tier_names, dtype="str").reindex(out.index).fillna("")
-    return out[["label_zh", "label_en", "value", "numerator", "denominator", "ci_low",
-                "ci_high", "target", "met", "deff", "villages"]]
+    out = out[["label_zh", "label_en", "value", "numerator", "denominator", "ci_low",
+               "ci_high", "target", "met", "deff", "villages"]]
+    return _with_changes(out, comparison, domain)
+
+
+#: headline_changes column → headline_figures column (the 比上年 part of the table).
+_CHANGE_COLUMNS = {"value_a": "value_prev", "value_b": "value_now", "change": "change",
+                   "ci_low": "change_ci_low", "ci_high": "change_ci_high",
+                   "verdict": "change_verdict", "sentence_zh": "change_zh",
+                   "sentence_en": "change_en"}
+
+
+def _with_changes(out: pd.DataFrame, comparison: pd.DataFrame | None,
+                  domain: str) -> pd.DataFrame:
+    """The headline rows with the 比上年 columns (empty without a comparison)."""
+    changes = pd.DataFrame(columns=list(_CHANGE_COLUMNS))
+    if comparison is not None:
+        _check_frame(comparison, "comparison")
+        changes = headline_changes(comparison, domain=domain)
+    changes = changes.rename(columns=_CHANGE_COLUMNS).reindex(out.index)
+    for col in ("value_prev", "value_now", "change", "change_ci_low", "change_ci_high"):
+        out[col] = changes[col].astype("float64")
+    for col in ("change_verdict", "change_zh", "change_en"):
+        out[col] = changes[col].astype("str").fillna("")
+    return out
 
 
 def _headline_text(h: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -387,7 +426,56 @@ def _headline_text(h: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
     label = h["label_zh"] if lang == "zh" else h["label_en"]
     return pd.DataFrame({"label": label, "value": pd.Series(shown), "target": pd.Series(targets),
-                         "status": status, "colour": colour}, index=h.index)
+                         "status": status, "colour": colour, "change": _change_text(h, lang)},
+                        index=h.index)
+
+
+def _change_text(h: pd.DataFrame, lang: str) -> pd.Series:
+    """The 比上年 cell: earlier → later value, and whether the change is clear ('' if none)."""
+    if "value_prev" not in h.columns:
+        return pd.Series("", index=h.index, dtype="str")
+    prev, now = h["value_prev"].astype("float64"), h["value_now"].astype("float64")
+    fmt = {"recent": lambda x: f"{x:.0f}", "events_per_1000": lambda x: f"{x:.2f}",
+           "awareness": _pct}
+    verdict = h["change_verdict"].astype("str")
+    clear = verdict.isin(["improved", "worse"])
+    tested = clear | verdict.eq("no clear change")
+    note = np.where(clear, _b("，变化明确", lang), np.where(tested, _b("，尚不明确", lang),
+                                                      _b("（计数）", lang)))
+    town = {"events_per_1000": _b("全镇", lang) + " "}  # the town's rate, not the median
+    text = {key: f"{town.get(key, '')}{fmt[key](prev[key])}→{fmt[key](now[key])}{note[i]}"
+            for i, key in enumerate(h.index)
+            if key in fmt and np.isfinite(prev[key]) and np.isfinite(now[key])}
+    return pd.Series(text, dtype="str").reindex(h.index).fillna("")
+
+
+def headline_text(h: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """The brief's key-indicator table as text: what its first page shows, row for row.
+
+    The Word report (:mod:`pufa_metrics.word`) prints the same table from this.
+
+    Parameters
+    ----------
+    h : pandas.DataFrame
+        :func:`headline_figures` output.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``indicator``; columns ``label, value, target, status, colour``.
+
+    Examples
+    --------
+    >>> cov = pd.DataFrame({"covered": [True, False], "events_per_1000": [2.0, 0.0]},
+    ...                    index=pd.Index(["V1", "V2"], name="village_id"))
+    >>> headline_text(headline_figures(cov)).loc["covered", ["value", "target", "status"]].tolist()
+    ['1/2（50%）', '全部', '未达标']
+    """
+    _check_lang(lang)
+    _check_frame(h, "h", ("label_zh", "label_en", "value", "numerator", "denominator",
+                          "target", "met"))
+    return _headline_text(h, lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,19 +519,27 @@ def _headline_page(h: pd.DataFrame, *, heading: str, period_text: str, notes: li
                 color=VERMILLION, va="top", ha="right")
     ax.text(_MARGIN, 2.3, _b("主要指标", lang), fontsize=15, color=INK, va="top")
     shown = _headline_text(h, lang)
+    has_change = bool(shown["change"].ne("").any())  # two periods: the 比上年 column
     cols = [(_MARGIN, "指标", 3.0), (_MARGIN + 3.1, "数值", 2.1), (_MARGIN + 5.3, "目标", 0.9),
             (_MARGIN + 6.3, "判定", 0.8)]
+    if has_change:
+        cols = [(_MARGIN, "指标", 2.3), (_MARGIN + 2.4, "数值", 1.75),
+                (_MARGIN + 5.6, "目标", 0.5), (_MARGIN + 6.15, "判定", 0.9),
+                (_MARGIN + 4.25, "比上年", 1.3)]
     y = 2.85
     ax.add_patch(Rectangle((_MARGIN - 0.1, y - 0.08), A4[0] - 2 * _MARGIN + 0.2, 0.42,
                            color="#E8E8E8", zorder=0))
-    for x, name, _ in cols:  # four column headings
+    for x, name, _ in cols:  # four or five column headings
         ax.text(x, y, _b(name, lang), fontsize=10.5, color=INK, va="top")
     y += 0.5
     for key in shown.index:  # five headline rows
         row = shown.loc[key]
-        label = _wrap(row["label"], 3.0 * 72 / 11 * 0.95)
-        value = _wrap(row["value"], 2.1 * 72 / 11 * 0.95)
-        n_lines = max(label.count("\n"), value.count("\n")) + 1
+        label = _wrap(row["label"], cols[0][2] * 72 / 11 * 0.95)
+        value = _wrap(row["value"], cols[1][2] * 72 / 11 * 0.95)
+        change = _wrap(row["change"] or "—", 1.3 * 72 / 11 * 0.95) if has_change else ""
+        n_lines = max(label.count("\n"), value.count("\n"), change.count("\n")) + 1
+        if has_change:
+            ax.text(cols[4][0], y, change, fontsize=11, color=INK, va="top", linespacing=1.4)
         ax.text(cols[0][0], y, label, fontsize=11, color=INK, va="top", linespacing=1.4)
         ax.text(cols[1][0], y, value, fontsize=11, color=INK, va="top", linespacing=1.4)
         ax.text(cols[2][0], y, row["target"], fontsize=11, color=INK, va="top")
@@ -477,11 +573,17 @@ def _follow_up_rows(follow_up: pd.DataFrame, top_n: int, lang: str) -> pd.DataFr
     index = rows.index.astype("str")
     tier = (tier_of(rows["score"], lang=lang).to_numpy() if "score" in rows.columns
             else np.full(len(rows), ""))
+    reasons = _joined(rows[f"reasons_{suffix}"].set_axis(index))
+    if f"worse_{suffix}" in rows.columns:  # compare.mark_worse: clearly worse than last year
+        worse = rows[f"worse_{suffix}"].fillna("").astype("str").set_axis(index)
+        reasons = reasons.where(worse.eq(""),
+                                reasons + ("；" if lang == "zh" else "; ")
+                                + _b("比上年变差：", lang) + worse)
     return pd.DataFrame({
         "priority": _fmt_number(rows["priority"].astype("float64").to_numpy()),
         "tier": tier,
         "village": rows["village_name"].astype("str").to_numpy(),
-        "reasons": _joined(rows[f"reasons_{suffix}"].set_axis(index)).to_numpy(),
+        "reasons": reasons.to_numpy(),
         "actions": _joined(rows[f"actions_{suffix}"].set_axis(index)).to_numpy(),
     })
 
@@ -616,10 +718,13 @@ def _html(*, heading: str, period_text: str, synthetic: bool, lang: str,
         parts.append(f'<p class="synthetic">{e(_t("示例数据（合成）", lang))}</p>')
     parts.append("</header>")
     parts.append(f'<section id="headline"><h2>{e(_b("主要指标", lang))}</h2><table><thead><tr>')
-    parts += [f"<th>{e(_b(c, lang))}</th>" for c in ("指标", "数值", "目标", "判定")]
+    has_change = bool(shown["change"].ne("").any())  # two periods: the 比上年 column
+    heads = ("指标", "数值", *(("比上年",) if has_change else ()), "目标", "判定")
+    parts += [f"<th>{e(_b(c, lang))}</th>" for c in heads]
     parts.append("</tr></thead><tbody>")
     parts += [
-        f"<tr><td>{e(r.label)}</td><td>{e(r.value)}</td><td>{e(r.target)}</td>"
+        f"<tr><td>{e(r.label)}</td><td>{e(r.value)}</td>"
+        + (f"<td>{e(r.change or '—')}</td>" if has_change else "") + f"<td>{e(r.target)}</td>"
         f'<td class="{css_class.get(r.colour, "note")}">{e(r.status)}</td></tr>'
         for r in shown.itertuples()  # five headline rows
     ]
@@ -687,6 +792,7 @@ def brief(
     lang: str = "zh",
     top_n: int = 10,
     pooled: pd.DataFrame | None = None,
+    comparison: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write ``brief.pdf`` and ``brief.html`` into ``path_dir``: what a leader opens.
 
@@ -734,6 +840,11 @@ def brief(
         ``pooled_rates(responses, codebook, by=None)`` for the headline awareness rate; without
         it the same village-clustered interval comes from ``rates``
         (:func:`~pufa_metrics.survey.pooled_from_rates`).
+    comparison : pandas.DataFrame, optional
+        :func:`~pufa_metrics.compare.compare_periods` output (``Analysis.comparison``): adds
+        the "比上年" column to the key-indicator table and one sentence per headline under
+        it ("知晓率由X%升至Y%（差值95%CI …），变化明确/尚不明确"); the follow-up table names
+        what got clearly worse (``worse_zh`` of :func:`~pufa_metrics.compare.mark_worse`).
 
     Returns
     -------
@@ -798,7 +909,7 @@ def brief(
     n_villages = len(coverage)
 
     h = headline_figures(coverage, follow_up=follow_up, rates=rates if has_rates else None,
-                         settings=settings, pooled=pooled)
+                         settings=settings, pooled=pooled, comparison=comparison)
     # an absent optional table is "not assessed", in the words of assessed.OPTIONAL_TABLES
     absent = [table_reason(t) for given, tables in (
         (geometry is not None, ("geometry",)),
@@ -810,7 +921,7 @@ def brief(
         (counts is not None, "每月活动统计（未绘制月历图）"),
         (events is not None, "活动台账（未绘制趋势图）"),
     ) if not given]
-    notes = []
+    notes = [text for text in h["change_zh" if lang == "zh" else "change_en"] if text]
     if has_rates:
         notes.append(plots.survey_kind_text(survey_kind, lang))
     if np.isfinite(h.loc["awareness", "deff"]):
@@ -884,6 +995,8 @@ def brief(
          table_reason("cadres")[lang == "en"] + "。" * (lang == "zh")),
     ]
 
+    if comparison is not None and "got_worse" not in follow_up.columns:
+        follow_up = mark_worse(follow_up, comparison, settings=settings)
     table = _follow_up_rows(follow_up, int(top_n), lang)
     table_heading = _b("重点关注村（社区）名单（前{n}位）", lang).format(n=max(len(table), 1))
     sections: list[_Section] = []

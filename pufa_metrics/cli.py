@@ -1,4 +1,4 @@
-"""The ``pufa`` command: validate, build, report, partition and sample.
+"""The ``pufa`` command: validate, build, report, partition, sample and template.
 
 Bad input ends with a one-paragraph message in Chinese and English and a non-zero exit code,
 never a traceback (set ``PUFA_DEBUG=1`` to see the traceback).
@@ -428,6 +428,33 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write blank ledger templates (pufa_metrics.io.template.write_templates)."""
+    from .io.template import write_templates
+
+    if args.register is not None and not Path(args.register).is_file():
+        raise UserError(
+            f"找不到村居基本信息文件：{args.register}。\n"
+            f"No such register file: {args.register}."
+        )
+    try:
+        written = write_templates(args.out, register=args.register, overwrite=args.overwrite,
+                                  settings=config.Settings.load(args.config))
+    except FileExistsError as exc:
+        raise UserError(
+            f"{exc}\n文件夹中已有同名台账，为免覆盖已填写的内容，未写入任何文件；请换一个文件夹，"
+            "或加 --overwrite。\nNothing was written: choose another folder or add --overwrite."
+        ) from exc
+    for path in written["path"]:
+        print(path)
+    lists = "，下拉列表含村居基本信息中的村（社区）" if args.register else ""
+    print(f"已写入 {len(written)} 个空白台账模板{lists}：{args.out}"
+          "（填表要求见各文件“填表说明”工作表）"
+          f"\n{len(written)} blank ledger templates written to {args.out} (each has a 填表说明 "
+          "sheet saying how to fill it in)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``pufa``."""
     parser = argparse.ArgumentParser(
@@ -503,6 +530,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(config.RAW_DIR))
     p.add_argument("--seed", type=int, default=20210909)
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("template", help="write blank Excel ledger templates / 生成空白台账模板")
+    p.add_argument("--out", default="台账模板", help="folder to write into (default 台账模板)")
+    p.add_argument("--register", default=None,
+                   help="village register (e.g. data/raw/村居基本信息.xlsx): village columns get "
+                   "a drop-down of its names / 村居基本信息文件，用于村（社区）下拉列表")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace templates already in --out / 覆盖已有文件")
+    p.set_defaults(func=cmd_template)
     return parser
 
 

@@ -149,6 +149,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "limits": asdict(Limits()),
     "town": {"name": ""},
     "events": {"all_villages": "town"},
+    # exposure_effect: events in this many months before a survey answer count (issue #18)
+    "effect": {"window_months": 12},
     "files": {},
     "columns": {},
 }
@@ -335,8 +337,8 @@ class Settings:
     """Targets and thresholds from ``pufa.toml``.
 
     Attributes mirror the file's sections: ``period``, ``targets``, ``topics``, ``audiences``,
-    ``survey``, ``training``, ``services``, ``privacy``, ``town``, ``events``, ``files``,
-    ``columns`` (dicts), and
+    ``survey``, ``training``, ``services``, ``privacy``, ``town``, ``events``, ``effect``,
+    ``files``, ``columns`` (dicts), and
     ``limits`` (a :class:`Limits`). Use :meth:`load` to read a file; ``Settings()`` gives the
     defaults.
 
@@ -361,6 +363,7 @@ class Settings:
     privacy: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["privacy"]))
     town: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["town"]))
     events: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["events"]))
+    effect: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS["effect"]))
     files: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, Any] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)

@@ -177,6 +177,7 @@ _HEADERS: dict[str, str] = {
     "missing_topics": "未覆盖主题",
     "missing_audiences": "未覆盖人群",
     "not_assessed_zh": "未评估",
+    "worse_zh": "比上年变差",
     "has_site": "有村级阵地",
     "n_legal_literates": "法律明白人（名）",
     "literates_target": "法律明白人目标",
@@ -198,6 +199,7 @@ _HEADERS: dict[str, str] = {
     "reasons": "问题代码",
     "reasons_en": "Reasons (EN)",
     "actions_en": "Actions (EN)",
+    "worse_en": "Worse than a year before (EN)",
 }
 _WIDE = {"reasons_zh": 48, "actions_zh": 48, "reasons_en": 48, "actions_en": 48}
 _PERCENT = ("awareness_rate", "awareness_ci_high", "awareness_rate_shrunk")

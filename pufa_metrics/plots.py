@@ -372,9 +372,25 @@ def _check_number(value: object, name: str) -> float | None:
     return float(value)
 
 
+class _ChartFigure(Figure):
+    """A chart's figure that shows itself in a notebook (JupyterLab, papermill's HTML).
+
+    A ``Figure`` made without pyplot has no picture of its own in IPython; a cell ending in
+    ``fig`` shows this one as a PNG, drawn in the house style as :func:`save` draws it.
+    """
+
+    def _repr_png_(self) -> bytes:
+        from io import BytesIO
+
+        buffer = BytesIO()
+        with house_style():
+            self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
+        fig = _ChartFigure(figsize=figsize, layout="constrained")
         return fig.add_subplot()
     if not isinstance(ax, Axes):
         raise TypeError(f"ax should be a matplotlib Axes or None, got {type(ax).__name__}")
@@ -2240,3 +2256,141 @@ def target_line(ax: Axes, target: float, text: str) -> Axes:
     ['目标 90%']
     """
     return _target_label(ax, target, text)
+
+
+# --------------------------------------------------------------------------------------------
+# effect_chart (issue #18: exposure → awareness)
+# --------------------------------------------------------------------------------------------
+
+#: The chart's own texts (zh, en); chart_text covers the house phrases only.
+_EFFECT_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("某法律宣传活动越多，群众越知晓该法律吗？",
+              "More events on a law, more awareness of it?"),
+    "all": ("全部法律", "All laws"),
+    "events": ("几率比：每多一场该法律的宣传活动（对数刻度）",
+               "Odds ratio per extra event on the law (log scale)"),
+    "log1p_events": ("几率比：log(1+活动场次)每增加1（对数刻度）",
+                     "Odds ratio per unit of log(1 + events) (log scale)"),
+    "topic_matched": ("同村跨主题比较（村、题固定效应）", "Within villages, across laws"),
+    "between": ("村间比较（易受村情混杂）", "Between villages (confounded)"),
+    "null": ("1 = 无关联", "1 = no association"),
+    "source": ("普法活动台账、问卷调查", "event ledgers and the survey"),
+    "ci": ("横线为95%置信区间（按村聚类的稳健标准误）；n为回答数。",
+           "Lines are 95% confidence intervals (cluster-robust by village); n = answers."),
+    "none": ("无法估计", "cannot be estimated"),
+}
+
+
+def effect_chart(
+    result: pd.DataFrame,
+    *,
+    term: str = "events",
+    ax: Axes | None = None,
+    lang: str = "zh",
+    title: str | None = None,
+    caption: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Odds ratio of knowing a law per extra event on it, per law and for all laws, with CIs.
+
+    Draws :func:`~pufa_metrics.effect.exposure_effect`'s rows of one ``term``: the
+    within-village (topic-matched) estimate as filled dots, the between-village one as hollow
+    squares (labelled as confounded), a line at 1 (no association) and the caveat in the
+    caption. An estimate that could not be made is left out of the plot and named "无法估计".
+    Without a result (no rows, reasons in ``result.attrs["not_assessed"]``) the figure says why.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        :func:`~pufa_metrics.effect.exposure_effect` output.
+    term : {"events", "log1p_events"}
+        Which exposure term to show.
+    ax, lang, title, caption, synthetic
+        As in :func:`coverage_bar`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> result = pd.DataFrame({
+    ...     "design": ["topic_matched"] * 3, "term": ["events"] * 3,
+    ...     "topic": [None, "民法典", "禁毒"], "odds_ratio": [1.1, 1.2, 1.0],
+    ...     "ci_low": [1.0, 0.9, 0.8], "ci_high": [1.2, 1.6, 1.25], "n_answers": [60, 30, 30]})
+    >>> fig = effect_chart(result, lang="en")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Drug control', 'Civil Code', 'All laws']
+    """
+    _check_lang(lang)
+    if term not in ("events", "log1p_events"):
+        raise ValueError(f"'term' should be 'events' or 'log1p_events', got {term!r}")
+    reasons = reasons_of(result)
+    _check_frame(result, "result", ("design", "term", "topic", "odds_ratio", "ci_low",
+                                    "ci_high", "n_answers"))
+
+    def say(key: str) -> str:
+        return _EFFECT_TEXT[key][0 if lang == "zh" else 1]
+
+    rows = result[(result["term"] == term).to_numpy()]
+    topics = list(dict.fromkeys(rows["topic"].dropna().astype("str")))[::-1]  # first on top
+    labels = [t if lang == "zh" else label(t, lang="en") for t in topics] + [say("all")]
+    y_of = {t: float(i) for i, t in enumerate(topics)}
+    n_rows = len(labels)
+    with house_style():
+        ax = _axes(ax, (FIG_WIDTH, _rows_height(n_rows, per_row=0.45, base=2.4)))
+        lines = [caption or source_caption(say("source"), lang=lang)]
+        caveat = result.attrs.get("caveat")
+        if rows.empty:
+            _not_assessed_message(ax, reasons or (("无结果", "no result"),), lang)
+            return _finish(ax, title=title or say("title"), caption=lines, synthetic=synthetic,
+                           lang=lang)
+        if reasons:
+            lines.append(_record_not_assessed(ax, reasons, lang))
+        # all laws together (topic NA) on the top row
+        y = _floats(rows["topic"].map(y_of).fillna(float(n_rows - 1)))
+        est, lo, hi = (_floats(rows[c]) for c in ("odds_ratio", "ci_low", "ci_high"))
+        ok = np.isfinite(est) & np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
+        shown = np.r_[lo[ok], hi[ok], est[ok], 1.0]
+        left, right = max(shown.min() / 1.15, 0.05), min(shown.max() * 1.15, 20.0)
+        styles = {"topic_matched": (BLUE, "o", True, 0.12),
+                  "between": (ORANGE, "s", False, -0.12)}
+        design = rows["design"].astype("str").to_numpy()
+        for code, (color, marker, filled, dy) in styles.items():  # two designs
+            m = ok & (design == code)
+            if not m.any():
+                continue
+            ax.hlines(y[m] + dy, np.clip(lo[m], left, right), np.clip(hi[m], left, right),
+                      color=color, linewidth=2.0, alpha=0.85)
+            ax.scatter(est[m], y[m] + dy, marker=marker, s=40, zorder=3, edgecolors=color,
+                       facecolors=color if filled else "white", linewidths=1.4,
+                       label=say(code))
+        for yy in y[~ok]:
+            ax.text(1.0, yy, "  " + say("none"), va="center", fontsize=8.5, color=GREY)
+        ax.axvline(1.0, color=GREY, linestyle="--", linewidth=1.0, label=say("null"))
+        ax.set_xscale("log")
+        ax.set_xlim(left, right)
+        ticks = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 20]
+                         if right / left > 4 else [0.25, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 4])
+        ticks = ticks[(ticks >= left) & (ticks <= right)]
+        ax.set_xticks(ticks, labels=[f"{t:g}" for t in ticks])
+        ax.set_xticks([], minor=True)
+        ax.set_yticks(np.arange(n_rows, dtype=float), labels=labels)
+        ax.set_ylim(-0.6, n_rows - 0.4)
+        # n answers of each row (the first design's: both designs use the same answers)
+        first = rows[(design == design[0])]
+        n_y = _floats(first["topic"].map(y_of).fillna(float(n_rows - 1)))
+        right_axis = ax.secondary_yaxis("right")
+        right_axis.set_yticks(n_y, labels=list(np.char.add(
+            "n=", _fmt_number(_floats(first["n_answers"]), 0).astype(str))))
+        right_axis.tick_params(length=0, labelsize=8.5, colors="#444444")
+        right_axis.spines["right"].set_visible(False)
+        ax.set_xlabel(say(term))
+        ax.xaxis.grid(True, which="both", alpha=0.4)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.12, 1.0))
+        lines.append(say("ci"))
+        if caveat:
+            lines.append(caveat[0 if lang == "zh" else 1])
+        return _finish(ax, title=title or say("title"), caption=lines, synthetic=synthetic,
+                       lang=lang, extra_axes=[right_axis])

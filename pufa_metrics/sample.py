@@ -110,6 +110,8 @@ F_VILLAGES = "村居基本信息.xlsx"
 F_GEOMETRY = "村界.geojson"
 F_SITES = "普法阵地.xlsx"
 F_SURVEY = "普法知晓率问卷_2025.xlsx"
+#: The previous year's wave of the same survey (issue #18: progress from one year to the next).
+F_SURVEY_2024 = "普法知晓率问卷_2024.xlsx"
 F_CODEBOOK = "问卷编码表.xlsx"
 F_SFS = "普法活动台账_司法所.xlsx"
 F_PCS = "普法活动台账_派出所.xlsx"
@@ -131,6 +133,7 @@ SAMPLE_FILES: tuple[str, ...] = (
     F_ZZB,
     F_FL,
     F_ZF,
+    F_SURVEY_2024,
     F_SURVEY,
     F_CODEBOOK,
     F_LITERATES,
@@ -175,6 +178,20 @@ SAMPLE_TRUTH: dict[str, Any] = {
     # other village saw its adviser at least once a month in 2024–2025
     "adviser_absent": ["大沙村"],
     "adviser_absent_last_visit": "2025-06-27",
+    # the 2024 wave of the survey (普法知晓率问卷_2024.xlsx, answered 2024-11): the 2025 wave
+    # above is unchanged. Planted changes 2024 → 2025 on the pooled awareness rate: villages
+    # "improved" answered like the low-awareness villages in 2024 (true rate ~0.52–0.64, ≥ 38
+    # answers) and like every ordinary village in 2025 (≥ 0.92); "worse" answered like an
+    # ordinary village in 2024 and is low in 2025; "not_surveyed" has no 2024 answer (kept by
+    # compare_periods and said so); every other village is drawn from the same ranges in both
+    # years (no planted change)
+    "survey_2024": {
+        "file": F_SURVEY_2024,
+        "improved": ["河尾村", "大岭村", "大布村"],
+        "worse": ["平湖村"],
+        "not_surveyed": [PLACEHOLDER_VILLAGE],
+        "low_both_years": ["善坑村", "大湖村"],
+    },
     "calibration": {
         "drug_fraud_events": 24,
         "other_events": 55,
@@ -494,6 +511,7 @@ class _Built:
     truth: dict[str, pd.DataFrame]
     event_rows: pd.DataFrame  # every written event row, bad rows and the duplicate included
     survey: pd.DataFrame  # responses as written (with the PII columns)
+    survey_2024: pd.DataFrame  # the 2024 wave as written
     cadres: pd.DataFrame  # cadre rows as written (with names)
     literates: pd.DataFrame  # 法律明白人 roster rows as written (with names)
     adviser: pd.DataFrame  # legal adviser log rows as written
@@ -1064,16 +1082,24 @@ def _sites(villages: pd.DataFrame, rng) -> pd.DataFrame:
     return schema.coerce(sites, "sites")
 
 
-def _survey(villages: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Survey responses (truth) and the same as written in the 问卷星 export."""
+def _survey(villages: pd.DataFrame, rng, *, low_names: Any = None, skip: Any = (),
+            start: str = "2025-11-01 08:00:00", source: str = F_SURVEY,
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Survey responses (truth) and the same as written in the 问卷星 export.
+
+    The defaults give the 2025 wave; ``low_names`` (the low-awareness villages), ``skip``
+    (villages without an answer), ``start`` (first day of the poll) and ``source`` (the file)
+    make another wave from its own random stream.
+    """
     names = villages["village_name"].to_numpy()
     ids = villages["village_id"].to_numpy()
-    low = np.isin(names, SAMPLE_TRUTH["low_awareness"])
+    low = np.isin(names, SAMPLE_TRUTH["low_awareness"] if low_names is None else low_names)
     few = np.isin(names, SAMPLE_TRUTH["few_answers"])
     rel = villages["population"].to_numpy() / villages["population"].mean()
     n_v = np.clip(np.round(27 * rel ** 0.4 * rng.lognormal(0, 0.12, len(ids))), 20, 36)
     n_v = np.where(low, rng.integers(38, 45, len(ids)), n_v)
     n_v = np.where(few, rng.integers(5, 9, len(ids)), n_v).astype(int)
+    n_v = np.where(np.isin(names, list(skip)), 0, n_v)
     vcode = np.repeat(np.arange(len(ids)), n_v)
     n = len(vcode)
     resp = pd.DataFrame({"v": vcode})
@@ -1096,7 +1122,7 @@ def _survey(villages: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
         if missing:
             answer = np.where(no_answer, missing, answer)
         resp[item] = answer
-    start = pd.Timestamp("2025-11-01 08:00:00")
+    start = pd.Timestamp(start)
     seconds = np.sort(rng.integers(0, 29 * 86400 + 12 * 3600, n))
     when = (start + pd.to_timedelta(seconds, unit="s")).astype("datetime64[us]")
     resp = resp.iloc[rng.permutation(n)].reset_index(drop=True)  # answers not sorted by village
@@ -1104,7 +1130,7 @@ def _survey(villages: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     resp["village_id"] = ids[resp["v"]]
     resp["village_name"] = names[resp["v"]]
     resp["response_id"] = np.arange(1, n + 1).astype(str)
-    resp["source_file"] = F_SURVEY
+    resp["source_file"] = source
     resp["source_row"] = np.arange(n) + 2
     truth = resp.drop(columns="v").assign(weight=1.0)
     truth = schema.coerce(truth, "responses")
@@ -1431,9 +1457,9 @@ def _adviser_visits(villages: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataF
 
 def _build(seed: int) -> _Built:
     """Build the truth frames and the written rows from one seed."""
-    # streams 7 and 8 were added later; spawn() children depend only on their index, so the
-    # first seven (and everything drawn from them) are unchanged
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
+    # streams 7, 8 and 9 were added later; spawn() children depend only on their index, so
+    # the first seven (and everything drawn from them) are unchanged
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
     villages = _villages(streams[0])
     geometry, lon, lat = _geometry(villages, streams[1])
     villages["lon"], villages["lat"] = lon, lat
@@ -1450,19 +1476,25 @@ def _build(seed: int) -> _Built:
     cadres, cadre_rows = _cadres(streams[5])
     literates, literate_rows = _legal_literates(villages, streams[7])
     adviser, adviser_rows = _adviser_visits(villages, streams[8])
+    wave = SAMPLE_TRUTH["survey_2024"]
+    responses_2024, survey_2024 = _survey(
+        villages, streams[9], low_names=[*wave["low_both_years"], *wave["improved"]],
+        skip=wave["not_surveyed"], start="2024-11-01 08:00:00", source=F_SURVEY_2024)
     truth = {
         "villages": villages,
         "events": events,
         "event_topics": event_topics,
         "sites": sites,
         "responses": responses,
+        "responses_2024": responses_2024,
         "codebook": _codebook(),
         "cadres": cadres,
         "legal_literates": literates,
         "adviser_visits": adviser,
         "geometry": geometry,
     }
-    return _Built(truth=truth, event_rows=rows, survey=survey_written, cadres=cadre_rows,
+    return _Built(truth=truth, event_rows=rows, survey=survey_written,
+                  survey_2024=survey_2024, cadres=cadre_rows,
                   literates=literate_rows, adviser=adviser_rows)
 
 
@@ -1481,10 +1513,14 @@ def make_sample(*, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``villages``, ``events``, ``event_topics``, ``sites``, ``responses`` (with item columns
-        ``q4`` … ``q10``), ``codebook``, ``cadres`` (``person_id`` as the reader derives it
-        with its default salt), ``legal_literates`` (the 法律明白人 roster, ``person_id`` the
-        same way from village and name), ``adviser_visits`` (the village legal advisers'
+        ``villages``, ``events``, ``event_topics``, ``sites``, ``responses`` (the 2025 survey
+        wave, with item columns ``q4`` … ``q10``), ``responses_2024`` (the 2024 wave, same
+        items; :data:`SAMPLE_TRUTH` ``["survey_2024"]`` names its planted changes; the reader
+        loads both waves into one ``responses`` table, the 2025 answers' ids prefixed
+        ``普法知晓率问卷_2025:`` because they repeat the 2024 file's), ``codebook``,
+        ``cadres`` (``person_id`` as the reader derives it with its default salt),
+        ``legal_literates`` (the 法律明白人 roster, ``person_id`` the same way from village and
+        name), ``adviser_visits`` (the village legal advisers'
         service log 2024–2025) and ``geometry`` (a GeoDataFrame, EPSG:4326).
 
     Raises
@@ -1738,8 +1774,7 @@ def _dress_events(rows: pd.DataFrame, rng) -> pd.DataFrame:
     return r
 
 
-def _write_survey(built: _Built, path: Path) -> None:
-    w = built.survey
+def _write_survey(w: pd.DataFrame, path: Path) -> None:
     body = pd.DataFrame({
         "序号": w["response_id"].astype(int),
         "提交答卷时间": w["date"].dt.strftime("%Y/%m/%d %H:%M:%S"),
@@ -1857,8 +1892,10 @@ _FILE_NOTES: tuple[tuple[str, str, str], ...] = (
     (F_FL, "妇联台账，每年一个工作表 / one sheet per year",
      "无年份的“9月9日”（年份取自工作表名）、“汇总”表、编号"),
     (F_ZF, "镇政府台账", "活动编号、Excel 序列号日期、“1.2万”“千余”、全镇性活动、未来日期"),
-    (F_SURVEY, "问卷星“按选项文本”导出 / 问卷星 export",
+    (F_SURVEY, "问卷星“按选项文本”导出，2025年11月 / 问卷星 export, November 2025",
      "元数据列、题号“N、”、村名写法、电话与 IP（须丢弃）"),
+    (F_SURVEY_2024, "同一问卷的2024年11月一轮 / the same survey's November 2024 wave",
+     "第二个问卷文件、序号与2025年重复（读取时加文件名前缀）、两轮比较"),
     (F_CODEBOOK, "问卷编码表 / codebook", "肯定答案、无效答案、正确答案"),
     (F_LITERATES, "法律明白人名册 / roster of legally literate persons",
      "标题行、姓名（须哈希后丢弃）、一格两个身份类别、别名“村两委干部”、培训学时为0的待培训人员"),
@@ -1872,6 +1909,7 @@ _FILE_NOTES: tuple[tuple[str, str, str], ...] = (
 def _readme() -> str:
     t = SAMPLE_TRUTH
     c = t["calibration"]
+    w = t["survey_2024"]
     d = t["duplicate_event"]
     zh = "、".join
     missing = "；".join(f"{v}：{zh(ts)}" for v, ts in t["missing_topics"].items())
@@ -1947,6 +1985,23 @@ def _readme() -> str:
         "The survey imitates a town-run 问卷星 poll (answered through village WeChat groups),",
         "not an independent academic survey; label charts accordingly (DOMAIN.md §0.5).",
         "",
+        "## 两轮问卷 / Two survey waves",
+        "",
+        f"问卷每年11月做一轮：`{F_SURVEY_2024}`（2024年）和 `{F_SURVEY}`（2025年），同一问卷、",
+        "同一编码表。镇级分析（报告、简报中的知晓率、跟进名单）只用最新一轮（2025年，按提交答卷",
+        "时间判定轮次）；两轮之间的变化由 `compare_periods` 计算（简报“比上年”一列）。",
+        "预设的变化（汇总知晓率，2024→2025）：",
+        f"- 明显改善 / clearly better in 2025: {zh(w['improved'])}（2024年真实值约 0.52–0.64）",
+        f"- 明显变差 / clearly worse in 2025: {zh(w['worse'])}（2024年约 0.92–0.98）",
+        f"- 2024年未调查 / not surveyed in 2024: {zh(w['not_surveyed'])}（保留并注明）",
+        f"- 两年都低 / low in both years: {zh(w['low_both_years'])}；其余村两年取自同一分布。",
+        "The survey runs every November, one export per wave (same questionnaire, same",
+        "codebook). The town analysis (the report's and the brief's awareness, the follow-up",
+        "list) uses the latest wave only (2025; the wave is the year of the submit time);",
+        "`compare_periods` compares the waves (the brief's 比上年 column). The 2025 figures are",
+        "those of the one-wave sample before the 2024 wave was added. Both exports number",
+        "their answers from 1, so the reader prefixes the later file's numbers with its name.",
+        "",
         "2020年至2021年9月全镇仅79场活动（按报道校准），之后每年约70–100场，因此期初的活动间隔",
         "普遍较长。Only 79 events before 2021-09-09 (the report's count) and about 70–100 a year",
         "afterwards, so long gaps early in the period are common, not planted.",
@@ -2001,7 +2056,7 @@ def write_sample(path: str | os.PathLike = config.RAW_DIR, *,
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     paths = write_sample(tmp)
     ...     [p.name for p in paths][:3], len(paths)
-    (['村居基本信息.xlsx', '村界.geojson', '普法阵地.xlsx'], 20)
+    (['村居基本信息.xlsx', '村界.geojson', '普法阵地.xlsx'], 21)
     """
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"path should be a folder path (str or Path), got {type(path).__name__}")
@@ -2023,7 +2078,8 @@ def write_sample(path: str | os.PathLike = config.RAW_DIR, *,
             F_ZZB: lambda p: _write_zzb(rows, p),
             F_FL: lambda p: _write_fl(rows, p),
             F_ZF: lambda p: _write_zf(rows, p),
-            F_SURVEY: lambda p: _write_survey(built, p),
+            F_SURVEY_2024: lambda p: _write_survey(built.survey_2024, p),
+            F_SURVEY: lambda p: _write_survey(built.survey, p),
             F_CODEBOOK: lambda p: _write_codebook(built, p),
             F_LITERATES: lambda p: _write_literates(built, p),
             F_ADVISER: lambda p: _write_adviser(built, p),

@@ -267,7 +267,7 @@ CODEBOOK = TableSpec(
     label_zh="问卷编码表",
     columns={"item": "str", "text": "str", "domain": "str", "positive": "object",
              "negative": "object", "missing": "object", "correct": "str", "options": "object",
-             "kind": "str"},
+             "kind": "str", "topic": "str"},
     required=("item", "text", "domain", "positive"),
     key=("item",),
     aliases={
@@ -280,6 +280,8 @@ CODEBOOK = TableSpec(
         "correct": ("正确答案",),
         "options": ("选项",),
         "kind": ("题型",),
+        # optional: the law an item asks about (effect.item_topics; else found in the text)
+        "topic": ("所涉法律", "法律", "主题"),
     },
 )
 

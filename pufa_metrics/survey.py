@@ -565,7 +565,7 @@ def awareness_rates(
         ``age_group``, ``weight`` …) and one text column per survey item.
     codebook : pandas.DataFrame
         Columns ``item``, ``domain`` and ``positive`` (tuple of answers), optionally ``missing``
-        (tuple) and ``correct`` (text or NaN). A text cell lists answers separated by 、 or |.
+        (tuple) and ``correct`` (text or NaN). A text cell lists answers separated by 、 or ``|``.
     by : str, list of str or None, default "village_id"
         Group columns; None gives one row per item for the whole survey. Rows with a missing
         key form their own group (nothing is dropped silently).

@@ -11,7 +11,7 @@ import os
 import pickle
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +244,10 @@ class Analysis:
     services: pd.DataFrame | None = None
     synthetic: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: :func:`~pufa_metrics.compare.compare_periods`: the last 12 months of the period against
+    #: the 12 before (survey waves by answer date); None when the period is shorter than 24
+    #: months or the data is one area of a county (``tables`` given).
+    comparison: pd.DataFrame | None = None
 
 
 #: The parts of an :class:`Analysis` that :func:`analyse` computes only when asked (``parts``);
@@ -286,10 +290,15 @@ def _frame_or_none(ds: Any, name: str) -> pd.DataFrame | None:
 
 def _survey_rates(ds: Any, settings: Settings, *, shrink: bool, weight: Any,
                   surveyed: bool, explicit: bool) -> pd.DataFrame | None:
-    """Village rates for the follow-up list; None when the data is not surveyed."""
+    """Village rates for the follow-up list; None when the data is not surveyed.
+
+    With several survey waves, the latest (:func:`~pufa_metrics.compare.latest_wave`).
+    """
+    from .compare import latest_wave
+
     if not surveyed:
         return None
-    responses, codebook = ds.responses, ds.codebook
+    responses, codebook = latest_wave(ds.responses), ds.codebook
     if not explicit:  # a town: its answers, whatever their domains
         return village_rates(responses, codebook, settings=settings, weight=weight,
                              shrink=shrink)
@@ -322,6 +331,15 @@ def analyse(
     it. Standing services (法律明白人, the village legal adviser, site upkeep) are judged on the
     last 12 months of the period (:func:`~pufa_metrics.services.service_window`): their norms
     are yearly, and an adviser log rarely reaches back as far as the event ledgers.
+
+    Survey waves: when the answers hold several waves (a yearly survey, one export per year;
+    :func:`~pufa_metrics.compare.survey_waves`), the rates and the follow-up list use the
+    latest wave only; the waves are compared in ``comparison``
+    (:func:`~pufa_metrics.compare.compare_periods`: the last 12 months of the period against
+    the 12 before, answers by their date), computed for a town whose period covers both.
+    :func:`~pufa_metrics.compare.mark_worse` marks on the follow-up list the villages whose
+    awareness or number of events got clearly worse (``got_worse``, ``worse_zh``/``worse_en``;
+    the score and the order stay what :func:`~pufa_metrics.blindspots.find_blind_spots` gives).
 
     Parameters
     ----------
@@ -380,6 +398,7 @@ def analyse(
     True
     """
     from .blindspots import find_blind_spots, group_gaps
+    from .compare import latest_wave, mark_worse
     from .coverage import organizer_summary, topic_matrix, village_coverage
     from .frequency import campaign_calendar, campaign_share, event_counts
     from .services import service_coverage, service_window
@@ -421,7 +440,7 @@ def analyse(
     rates = _survey_rates(ds, settings, shrink=shrink, weight=weight, surveyed=surveyed,
                           explicit=tables is not None)
     if "groups" in wanted and surveyed and len(ds.responses):
-        out["groups"] = group_gaps(ds.responses, ds.codebook, settings=settings)
+        out["groups"] = group_gaps(latest_wave(ds.responses), ds.codebook, settings=settings)
     cadres = _frame_or_none(ds, "cadres")
     if "training" in wanted and cadres is not None and len(cadres):
         out["training"] = training_compliance(cadres, year=period.end.year, settings=settings)
@@ -442,8 +461,36 @@ def analyse(
         geometry=getattr(ds, "geometry", None), as_of=period.as_of, period=period,
         codebook=codebook, include_all=include_all,
     )
+    comparison = None
+    if tables is None:  # a town, not one county's rows of a partitioned dataset
+        comparison = _comparison(ds, period, settings, surveyed=surveyed, weight=weight,
+                                 literates=literates, visits=visits)
+        follow_up = mark_worse(follow_up, comparison, settings=settings)
     return Analysis(settings=settings, period=period, coverage=coverage, rates=rates,
-                    follow_up=follow_up, services=services, synthetic=is_synthetic(ds), **out)
+                    follow_up=follow_up, services=services, synthetic=is_synthetic(ds),
+                    comparison=comparison, **out)
+
+
+def _comparison(ds: Any, period: Period, settings: Settings, *, surveyed: bool, weight: Any,
+                literates: pd.DataFrame | None, visits: pd.DataFrame | None
+                ) -> pd.DataFrame | None:
+    """:func:`~pufa_metrics.compare.compare_periods` over the last 24 months of the period.
+
+    None when the period is shorter (the ledgers do not reach back to the earlier 12 months:
+    no record there is not the same as no event).
+    """
+    from .compare import compare_periods, default_periods
+
+    (a_start, _), _ = default_periods(period.end)
+    if period.start > a_start:
+        return None
+    codebook = _frame_or_none(ds, "codebook")
+    return compare_periods(
+        ds.events, ds.villages, responses=ds.responses if surveyed else None,
+        codebook=codebook if surveyed else None,
+        event_topics=getattr(ds, "event_topics", None), legal_literates=literates,
+        adviser_visits=visits, end=period.end, weight=weight, settings=settings,
+    )
 
 
 #: A town's name inside a title or file name: 2–4 characters before 镇, 乡 or 街道 (so 全镇 and
@@ -628,6 +675,10 @@ class NotebookContext:
         The town's name (:func:`town_name`).
     synthetic : bool
         The data is the synthetic sample town (charts say so).
+    all_responses : pandas.DataFrame or None
+        Every survey answer when the data holds several waves (then ``dataset.responses`` is
+        the latest wave only, :func:`~pufa_metrics.compare.latest_wave`, and ``analysis``
+        compares the waves); None with one wave.
     """
 
     dataset: Any
@@ -637,6 +688,7 @@ class NotebookContext:
     out_dir: Path = Path("reports")
     town: str | None = None
     synthetic: bool = False
+    all_responses: pd.DataFrame | None = field(default=None, repr=False)
     _analysis: Analysis | None = field(default=None, repr=False)
     _source: str | None = field(default=None, repr=False)  # the data folder it was read from
 
@@ -727,6 +779,11 @@ def _analysis_key(ctx: NotebookContext) -> str | None:
             digest.update(hashed.tobytes())
         else:
             digest.update(repr((f.name, value)).encode())
+    if ctx.all_responses is not None:  # every wave: the analysis compares them
+        try:
+            digest.update(pd.util.hash_pandas_object(ctx.all_responses).to_numpy().tobytes())
+        except (TypeError, ValueError):
+            return None
     return digest.hexdigest()
 
 
@@ -738,7 +795,10 @@ def _shared_analysis(ctx: NotebookContext) -> Analysis:
     if path is not None and path.is_file():
         with path.open("rb") as fh:
             return pickle.load(fh)  # written by an earlier notebook of this report
-    result = analyse(ctx.dataset, settings=ctx.settings, period=ctx.period)
+    data = ctx.dataset
+    if ctx.all_responses is not None:  # the rates use the latest wave, the comparison all
+        data = replace(data, responses=ctx.all_responses)
+    result = analyse(data, settings=ctx.settings, period=ctx.period)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _atomic_path(path) as tmp:
@@ -758,6 +818,10 @@ def notebook_context(
     settings: Settings | None = None,
 ) -> NotebookContext:
     """A notebook's whole set-up in one call: settings, dataset, period, town and captions.
+
+    When the survey answers hold several waves (one export per year), ``ctx.ds.responses`` is
+    the latest wave, the one every notebook reports, and ``ctx.all_responses`` holds them all;
+    ``ctx.analysis`` compares the waves (``comparison``).
 
     Parameters
     ----------
@@ -790,12 +854,19 @@ def notebook_context(
     lang = _check_lang_nb(lang)
     if settings is None:
         settings = Settings.load(config_path)
+    from .compare import latest_wave
+
     ds = open_dataset(data_dir, settings=settings)
     period = resolve_period(settings, events=ds.events, start=start, end=end, as_of=as_of)
+    latest = latest_wave(ds.responses)
+    all_responses = None
+    if latest is not ds.responses:  # several survey waves: the notebooks show the latest
+        all_responses = ds.responses
+        ds = replace(ds, responses=latest)
     return NotebookContext(
         dataset=ds, settings=settings, period=period, lang=lang, out_dir=Path(out_dir),
         town=town_name(ds, settings=settings), synthetic=is_synthetic(ds),
-        _source=str(Path(data_dir).resolve()),
+        all_responses=all_responses, _source=str(Path(data_dir).resolve()),
     )
 
 
@@ -1186,6 +1257,20 @@ def _summary_brief(ctx: NotebookContext) -> tuple[str, ...]:
                                                                          lang))
 
 
+def _summary_effect(ctx: NotebookContext) -> tuple[str, ...]:
+    """Exposure → awareness (notebook 7): effect.exposure_effect's sentences, and the data kind."""
+    from .effect import effect_sentences, exposure_effect
+
+    ds = ctx.dataset
+    result = exposure_effect(ds.responses, ds.codebook, ds.events, event_topics=ds.event_topics,
+                             villages=ds.villages, per_topic=False, settings=ctx.settings)
+    lines = effect_sentences(result, lang=ctx.lang)
+    if ctx.synthetic:
+        lines += (ctx.text("以上为合成示例数据的结果，不代表任何真实乡镇。",
+                           "These are results on synthetic sample data, not a real town."),)
+    return lines
+
+
 _SUMMARIES = {
     "data_quality": (("数据质量小结", "Data quality in brief"), _summary_data_quality),
     "coverage": (("覆盖情况小结", "Coverage in brief"), _summary_coverage),
@@ -1194,6 +1279,7 @@ _SUMMARIES = {
     "blind_spots": (("盲区与跟进清单小结", "Blind spots in brief"), _summary_blind_spots),
     "training": (("干部学法用法小结", "Cadre law study in brief"), _summary_training),
     "brief": (("简报小结", "The brief in brief"), _summary_brief),
+    "effect": (("普法实效小结", "Does it work, in brief"), _summary_effect),
 }
 
 
@@ -1206,7 +1292,7 @@ def summary(ctx: NotebookContext, topic: str) -> Summary:
         From :func:`notebook_context`.
     topic : str
         One of ``data_quality``, ``coverage``, ``frequency``, ``awareness``, ``blind_spots``,
-        ``training``, ``brief``.
+        ``training``, ``brief``, ``effect``.
 
     Returns
     -------

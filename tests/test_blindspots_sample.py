@@ -10,12 +10,16 @@ import openpyxl
 import pytest
 
 from pufa_metrics.blindspots import find_blind_spots
+from pufa_metrics.compare import latest_wave
 from pufa_metrics.config import RAW_DIR, Settings
 from pufa_metrics.coverage import village_coverage
 from pufa_metrics.excel import export_follow_up
 from pufa_metrics.sample import SAMPLE_TRUTH, make_sample
 from pufa_metrics.services import service_coverage, service_window
 from pufa_metrics.survey import awareness_rates, lqas_classify, shrink_rates
+
+#: Every test here reads the whole sample town (about 10 s): the full suite runs them.
+pytestmark = pytest.mark.slow
 
 
 def _tables(source: str) -> dict:
@@ -38,7 +42,8 @@ def town(request):
         as_of=settings.as_of, event_topics=t["event_topics"],
         required_topics=settings.required_topics, sites=t["sites"],
     )
-    rates = awareness_rates(t["responses"], t["codebook"], domain="awareness")
+    # the latest survey wave (2025), as analyse() uses; the 2024 wave is for compare_periods
+    rates = awareness_rates(latest_wave(t["responses"]), t["codebook"], domain="awareness")
     rates = lqas_classify(shrink_rates(rates), target=settings.targets["awareness"])
     # standing services judged on the last 12 months of the period (2025), as analyse() does
     start, end = service_window(settings.end, start=settings.start)

@@ -28,14 +28,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # privacy is below io: personal data are removed while the ledgers are read
     ("privacy", "assessed"),
     ("io",),  # io and every io.* module: ledgers in, Dataset out; no metrics
-    ("coverage", "frequency", "survey", "services", "training", "spatial"),
+    # (io.template writes the blank ledgers: schema/config/_common, openpyxl and the register
+    # read through io.ledger, so it sits with the readers whose headers it writes)
+    ("coverage", "frequency", "survey", "services", "training", "spatial", "effect"),
+    # periods compared: calls coverage, survey and services over two periods
+    ("compare",),
     ("rules",),
     ("blindspots",),
     ("workflow",),
     ("plots", "excel"),
     # the data-quality report takes the period from workflow and writes with excel
     ("validation",),
-    ("brief",),
+    ("brief", "word"),  # word: the yearly report draft (.docx), from brief's headline table
     ("report",),
     ("ingest",),
     ("distributed",),

@@ -57,6 +57,7 @@ def test_set_up_is_one_call_and_the_end_is_a_library_summary(path):
     assert code[-1].startswith("pm.summary(ctx, "), path.name
 
 
+@pytest.mark.slow
 def test_context_holds_what_the_cells_need(ctx):
     assert len(ctx.ds.villages) == 10 and ctx.town is None or isinstance(ctx.town, str)
     assert ctx.period.start <= ctx.period.end
@@ -72,6 +73,7 @@ def test_notebook_4_calls_find_blind_spots_as_the_pipeline_does(ctx):
     """Its list is the one `pufa report` exports and the brief shows: same rows, same figures."""
     space = {"pm": pm, "ctx": ctx, "analysis": ctx.analysis}
     exec(_cell("4-blind-spots", "follow_up = pm.find_blind_spots("), space)
+    exec(_cell("4-blind-spots", "follow_up = pm.mark_worse("), space)
     pd.testing.assert_frame_equal(space["follow_up"], ctx.analysis.follow_up)
     assert len(space["follow_up"]) > 0
 

@@ -64,7 +64,7 @@ def test_every_notebook_ran_and_says_what_it_could_not_assess(report):
     notebooks = {p.stem: _text(p) for p in (report / "notebooks").glob("*.html")}
     assert sorted(notebooks) == ["0-data-quality", "1-coverage", "2-event-frequency",
                                  "3-awareness-survey", "4-blind-spots", "5-cadre-training",
-                                 "6-leader-brief"]
+                                 "6-leader-brief", "7-effectiveness"]
     for nb in ("0-data-quality", "1-coverage", "4-blind-spots", "6-leader-brief"):
         assert "未提供村界，未做空间冷点分析" in notebooks[nb], nb
     for nb in ("0-data-quality", "5-cadre-training", "6-leader-brief"):

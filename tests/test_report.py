@@ -30,6 +30,7 @@ WRITES = {
                       "figures/4-service-coverage.png"],
     "5-cadre-training": ["figures/5-training.png"],
     "6-leader-brief": ["brief.pdf", "brief.html"],
+    "7-effectiveness": ["figures/7-effect.png"],
 }
 
 
@@ -99,6 +100,7 @@ def test_sample_report_has_every_output(sample_report):
     assert not [p for p in sample_report.parent.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_names_the_cell_and_keeps_the_previous_report(tmp_path):
     nb_dir = tmp_path / "nbs"
     nb_dir.mkdir()
@@ -155,6 +157,7 @@ def test_a_report_left_aside_by_a_killed_run_is_put_back(tmp_path):
     assert not old.exists()
 
 
+@pytest.mark.slow
 def test_one_notebook_adds_to_the_report_which_names_its_real_folder(tmp_path):
     """`--notebook X` keeps the other notebooks' outputs; the HTML names reports/, not the
     temporary folder, and shows no tqdm "IProgress not found" warning (esda imports tqdm.auto)."""

@@ -386,6 +386,7 @@ def _file_content(path: Path):
     return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_committed_files_equal_what_write_sample_writes_now(tmp_path):
     paths = write_sample(tmp_path)
     assert [p.name for p in paths] == list(SAMPLE_FILES)
@@ -481,6 +482,7 @@ def test_bad_rows_and_the_duplicate_are_written_but_not_in_the_truth(truth):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_load_dataset_reproduces_the_calibration(dataset):
     ds = dataset
     assert _window_counts(ds.events, ds.event_topics) == (24, 55)
@@ -524,9 +526,18 @@ def test_load_dataset_gives_back_the_truth(dataset, truth):
     assert pairs == {tuple(p) for p in truth["event_topics"][["event_id", "topic"]].to_numpy()}
     for name in ("legal_literates", "adviser_visits"):  # read back exactly, names hashed away
         pd.testing.assert_frame_equal(getattr(dataset, name), truth[name], obj=name)
+    # two survey waves: the reader reads 普法知晓率问卷_2024.xlsx first, so the 2025 file's
+    # answer numbers (which repeat 2024's 1, 2, …) carry its file name
+    prefix = sample.F_SURVEY.rsplit(".", 1)[0] + ":"
+    waves = {"responses": dataset.responses[dataset.responses["source_file"] == sample.F_SURVEY]
+             .assign(response_id=lambda f: f["response_id"].str.removeprefix(prefix)),
+             "responses_2024": dataset.responses[
+                 dataset.responses["source_file"] == sample.F_SURVEY_2024]}
+    assert len(dataset.responses) == len(truth["responses"]) + len(truth["responses_2024"])
     for name, key in (("villages", ["village_id"]), ("sites", ["site_id"]),
-                      ("cadres", ["person_id", "year"]), ("responses", ["response_id"])):
-        got = getattr(dataset, name)
+                      ("cadres", ["person_id", "year"]), ("responses", ["response_id"]),
+                      ("responses_2024", ["response_id"])):
+        got = waves[name] if name in waves else getattr(dataset, name)
         want = truth[name]
         assert len(got) == len(want), name
         merged = got.merge(want, on=key, suffixes=("", "_truth"))

@@ -779,6 +779,8 @@ _CODEBOOK_HEADERS = {
     "correct": ("correct", "正确答案"),
     "options": ("options", "选项"),
     "kind": ("kind", "题型"),
+    # optional, kept only when the file has it: the law an item asks about (issue #18)
+    "topic": ("topic", "所涉法律", "法律", "主题"),
     # one row per option (题号, 选项序号, 选项文本): the options of an item are gathered
     "option_number": ("option_number", "选项序号", "选项编号", "选项代码", "选项值"),
     "option_text": ("option_text", "选项文本", "选项内容", "选项标签", "选项名称"),
@@ -874,7 +876,9 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     无效答案 is unclassified (left blank, ``pufa.toml`` ``[survey]``'s lists apply). Lists are
     separated by ``、`` (or ``|`` when an answer itself contains ``、``). Domains may be written
     知晓/知识/支持/满意/其他 or in English; kinds 单选/多选/矩阵/填空 or in English. Item names
-    ``4``, ``第4题`` and ``Q4`` all mean ``q4``.
+    ``4``, ``第4题`` and ``Q4`` all mean ``q4``. An optional 所涉法律/法律/主题/topic column
+    (the law an item asks about, for :func:`pufa_metrics.exposure_effect`) is kept as ``topic``
+    when the file has it.
 
     A codebook may also list one option per row (题号, 题目, 题型, 选项序号, 选项文本): the rows
     of an item are gathered, its options ordered by 选项序号, which must run 1, 2, … n (answer
@@ -893,7 +897,8 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`CODEBOOK_COLUMNS`; lists as tuples, blank cells as NaN or ``()``.
+        Columns :data:`CODEBOOK_COLUMNS` (and ``topic`` when the file has it); lists as
+        tuples, blank cells as NaN or ``()``.
 
     Raises
     ------
@@ -942,7 +947,10 @@ def read_codebook(path: str | os.PathLike[str]) -> pd.DataFrame:
     for column in _LIST_COLUMNS:
         values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
         out[column] = pd.Series([_split_list(v) for v in values], index=out.index, dtype="object")
-    return _codebook_frame(out[list(CODEBOOK_COLUMNS)].to_dict("records"))
+    book = _codebook_frame(out[list(CODEBOOK_COLUMNS)].to_dict("records"))
+    if "topic" in frame:  # optional column (所涉法律): only a codebook that has it carries it
+        book["topic"] = frame["topic"].astype("str").str.strip().replace("", np.nan).to_numpy()
+    return book
 
 
 def _codebook_sheet(path: Path) -> pd.DataFrame:
