@@ -93,6 +93,7 @@ def test_corpus_has_at_least_15_malformed_files_all_committed():
     assert names - set(CORPUS) == {"README.md", "村居基本信息.csv", "台账_正常.csv"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n, (kind, _, _) in CORPUS.items() if kind == "error"])
 def test_unreadable_file_gets_a_specific_message_naming_it_and_the_fix(files, ds, name):
     _, fragment, _ = CORPUS[name]
@@ -213,6 +214,7 @@ def test_single_file_errors_raise_ledger_error_with_the_same_text():
         read_ledger(BAD / "台账_引号未闭合.csv", table="events")
 
 
+@pytest.mark.slow
 def test_cli_validate_reports_every_bad_file_without_a_traceback(capsys):
     # the table goes to sys.stdout as it is at call time, so capsys sees it
     code = cli.main(["validate", str(BAD)])
@@ -224,6 +226,7 @@ def test_cli_validate_reports_every_bad_file_without_a_traceback(capsys):
             assert name in out
 
 
+@pytest.mark.slow
 def test_cli_build_writes_what_loads_and_the_output_reads_back(tmp_path, capsys, ds):
     out = tmp_path / "processed"
     assert cli.main(["build", str(BAD), "--out", str(out), "--allow-unreadable"]) == cli.EXIT_OK
@@ -231,6 +234,7 @@ def test_cli_build_writes_what_loads_and_the_output_reads_back(tmp_path, capsys,
     assert len(back.events) == len(ds.events) and len(back.rejected) == len(ds.rejected)
 
 
+@pytest.mark.slow
 def test_subprocess_pufa_validate_prints_no_traceback():
     pufa = Path(sys.executable).with_name("pufa")
     proc = subprocess.run([str(pufa), "validate", str(BAD)], capture_output=True, text=True,

@@ -384,6 +384,7 @@ def test_planted_cold_spot_cluster_is_found_with_the_defaults(seed):
     assert out.loc[cluster[0], "cold_spot_p"] < 0.01
 
 
+@pytest.mark.slow
 def test_no_planted_cluster_rarely_gives_a_cold_spot():
     # Under no clustering the follow-up list screens at FDR 10 %, so about 1 layout in 10 may
     # show a (false) cold spot; Binomial(8, 0.1) gives P(≥ 3 of 8) ≈ 0.04, so 2 is the bound.

@@ -222,6 +222,7 @@ def full(tmp_path_factory):
     return out, inputs, copies
 
 
+@pytest.mark.slow
 def test_brief_writes_both_files_and_nothing_else(full):
     out, _, _ = full
     assert sorted(out) == ["html", "pdf"]

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import pufa_metrics as pm
 from pufa_metrics import distributed, ingest
@@ -11,6 +12,7 @@ from pufa_metrics.cli import main
 MINI = Path(__file__).resolve().parent / "data" / "mini_town"
 
 
+@pytest.mark.slow
 def test_build_with_the_dask_engine_matches_pandas(tmp_path, capsys):
     ds = pm.load_dataset(MINI)
     root = ingest.write_partitioned(ds, tmp_path / "national")

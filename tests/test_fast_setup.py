@@ -63,6 +63,7 @@ def _ctx():
     return pm.notebook_context(MINI, settings=Settings(), end="2021-12-31")
 
 
+@pytest.mark.slow
 def test_notebooks_of_one_report_share_the_analysis(tmp_path, monkeypatch):
     monkeypatch.setenv(workflow.ANALYSIS_CACHE_ENV, str(tmp_path))
     first = _ctx().analysis
@@ -82,6 +83,7 @@ def test_notebooks_of_one_report_share_the_analysis(tmp_path, monkeypatch):
             assert a == b, f.name
 
 
+@pytest.mark.slow
 def test_a_changed_dataset_or_period_gets_its_own_analysis(tmp_path, monkeypatch):
     monkeypatch.setenv(workflow.ANALYSIS_CACHE_ENV, str(tmp_path))
     base = _ctx()
@@ -96,6 +98,7 @@ def test_a_changed_dataset_or_period_gets_its_own_analysis(tmp_path, monkeypatch
     assert len(list(tmp_path.glob("analysis-*.pickle"))) == 3  # one per data and period
 
 
+@pytest.mark.slow
 def test_without_the_variable_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.delenv(workflow.ANALYSIS_CACHE_ENV, raising=False)
     monkeypatch.chdir(tmp_path)

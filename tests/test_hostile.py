@@ -152,6 +152,7 @@ def check_result(res, n_lines: int) -> None:
 @given(rows=grids(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16",
                                                "utf-16-le"]),
        delimiter=st.sampled_from([",", "\t", ";"]))
+@pytest.mark.slow
 def test_csv_ledger_reconciles_or_is_refused(rows, encoding, delimiter):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "台账.csv"
@@ -185,6 +186,7 @@ def test_xlsx_ledger_reconciles_or_is_refused(rows):
 @CI
 @given(cells=st.lists(st.lists(st.sampled_from(CELLS + [None]), min_size=4, max_size=4),
                       min_size=1, max_size=8))
+@pytest.mark.slow
 def test_a_valid_header_always_reads_and_every_row_is_accounted_for(cells):
     # with the header fixed, the file always loads (no LedgerError) and every line under it is
     # loaded, rejected or non-data
@@ -239,6 +241,7 @@ def write_folder(root: Path, files: dict) -> None:
             write_csv(path, content, "utf-8")
 
 
+@pytest.mark.slow
 @FEW
 @given(files=folders())
 def test_load_dataset_reconciles_every_file_and_never_fails_internally(files):
@@ -257,6 +260,7 @@ def test_load_dataset_reconciles_every_file_and_never_fails_internally(files):
     assert_no_leak(all_text(ds.events, ds.rejected, ds.warnings, ds.files, ds.responses))
 
 
+@pytest.mark.slow
 @settings(FEW, max_examples=20)
 @given(files=folders())
 def test_pufa_validate_never_shows_a_traceback(files):
@@ -293,6 +297,7 @@ def surveys(draw):
     return [header, *body]
 
 
+@pytest.mark.slow
 @CI
 @given(rows=surveys())
 def test_survey_reader_reconciles_or_is_refused(rows):

@@ -179,6 +179,7 @@ def summaries(split, tmp_path_factory):
             split["root"], tmp_path_factory.mktemp("parts"), settings=pm.Settings.load())
 
 
+@pytest.mark.slow
 def test_counts_match_direct_counts_on_the_raw_tables(split, summaries):
     st = pm.Settings.load()
     villages, events = split["villages"], split["events"]
@@ -350,6 +351,7 @@ def test_service_counts_of_the_split_sample_match_direct_counts(split, summaries
     pd.testing.assert_frame_equal(towns, got, check_names=False)
 
 
+@pytest.mark.slow
 def test_the_sample_town_through_from_towns_as_through_write_partitioned(sample, tmp_path):
     # `pufa partition data/raw` writes every row of the service tables, and the county report
     # of that dataset is the one of the sample written directly as a single county
@@ -411,6 +413,7 @@ def report(split, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_writes_workbook_charts_brief_and_tables(report, split):
     wb = openpyxl.load_workbook(report / "summary.xlsx")
     assert wb.sheetnames == ["说明", "总体", "县汇总", "乡镇汇总", "重点跟进村"]
@@ -460,6 +463,7 @@ def test_no_personal_data_in_the_report(report, split):
     assert find_personal_data(pd.Series([text])) is None
 
 
+@pytest.mark.slow
 def test_a_failing_run_leaves_the_previous_report(split, report, tmp_path):
     out = tmp_path / "report"
     national.national_report(split["root"], out, settings=pm.Settings.load())
@@ -474,6 +478,7 @@ def test_a_failing_run_leaves_the_previous_report(split, report, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow
 def test_cli_report_with_the_dask_engine(split, tmp_path, capsys):
     out = tmp_path / "national"
     code = main(["report", "--engine", "dask", "--data", str(split["root"]), "--out", str(out),
@@ -549,6 +554,7 @@ def test_a_county_without_answers_is_unknown_whatever_the_partitioning(small_cou
     assert not one["follow_up"]["reasons"].map(lambda r: "low_attendance" in r).any()
 
 
+@pytest.mark.slow
 def test_small_village_samples_are_suppressed_in_every_output(small_country, tmp_path):
     root, st = small_country
     out = tmp_path / "report"
@@ -632,6 +638,7 @@ def test_awareness_bars_carry_their_confidence_intervals():
     assert colours[0] != colours[1]
 
 
+@pytest.mark.slow
 def test_the_report_in_english(small_country, tmp_path):
     root, st = small_country
     out = national.national_report(root, tmp_path / "en", settings=st, lang="en")
@@ -715,6 +722,7 @@ def test_service_reasons_by_hand_whatever_the_partitioning(tmp_path):
     assert c.attrs["not_assessed"] == ("cold_spot",)
 
 
+@pytest.mark.slow
 def test_only_the_tables_present_are_assessed(tmp_path):
     # a roster alone: few_legal_literates counted, site and adviser reasons not (no column, not
     # a 0 that would read as "every village has a site")

@@ -96,6 +96,7 @@ def merged(towns, tmp_path_factory):
 # -- nothing lost ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_input_row_is_loaded_or_rejected(towns, merged):
     ds, out = merged
     rec = ds.reconciliation()
@@ -129,6 +130,7 @@ def test_rejected_rows_are_written_with_their_folder(merged):
 # -- ids, counties, towns ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_colliding_ids_are_prefixed_with_the_folder_in_every_folder(merged, alone):
     ds, _ = merged
     for table, key in (("events", "event_id"), ("responses", "response_id"),
@@ -436,6 +438,7 @@ def test_the_synthetic_marker_carries_over_when_every_folder_is_synthetic(tmp_pa
 # -- the command -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_partition_prints_each_folder_and_the_output(towns, tmp_path, capsys):
     out = tmp_path / "county"
     code = main(["partition", *map(str, towns.values()), "--out", str(out), "--county", "五华县"])
@@ -476,6 +479,7 @@ def test_cli_partition_bad_input_exits_2(tmp_path, capsys, case):
         assert "--overwrite" in err and "输出目录非空" in err
 
 
+@pytest.mark.slow
 def test_a_survey_answer_without_village_takes_its_folders_county(tmp_path):
     # found by review: with towns in two counties, an answer with a blank village could not be
     # placed and the whole run failed
@@ -490,6 +494,7 @@ def test_a_survey_answer_without_village_takes_its_folders_county(tmp_path):
     assert row["county"].tolist() == ["兴宁市"] and row["village_id"].isna().all()
 
 
+@pytest.mark.slow
 def test_an_unreadable_ledger_stops_the_run_unless_allowed(tmp_path, capsys):
     # found by review: a damaged file had its rows missing from a dataset that still replaced
     # the old one
@@ -519,6 +524,7 @@ def test_a_town_without_the_survey_others_have_is_warned(tmp_path):
     assert notes["folder"].tolist() == ["乙镇"]
 
 
+@pytest.mark.slow
 def test_cli_county_per_folder(towns, tmp_path, capsys):
     # 河东镇's register has no county: FOLDER=COUNTY gives it one without touching the others
     out = tmp_path / "county"

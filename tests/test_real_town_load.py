@@ -63,12 +63,14 @@ def _sheet_of(event_ids: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FILES))
 def test_each_file_is_read_as_its_table(ds, name):
     row = _files_row(ds, name)
     assert (row["table"], row["status"]) == (FILES[name]["kind"], "ok")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FILES))
 def test_rows_loaded_rejected_and_non_data_per_file(ds, name):
     # truth: rows below the header listed once each in make_real_town.py, e.g. the 2024
@@ -194,6 +196,7 @@ def test_answers_per_village(ds):
         assert got == want, key
 
 
+@pytest.mark.slow
 def test_no_personal_data_from_the_survey_export(ds):
     # the export has 来自IP (fake, RFC 5737 ranges) and no name or phone column
     text = ds.responses.astype("str")

@@ -387,6 +387,7 @@ def test_service_chart_in_english_and_without_data(villages):
         plots.service_chart(svc.drop(columns="days_since_adviser"), settings=S)
 
 
+@pytest.mark.slow
 def test_brief_gets_a_services_page(villages, roster, visits, sites, tmp_path):
     from pufa_metrics.brief import brief
 

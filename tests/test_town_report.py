@@ -20,6 +20,7 @@ def ledgers():
     return pm.load_dataset(RAW)
 
 
+@pytest.mark.slow
 def test_town_report_figures_from_the_ledgers(ledgers):
     got = pm.town_report_figures(ledgers, start="2020-01-01", end="2021-09-09")
     assert got.to_dict() == {

@@ -123,6 +123,7 @@ def test_validate_reads_as_a_chinese_report_and_saves_every_row(town, tmp_path, 
     assert set(book["未导入的行"]["工作表"].dropna()) == {"一季度", "二季度"}
 
 
+@pytest.mark.slow
 def test_validate_says_how_many_groups_it_did_not_print(tmp_path, capsys):
     # PRINT_ROWS + 5 ledgers, each with one unknown village: one rejected group per file
     folder = tmp_path / "many"
@@ -166,6 +167,7 @@ def test_all_villages_counts_for_every_village_only_when_asked(town):
 # -- the period against the ledgers ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_period_before_the_first_record_is_cut_and_said(town, capsys):
     folder, ds = town
     settings = Settings.from_dict({"period": {"start": "2020-01-01", "end": "2025-12-31"}})
@@ -237,6 +239,7 @@ def test_town_name_from_the_file_names_and_none_when_nothing_names_it(tmp_path):
 # -- survey answers nobody classified -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_validate_lists_unclassified_answers_with_counts(tmp_path, capsys):
     folder = tmp_path / "survey_town"
     folder.mkdir()
