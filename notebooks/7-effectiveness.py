@@ -95,5 +95,16 @@ fig
 # %%
 pm.plots.save(fig, ctx.figure("7-effect"))
 
+# %% [markdown]
+# ## 比上年有进步吗？ / Better than the year before?
+# 统计期最后12个月与此前12个月相比（问卷按答卷年份分两轮）：只有95%置信区间不含“无变化”时才判定
+# 改善或变差。下表列出变化明确的村，变差的在前；全镇的比较见小结。
+# / the last 12 months of the period against the 12 before (the survey by its two waves): a
+# village is called better or worse only when the 95% interval excludes no change. The villages
+# with a clear change, the worse first; the town's figures are in the summary.
+
+# %%
+pm.readable_table(ctx.analysis.comparison, "comparison", lang=ctx.lang)
+
 # %%
 pm.summary(ctx, "effect")

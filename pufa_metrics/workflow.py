@@ -930,6 +930,15 @@ _READABLE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("cluster", "类型", "Cluster", "code"),
         ("cold_area", "冷点区域", "Cold spot", "bool"),
     ),
+    # compare.compare_periods: the villages with a clear change (texts from _comparison_text)
+    "comparison": (
+        ("village_name", "村（社区）", "Village", "text"),
+        ("measure_text", "指标", "Measure", "text"),
+        ("a_text", "上一期", "Earlier", "text"),
+        ("b_text", "本期", "Latest", "text"),
+        ("change_text", "变化（95%CI）", "Change (95% CI)", "text"),
+        ("verdict", "判定", "Verdict", "code"),
+    ),
 }
 
 
@@ -939,7 +948,41 @@ _CODES_ZH: dict[str, str] = {
     "no geometry": "无边界数据", "no value": "无数值", "low-low": "低-低", "high-high": "高-高",
     "low-high": "低-高", "high-low": "高-低", "reaches": "达标", "below": "未达标",
     "too_few": "样本不足",
+    "improved": "改善", "worse": "变差", "no clear change": "无明显变化",
 }
+
+
+def _comparison_text(data: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """compare_periods' village rows with a clear change, worse first, with readable figures.
+
+    A survey rate reads as a percentage and its change in percentage points with the interval
+    of the difference; a count or rate of events as a number, with the interval of the ratio.
+    """
+    from .schema import DOMAIN_LABELS, METRIC_LABELS
+
+    keep = ((data["level"] == "village") & data["item"].isna()
+            & data["verdict"].isin(["improved", "worse"]))
+    rows = data[keep.to_numpy()].sort_values("verdict", ascending=False, kind="stable")
+    share = rows["ci_of"].eq("difference")
+    labels = {**METRIC_LABELS, **DOMAIN_LABELS, "n_topics": ("主题数", "topics"),
+              "days_since_last": ("距最近活动天数", "days since the last event")}
+    i = 0 if lang == "zh" else 1
+    a, b = rows["value_a"].astype("float64"), rows["value_b"].astype("float64")
+    lo, hi = rows["ci_low"].astype("float64"), rows["ci_high"].astype("float64")
+    pts = _pick(lang, "个百分点", " points")
+    as_share = (
+        (rows["change"].astype("float64") * 100).map("{:+.1f}".format) + pts + "（"
+        + (lo * 100).map("{:+.1f}".format) + "～" + (hi * 100).map("{:+.1f}".format) + "）")
+    as_ratio = (_pick(lang, "比值", "ratio ") + (b / a).map("{:.2f}".format) + "（"
+                + lo.map("{:.2f}".format) + "～" + hi.map("{:.2f}".format) + "）")
+    from_zero = _pick(lang, "上一期为0（比值95%CI下限", "none before (ratio's 95% CI from ")
+    as_ratio = as_ratio.where(a.gt(0), from_zero + lo.map("{:.2f}".format) + "）")
+    return rows.assign(
+        measure_text=rows["measure"].map(lambda m: labels.get(m, (m, m))[i]),
+        a_text=(a * 100).map("{:.1f}%".format).where(share, _cell_text(a, "num", lang)),
+        b_text=(b * 100).map("{:.1f}%".format).where(share, _cell_text(b, "num", lang)),
+        change_text=as_share.where(share, as_ratio),
+    )
 
 
 def _cell_text(values: pd.Series, kind: str, lang: str) -> pd.Series:
@@ -980,8 +1023,10 @@ def readable_table(frame: pd.DataFrame | None, kind: str, *, lang: str = "zh",
         (:func:`~pufa_metrics.coverage.village_coverage`), ``follow_up``
         (:func:`~pufa_metrics.blindspots.find_blind_spots`), ``services``,
         ``rates`` (:func:`village_rates`, after :func:`~pufa_metrics.privacy.suppress_small`),
-        ``training`` or ``cold_spots`` (:func:`~pufa_metrics.spatial.spatial_clusters`; only
-        the villages in a cold area are shown).
+        ``training``, ``cold_spots`` (:func:`~pufa_metrics.spatial.spatial_clusters`; only
+        the villages in a cold area are shown) or ``comparison``
+        (:func:`~pufa_metrics.compare.compare_periods`; only the villages whose figure changed
+        clearly, the worse first).
     kind : str
         Which of those it is (a key of the table above).
     lang : {"zh", "en"}
@@ -1019,6 +1064,8 @@ def readable_table(frame: pd.DataFrame | None, kind: str, *, lang: str = "zh",
     data = data if top is None else data.head(top)
     if kind == "follow_up" and "score" in data:
         data = data.assign(tier=tier_of(data["score"], lang=lang))
+    if kind == "comparison" and "level" in data:
+        data = _comparison_text(data, lang)
     if "village_name" not in data and names is not None:
         key = data["village_id"] if "village_id" in data else data.index.to_series()
         lookup = names.set_index("village_id")["village_name"] if "village_id" in names \
@@ -1257,6 +1304,26 @@ def _summary_brief(ctx: NotebookContext) -> tuple[str, ...]:
                                                                          lang))
 
 
+def _progress_lines(ctx: NotebookContext) -> tuple[str, ...]:
+    """The year-on-year sentences (compare.headline_changes) and the villages clearly changed."""
+    from .compare import headline_changes
+
+    comparison = ctx.analysis.comparison
+    if comparison is None:
+        return (ctx.text("统计期不足两年，未与上一年比较。",
+                         "The period is shorter than two years: no comparison with the year "
+                         "before."),)
+    lines = tuple(headline_changes(comparison)[f"sentence_{ctx.lang}"])
+    rows = comparison[(comparison["level"] == "village") & comparison["item"].isna()]
+    for verdict, zh, en in (("improved", "明显改善", "clearly better"),
+                            ("worse", "明显变差", "clearly worse")):
+        names = rows.loc[rows["verdict"] == verdict, "village_name"].drop_duplicates()
+        if len(names):
+            lines += (ctx.text(f"{zh}的村（知晓率或活动场次）：{_names(names, 'zh')}。",
+                               f"Villages {en} (awareness or events): {_names(names, 'en')}."),)
+    return lines
+
+
 def _summary_effect(ctx: NotebookContext) -> tuple[str, ...]:
     """Exposure → awareness (notebook 7): effect.exposure_effect's sentences, and the data kind."""
     from .effect import effect_sentences, exposure_effect
@@ -1264,7 +1331,7 @@ def _summary_effect(ctx: NotebookContext) -> tuple[str, ...]:
     ds = ctx.dataset
     result = exposure_effect(ds.responses, ds.codebook, ds.events, event_topics=ds.event_topics,
                              villages=ds.villages, per_topic=False, settings=ctx.settings)
-    lines = effect_sentences(result, lang=ctx.lang)
+    lines = effect_sentences(result, lang=ctx.lang) + _progress_lines(ctx)
     if ctx.synthetic:
         lines += (ctx.text("以上为合成示例数据的结果，不代表任何真实乡镇。",
                            "These are results on synthetic sample data, not a real town."),)

@@ -501,3 +501,30 @@ def test_cluster_difference_covers_the_true_difference_in_simulated_towns():
         out = cluster_difference(d).iloc[0]
         hits += out["ci_low"] <= truth <= out["ci_high"]
     assert 0.90 <= hits / 200 <= 0.99
+
+
+def test_notebook_table_of_clear_changes():
+    """readable_table(kind="comparison"): village rows with a clear change only, worse first.
+
+    By hand: 乙村 0.95 → 0.60 is −35.0 points (interval −51.0 to −13.0, as given); 甲村 2 → 6
+    events is a ratio of 3.00; the town row and 丙村's "no clear change" are left out.
+    """
+    import pufa_metrics as pm
+
+    comp = pd.DataFrame({
+        "level": ["town", "village", "village", "village"],
+        "village_id": [None, "V1", "V2", "V3"], "village_name": [None, "甲村", "乙村", "丙村"],
+        "measure": ["awareness", "n_events", "awareness", "awareness"],
+        "item": [None] * 4, "value_a": [0.8, 2.0, 0.95, 0.7], "value_b": [0.9, 6.0, 0.60, 0.75],
+        "change": [0.1, 3.0, -0.35, 0.05], "ci_low": [-0.02, 1.1, -0.51, -0.1],
+        "ci_high": [0.2, 9.0, -0.13, 0.2],
+        "ci_of": ["difference", "ratio", "difference", "difference"],
+        "verdict": ["no clear change", "improved", "worse", "no clear change"]})
+    table = pm.readable_table(comp, "comparison").data
+    assert table.to_dict("records") == [
+        {"村（社区）": "乙村", "指标": "知晓率", "上一期": "95.0%", "本期": "60.0%",
+         "变化（95%CI）": "-35.0个百分点（-51.0～-13.0）", "判定": "变差"},
+        {"村（社区）": "甲村", "指标": "活动场次", "上一期": "2", "本期": "6",
+         "变化（95%CI）": "比值3.00（1.10～9.00）", "判定": "改善"}]
+    assert pm.readable_table(None, "comparison").data.empty  # no comparison: headers only
+
