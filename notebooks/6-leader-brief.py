@@ -69,7 +69,7 @@ pm.yearly_report(ctx.out_dir, coverage=analysis.coverage, follow_up=analysis.fol
                  events=ctx.ds.events, event_topics=ctx.ds.event_topics,
                  calendar=analysis.calendar, settings=ctx.settings, period=ctx.period,
                  town=ctx.town, survey_kind=ctx.survey_kind, synthetic=ctx.synthetic,
-                 lang=ctx.lang)
+                 comparison=analysis.comparison, lang=ctx.lang)
 
 # %%
 pm.summary(ctx, "brief")

@@ -41,6 +41,7 @@ from ._common import optional_date as _date
 from ._common import pct as _pct
 from ._common import resolve_settings as _settings
 from .brief import headline_figures, headline_text
+from .compare import headline_changes
 from .config import Settings
 from .frequency import event_counts
 from .rules import RULES
@@ -531,6 +532,7 @@ def yearly_report(
     town: str | None = None,
     survey_kind: str | None = None,
     synthetic: bool = False,
+    comparison: pd.DataFrame | None = None,
     lang: str = "zh",
 ) -> Path:
     """Write the yearly report draft ``汇报.docx`` (``yearly_report.docx`` with ``lang="en"``).
@@ -573,6 +575,10 @@ def yearly_report(
         Who ran the survey (named in the data-source note).
     synthetic : bool
         Mark the document as made from synthetic sample data.
+    comparison : pandas.DataFrame, optional
+        ``Analysis.comparison`` (:func:`~pufa_metrics.compare.compare_periods`): 基本情况 then
+        says, per headline, how it changed since the year before and whether the change is
+        clear (:func:`~pufa_metrics.compare.headline_changes`, the brief's sentences).
     lang : {"zh", "en"}
 
     Returns
@@ -694,6 +700,9 @@ def yearly_report(
     for text in _figures_paragraph(h, figures, town=town, period_text=sentence_period,
                                    max_days=max_days, lang=lang):
         para(text)
+    if comparison is not None:  # the year before: one sentence per headline, as in the brief
+        for sentence in headline_changes(comparison)[f"sentence_{lang}"]:
+            para(sentence)
     para(_w(lang, "主要指标如下表。", "The key indicators:"))
     header = [_w(lang, "指标", "Indicator"), _w(lang, "数值", "Value"),
               _w(lang, "目标", "Target"), _w(lang, "判定", "Status")]

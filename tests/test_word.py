@@ -61,6 +61,7 @@ def _inputs(ds: Dataset, a) -> dict:
         "campaign": a.campaign, "events": ds.events, "event_topics": ds.event_topics,
         "calendar": a.calendar, "settings": SETTINGS, "period": a.period, "town": "水寨镇",
         "survey_kind": "镇司法所组织的问卷调查", "synthetic": True,
+        "comparison": a.comparison,
     }
 
 
@@ -126,6 +127,24 @@ def test_figures_paragraph_agrees_with_the_frames(town, written):
     en_text = "\n".join(_text(en))
     assert f"held {len(in_period)} legal-education events ({n_topic} of them" in en_text
     assert f"reaching {covered} of its {n_villages} villages" in en_text
+
+
+def test_the_year_before_in_a_sentence_per_headline(town, written):
+    """基本情况 says how the events changed since 2024, from the sample's own event ledger.
+
+    By hand: villages with an event in 2024 and in 2025 counted on the frames (20 → 26 in the
+    sample), and the sentence is the one compare.headline_changes gives the brief.
+    """
+    ds, a = town
+    zh, en, _, _ = written
+    ev = ds.events.dropna(subset=["village_id"])
+    n = {y: ev.loc[ev["date"].dt.year == y, "village_id"].nunique() for y in (2024, 2025)}
+    text = "\n".join(_text(zh))
+    assert f"有普法活动的村（社区）由2024年的{n[2024]}个增至2025年的{n[2025]}个" in text
+    from pufa_metrics.compare import headline_changes
+
+    for sentence in headline_changes(a.comparison)["sentence_en"]:
+        assert sentence in "\n".join(_text(en))
 
 
 @pytest.mark.slow

@@ -101,6 +101,11 @@ _MAX_COLUMN_WARNINGS = 20
 #: Sheets that hold summaries or instructions: skipped (and reported) when they do not match.
 _SKIP_SHEETS = ("汇总", "说明", "统计", "目录", "封面", "填表说明", "填报说明", "示例", "样表")
 
+#: Sheets of the blank templates (`pufa template`) that hold instructions or drop-down lists:
+#: skipped without a warning when no ledger header is on them (a filled template then reads
+#: with no warning at all).
+_QUIET_SHEETS = frozenset({"填表说明", "填报说明", "下拉选项"})
+
 #: Canonical columns parsed as approximate-able counts whose approx flag has a column.
 _APPROX_COLUMNS = {"attendees": "attendees_approx", "materials": "materials_approx"}
 
@@ -1391,7 +1396,7 @@ def read_table(
                                   f"sheet '{s.name}': {exc.en}") from exc
             raise
     warn_parts: list[pd.DataFrame] = []
-    for name in skipped:
+    for name in (n for n in skipped if n not in _QUIET_SHEETS):
         warn_parts.append(problem_rows([pd.NA], None, [name],
                                     f"sheet skipped 已跳过工作表: no {table} header 无对应表头"
                                     ).assign(sheet=name))
