@@ -82,7 +82,7 @@ effect = pm.exposure_effect(ctx.ds.responses, ctx.ds.codebook, ctx.ds.events,
                             settings=ctx.settings)
 
 # %%
-effect.round(3)
+pm.readable_table(effect, "effect", lang=ctx.lang)
 
 # %% [markdown]
 # 每部法律各自的几率比及95%置信区间（实心点：同村跨主题比较；空心方块：村间比较）

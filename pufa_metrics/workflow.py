@@ -871,7 +871,8 @@ def notebook_context(
 
 
 #: The columns a reader needs, per table shown in a notebook: (column, zh, en, format).
-#: Formats: "int", "pct" (a share), "num" (one decimal unless whole), "p" (a p-value), "list"
+#: Formats: "int", "pct" (a share), "num" (one decimal unless whole), "p" (a p-value), "ratio"
+#: (two decimals), "list"
 #: (tuple joined with 、), "bool", "code" (translated in zh) and "text".
 _READABLE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "coverage": (
@@ -930,6 +931,18 @@ _READABLE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("cluster", "类型", "Cluster", "code"),
         ("cold_area", "冷点区域", "Cold spot", "bool"),
     ),
+    # effect.exposure_effect: one row per design × exposure term (× law)
+    "effect": (
+        ("design_text", "比较方式", "Design", "text"),
+        ("term_text", "活动量", "Exposure", "text"),
+        ("topic_text", "法律", "Law", "text"),
+        ("odds_ratio", "几率比", "Odds ratio", "ratio"),
+        ("ci_low", "95%CI下限", "95% CI low", "ratio"),
+        ("ci_high", "95%CI上限", "95% CI high", "ratio"),
+        ("p_value", "p值", "p", "p"),
+        ("n_answers", "回答数", "Answers", "int"),
+        ("n_villages", "村数", "Villages", "int"),
+    ),
     # compare.compare_periods: the villages with a clear change (texts from _comparison_text)
     "comparison": (
         ("village_name", "村（社区）", "Village", "text"),
@@ -950,6 +963,28 @@ _CODES_ZH: dict[str, str] = {
     "too_few": "样本不足",
     "improved": "改善", "worse": "变差", "no clear change": "无明显变化",
 }
+
+
+#: exposure_effect's designs and terms, short enough for a table column.
+_EFFECT_WORDS: dict[str, tuple[str, str]] = {
+    "topic_matched": ("同村跨主题比较", "within villages"),
+    "between": ("村间比较（易混杂）", "between villages (confounded)"),
+    "events": ("每多一场", "per extra event"),
+    "log1p_events": ("log(1+场次)每增加1", "per unit of log(1 + events)"),
+}
+
+
+def _effect_text(data: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """exposure_effect's rows with their design, term and law in words (no law: all laws)."""
+    i = 0 if lang == "zh" else 1
+    words = {k: v[i] for k, v in _EFFECT_WORDS.items()}
+    from .schema import label
+
+    topic = data["topic"] if lang == "zh" else data["topic"].map(
+        lambda t: label(t, lang="en") if isinstance(t, str) else t)
+    return data.assign(design_text=data["design"].map(words).fillna(data["design"]),
+                       term_text=data["term"].map(words).fillna(data["term"]),
+                       topic_text=topic.fillna(_pick(lang, "全部法律", "all laws")))
 
 
 def _comparison_text(data: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -994,9 +1029,10 @@ def _cell_text(values: pd.Series, kind: str, lang: str) -> pd.Series:
     elif kind == "bool":
         yes, no = _pick(lang, "是", "yes"), _pick(lang, "否", "no")
         text = values.astype("boolean").map({True: yes, False: no}, na_action="ignore")
-    elif kind in ("int", "num", "pct", "p"):
+    elif kind in ("int", "num", "pct", "p", "ratio"):
         num = pd.to_numeric(values, errors="coerce").astype("float64")
-        pattern = {"int": "{:,.0f}", "num": "{:,.1f}", "pct": "{:.1%}", "p": "{:.3f}"}[kind]
+        pattern = {"int": "{:,.0f}", "num": "{:,.1f}", "pct": "{:.1%}", "p": "{:.3f}",
+                   "ratio": "{:.2f}"}[kind]
         text = num.map(pattern.format, na_action="ignore")
         if kind == "num":  # whole numbers without a decimal
             text = text.mask(num.eq(num.round()), num.map("{:,.0f}".format, na_action="ignore"))
@@ -1024,7 +1060,8 @@ def readable_table(frame: pd.DataFrame | None, kind: str, *, lang: str = "zh",
         (:func:`~pufa_metrics.blindspots.find_blind_spots`), ``services``,
         ``rates`` (:func:`village_rates`, after :func:`~pufa_metrics.privacy.suppress_small`),
         ``training``, ``cold_spots`` (:func:`~pufa_metrics.spatial.spatial_clusters`; only
-        the villages in a cold area are shown) or ``comparison``
+        the villages in a cold area are shown), ``effect``
+        (:func:`~pufa_metrics.effect.exposure_effect`) or ``comparison``
         (:func:`~pufa_metrics.compare.compare_periods`; only the villages whose figure changed
         clearly, the worse first).
     kind : str
@@ -1066,6 +1103,8 @@ def readable_table(frame: pd.DataFrame | None, kind: str, *, lang: str = "zh",
         data = data.assign(tier=tier_of(data["score"], lang=lang))
     if kind == "comparison" and "level" in data:
         data = _comparison_text(data, lang)
+    if kind == "effect" and "design" in data:
+        data = _effect_text(data, lang)
     if "village_name" not in data and names is not None:
         key = data["village_id"] if "village_id" in data else data.index.to_series()
         lookup = names.set_index("village_id")["village_name"] if "village_id" in names \

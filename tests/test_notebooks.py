@@ -185,3 +185,21 @@ def test_summary_needs_a_context_and_a_known_topic(ctx):
         pm.summary(object(), "coverage")
     with pytest.raises(ValueError, match="topic"):
         pm.summary(ctx, "weather")
+
+
+def test_effect_table_reads_as_words():
+    """readable_table(kind="effect"): designs, terms and laws in words, ratios to 2 decimals."""
+    effect = pd.DataFrame({
+        "design": ["topic_matched", "between"], "term": ["events", "log1p_events"],
+        "topic": [None, "民法典"], "odds_ratio": [1.1349, 1.5], "ci_low": [1.006, 0.9],
+        "ci_high": [1.28, 2.5], "p_value": [0.0004, 0.2], "n_answers": [2931, 742],
+        "n_villages": [28, 28]})
+    assert pm.readable_table(effect, "effect").data.to_dict("records") == [
+        {"比较方式": "同村跨主题比较", "活动量": "每多一场", "法律": "全部法律", "几率比": "1.13",
+         "95%CI下限": "1.01", "95%CI上限": "1.28", "p值": "<0.001", "回答数": "2,931",
+         "村数": "28"},
+        {"比较方式": "村间比较（易混杂）", "活动量": "log(1+场次)每增加1", "法律": "民法典",
+         "几率比": "1.50", "95%CI下限": "0.90", "95%CI上限": "2.50", "p值": "0.200",
+         "回答数": "742", "村数": "28"}]
+    english = pm.readable_table(effect, "effect", lang="en").data
+    assert english["Law"].tolist() == ["all laws", "Civil Code"]
