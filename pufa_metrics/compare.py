@@ -397,8 +397,8 @@ def _coverage_rows(events, villages, event_topics, wa, wb) -> pd.DataFrame:
 
 
 def _town_topics(events: pd.DataFrame, event_topics: pd.DataFrame | None, start, end) -> int:
-    inside = events[(events["date"] >= start) & (events["date"] <= end)
-                    & events["village_id"].notna()]
+    day = pd.to_datetime(events["date"], errors="coerce").dt.normalize()  # as village_coverage
+    inside = events[(day >= start) & (day <= end) & events["village_id"].notna()]
     if event_topics is not None and len(event_topics):
         topics = event_topics.loc[event_topics["event_id"].isin(inside["event_id"]), "topic"]
     else:
@@ -625,7 +625,8 @@ def compare_periods(
         ``change``, ``ci_low``, ``ci_high``, ``ci_of``, ``n_a``/``n_b`` (effective n of a
         survey rate), ``method``, ``present``, ``verdict``, ``verdict_zh``. Town rows first,
         then the villages in register order. ``attrs["period_a"]`` / ``attrs["period_b"]``
-        hold the periods.
+        hold the periods, ``attrs["answers_left_out"]`` the number of survey answers in
+        neither period (or wave; an unknown date or wave counts here).
 
     Examples
     --------
@@ -665,6 +666,7 @@ def compare_periods(
         raise ValueError(f"period A ({wa[0].date()}–{wa[1].date()}) should end before period B "
                          f"starts ({wb[0].date()})（A期应早于B期）")
     rows = [_coverage_rows(events, villages, event_topics, wa, wb)]
+    left_out = 0  # survey answers in neither period (or wave): counted, not compared
     if legal_literates is not None or adviser_visits is not None:
         rows.append(_service_rows(villages, legal_literates, adviser_visits, wa, wb, settings))
     if responses is not None and codebook is not None and len(responses):
@@ -675,15 +677,17 @@ def compare_periods(
             raise TypeError(f"'waves' should be two years such as (2024, 2025), got {waves!r}"
                             "（waves 应为两个年份）")
         if waves is not None:
-            labels = survey_waves(responses)
-            wave = pd.Series(np.where(labels == waves[0], "a",
-                                      np.where(labels == waves[1], "b", "")),
+            labels = survey_waves(responses)  # NA: wave unknown, in neither
+            is_a = labels.eq(waves[0]).fillna(False).to_numpy(dtype=bool)
+            is_b = labels.eq(waves[1]).fillna(False).to_numpy(dtype=bool)
+            wave = pd.Series(np.where(is_a, "a", np.where(is_b, "b", "")),
                              index=responses.index)
         else:
             when = pd.to_datetime(responses["date"], errors="coerce").dt.normalize()
             wave = pd.Series(np.where(when.between(*wa), "a", np.where(when.between(*wb), "b",
                                                                          "")),
                              index=responses.index)
+        left_out = int(wave.eq("").sum())
         rows.append(_survey_rows(responses, codebook, villages, wave, domain, weight, level,
                                  settings))
     out = pd.concat([r for r in rows if len(r)], ignore_index=True)
@@ -717,6 +721,7 @@ def compare_periods(
     out["verdict"] = out["verdict"].astype("str")
     out.attrs["period_a"] = (str(wa[0].date()), str(wa[1].date()))
     out.attrs["period_b"] = (str(wb[0].date()), str(wb[1].date()))
+    out.attrs["answers_left_out"] = left_out
     return out
 
 
@@ -814,6 +819,8 @@ def headline_changes(comparison: pd.DataFrame, *, domain: str = "awareness") -> 
             ci_zh = f"差值95%CI {_pp(lo)}至{_pp(hi)}个百分点"
             ci_en = f"difference 95% CI {_pp(lo)} to {_pp(hi)} percentage points"
             fa_en, fb_en = fa, fb
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # e.g. no event in either period
+            ci_zh, ci_en = "无法计算区间", "no interval"
         key_out = "awareness" if key == domain else key
         rows[key_out] = {
             "value_a": a, "value_b": b, "change": b - a, "ci_low": lo, "ci_high": hi,
@@ -892,5 +899,5 @@ def mark_worse(follow_up: pd.DataFrame, comparison: pd.DataFrame | None, *,
     out["worse_zh"] = per["zh"].reindex(ids).fillna("").to_numpy()
     out["worse_en"] = per["en"].reindex(ids).fillna("").to_numpy()
     out.attrs = {**follow_up.attrs,
-                 "worse_not_listed": [v for v in per.index if v not in set(ids)]}
+                 "worse_not_listed": list(per.index[~per.index.isin(ids)])}
     return out

@@ -272,6 +272,8 @@ def _window_counts(
 
     One sort of the events by (key, day) and three binary searches: no loop over answers.
     """
+    if not len(ev_key):  # no event on any law asked about: no exposure, no last event
+        return np.zeros(len(key), np.int64), np.full(len(key), np.iinfo(np.int64).min)
     base = min(ev_day.min(initial=0), lo.min(initial=0))
     span = max(ev_day.max(initial=0), hi.max(initial=0)) - base + 2
     comp = np.sort(ev_key * span + (ev_day - base))
@@ -520,12 +522,19 @@ def _fit(answers: pd.DataFrame, term: str, fixed_villages: bool, per_topic: bool
     from statsmodels.tools.sm_exceptions import SpecificationWarning
 
     X, labels, k = _design_matrix(answers, term, fixed_villages, per_topic)
+    keep = np.ones(X.shape[1], dtype=bool)
+    if per_topic:  # a law whose exposure never varies (no event on it) has no slope of its
+        # own; it is left out of the fit so that the other laws' slopes are still estimated
+        code = pd.factorize(answers["topic"], sort=False)[0]
+        own = pd.Series(X[np.arange(len(X)), code]).groupby(code)
+        keep[:k] = (own.max() > own.min()).to_numpy()
+    X, fitted = X[:, keep], np.flatnonzero(keep[:k])
     y = answers["positive"].to_numpy(dtype="float64")
     w = answers["weight"].to_numpy(dtype="float64")
     groups = pd.factorize(answers["village_id"])[0]
-    identified = np.full(k, np.linalg.matrix_rank(X) == X.shape[1])
-    coef = se = p = lo = hi = np.full(k, np.nan)
-    if identified.all() and len(np.unique(groups)) >= 2:
+    identified = len(fitted) > 0 and np.linalg.matrix_rank(X) == X.shape[1]
+    coef, se, p, lo, hi = (np.full(k, np.nan) for _ in range(5))
+    if identified and len(np.unique(groups)) >= 2:
         model = sm.GLM(y, X, family=sm.families.Binomial(), var_weights=w / w.mean())
         with warnings.catch_warnings():
             # statsmodels warns that robust covariances are "not fully supported" with
@@ -533,9 +542,10 @@ def _fit(answers: pd.DataFrame, term: str, fixed_villages: bool, per_topic: bool
             # (checked against the formula in tests/test_effect.py)
             warnings.simplefilter("ignore", SpecificationWarning)
             res = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        coef, se, p = res.params[:k], res.bse[:k], res.pvalues[:k]
-        ci = res.conf_int(alpha=1 - level)[:k]
-        lo, hi = ci[:, 0], ci[:, 1]
+        n = len(fitted)
+        coef[fitted], se[fitted], p[fitted] = res.params[:n], res.bse[:n], res.pvalues[:n]
+        ci = res.conf_int(alpha=1 - level)[:n]
+        lo[fitted], hi[fitted] = ci[:, 0], ci[:, 1]
     rows = []
     for j, topic in enumerate(labels):  # one row per exposure column (all topics, or each)
         sub = answers if not per_topic else answers[answers["topic"] == topic]

@@ -327,6 +327,31 @@ def test_bad_arguments_are_refused_with_their_name(kwargs, match):
         compare_periods(_events(), VILLAGES, end="2025-12-31", settings=Settings(), **kwargs)
 
 
+def test_answers_of_an_unknown_wave_are_left_out_and_counted():
+    # answer "0" (V1, 知道) has no date and no file: its wave is unknown. With waves named it
+    # is in neither (this raised "boolean value of NA is ambiguous"); V1 2024 is then 9/19
+    responses = _responses()
+    responses.loc[0, "date"] = pd.NaT
+    for kw in ({"waves": (2024, 2025)}, {}):
+        out = compare_periods(_events(), VILLAGES, responses=responses, codebook=CODEBOOK,
+                              end="2025-12-31", settings=Settings(), **kw)
+        assert _row(out, "V1", "awareness", "q1")["value_a"] == pytest.approx(9 / 19)
+        assert out.attrs["answers_left_out"] == 1
+    assert compare_periods(_events(), VILLAGES, end="2025-12-31",
+                           settings=Settings()).attrs["answers_left_out"] == 0
+
+
+def test_town_topics_count_an_event_late_on_the_last_day():
+    # an event on 禁毒 in V2 at 15:00 on 2025-12-31 (the last day of B): village_coverage
+    # counts it by day, so the town's topics in B are 宪法 (V1), 民法典 and 禁毒 (V2) = 3
+    late = pd.DataFrame({"event_id": ["x"], "date": [pd.Timestamp("2025-12-31 15:00")],
+                         "village_id": ["V2"], "topic": ["禁毒"]})
+    events = pd.concat([_events(), late], ignore_index=True)
+    out = compare_periods(events, VILLAGES, end="2025-12-31", settings=Settings())
+    assert _row(out, "V2", "n_topics")["value_b"] == 2
+    assert _row(out, None, "n_topics")["value_b"] == 3
+
+
 def test_waves_must_be_two_years():
     with pytest.raises(TypeError, match="'waves' should be two years"):
         compare_periods(_events(), VILLAGES, responses=_responses(), codebook=CODEBOOK,
@@ -379,6 +404,15 @@ def test_headline_changes_and_sentences(small):
     assert h.loc["events_per_1000", "sentence_en"].startswith(
         "Events per 1,000 fell from 4.00 in 2024 to 1.14 in 2025")  # 14 and 4 per 3,500
     assert h.loc["events_per_1000", "verdict"] == "worse"
+
+
+def test_headline_sentences_without_an_interval_say_so():
+    # no event in either period: the ratio has no interval; the sentence never prints "nan"
+    out = compare_periods(_events().iloc[:0], VILLAGES, end="2025-12-31", settings=Settings())
+    h = headline_changes(out)
+    assert h.loc["events_per_1000", "sentence_zh"] == (
+        "每千人普法活动由2024年的0.00场持平于2025年的0.00场（无法计算区间），变化尚不明确。")
+    assert "nan" not in " ".join(h["sentence_en"]).lower()
 
 
 @pytest.mark.slow
@@ -512,18 +546,23 @@ def test_notebook_table_of_clear_changes():
     import pufa_metrics as pm
 
     comp = pd.DataFrame({
-        "level": ["town", "village", "village", "village"],
-        "village_id": [None, "V1", "V2", "V3"], "village_name": [None, "甲村", "乙村", "丙村"],
-        "measure": ["awareness", "n_events", "awareness", "awareness"],
-        "item": [None] * 4, "value_a": [0.8, 2.0, 0.95, 0.7], "value_b": [0.9, 6.0, 0.60, 0.75],
-        "change": [0.1, 3.0, -0.35, 0.05], "ci_low": [-0.02, 1.1, -0.51, -0.1],
-        "ci_high": [0.2, 9.0, -0.13, 0.2],
-        "ci_of": ["difference", "ratio", "difference", "difference"],
-        "verdict": ["no clear change", "improved", "worse", "no clear change"]})
+        "level": ["town", "village", "village", "village", "village"],
+        "village_id": [None, "V1", "V2", "V3", "V4"],
+        "village_name": [None, "甲村", "乙村", "丙村", "丁村"],
+        "measure": ["awareness", "n_events", "awareness", "awareness", "awareness"],
+        "item": [None] * 5, "value_a": [0.8, 2.0, 0.95, 0.7, 1.0],
+        "value_b": [0.9, 6.0, 0.60, 0.75, 0.25], "change": [0.1, 3.0, -0.35, 0.05, -0.75],
+        "ci_low": [-0.02, 1.1, -0.51, -0.1, -0.9], "ci_high": [0.2, 9.0, -0.13, 0.2, -0.2],
+        "ci_of": ["difference", "ratio", "difference", "difference", "difference"],
+        "n_a": [300, None, 30, 30, 8], "n_b": [300, None, 40, 30, 4],
+        "verdict": ["no clear change", "improved", "worse", "no clear change", "worse"]})
     table = pm.readable_table(comp, "comparison").data
     assert table.to_dict("records") == [
         {"村（社区）": "乙村", "指标": "知晓率", "上一期": "95.0%", "本期": "60.0%",
          "变化（95%CI）": "-35.0个百分点（-51.0～-13.0）", "判定": "变差"},
+        # 4 answers in the later wave (< [privacy] suppress_below = 5): no rate, no change
+        {"村（社区）": "丁村", "指标": "知晓率", "上一期": "<5", "本期": "<5",
+         "变化（95%CI）": "样本过小，不公布", "判定": "变差"},
         {"村（社区）": "甲村", "指标": "活动场次", "上一期": "2", "本期": "6",
          "变化（95%CI）": "比值3.00（1.10～9.00）", "判定": "改善"}]
     assert pm.readable_table(None, "comparison").data.empty  # no comparison: headers only

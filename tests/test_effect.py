@@ -125,6 +125,19 @@ def test_items_without_a_law_are_left_out_and_said(tiny):
     assert "q3" in zh and "q3" in en and "name no law" in en
 
 
+def test_no_event_on_any_asked_law_gives_zero_exposure(tiny):
+    # events only on a law no item asks about (宪法), or no events at all: every answer has
+    # 0 events and no last event (this raised IndexError on the empty event index)
+    events, _, responses, codebook = tiny
+    for ev in (events[events["topic"] == "宪法"], events.iloc[:0]):
+        out = pm.exposure_answers(responses, codebook, ev, settings=SETTINGS)
+        assert len(out) == 7 and (out["events"] == 0).all()
+        assert out["days_since_last"].isna().all()
+    fit = pm.exposure_effect(responses, codebook, events.iloc[:0], by="between",
+                             terms="events", per_topic=False, settings=SETTINGS)
+    assert len(fit) == 1 and np.isnan(fit["odds_ratio"].iloc[0])  # not identified
+
+
 def test_item_topics_from_codebook_column_and_text():
     codebook = pd.DataFrame({
         "item": ["a", "b", "c", "d"],
@@ -326,6 +339,29 @@ def test_per_topic_rows_and_sentences(town):
     assert len(zh) == len(en) == 3
     assert zh[0].startswith("同村跨主题比较") and en[1].startswith("Between villages")
     assert "Observational data" in en[-1]
+
+
+def test_a_law_without_events_leaves_the_other_laws_slopes(town):
+    # no event on 宪法 at all: its slope is not identified (NaN) but the three others are,
+    # and each equals statsmodels' fit with the all-zero 宪法 column left out of the matrix
+    events, responses = town
+    events = events[events["topic"] != "宪法"]
+    result = pm.exposure_effect(responses, CODEBOOK, events, by="between", terms="events",
+                                settings=SETTINGS)
+    per = result.dropna(subset=["topic"]).set_index("topic")
+    assert np.isnan(per.loc["宪法", "coef"]) and per.drop(index="宪法")["coef"].notna().all()
+    answers = pm.exposure_answers(responses, CODEBOOK, events, settings=SETTINGS)
+    X = pd.concat([pd.get_dummies(answers["topic"], dtype=float).mul(answers["events"], axis=0)
+                   .drop(columns="宪法"), _design(answers, False).drop(columns="events")], axis=1)
+    w = answers["weight"].to_numpy()
+    with pytest.warns(Warning, match="cov_type not fully supported"):
+        ref = sm.GLM(answers["positive"].to_numpy(float), X, family=sm.families.Binomial(),
+                     var_weights=w / w.mean()).fit(
+            cov_type="cluster", cov_kwds={"groups": pd.factorize(answers["village_id"])[0]},
+            use_t=True)
+    for law in ("民法典", "反电信网络诈骗", "禁毒"):
+        assert per.loc[law, "coef"] == pytest.approx(ref.params[law], rel=1e-6)
+        assert per.loc[law, "se"] == pytest.approx(ref.bse[law], rel=1e-6)
 
 
 def test_one_village_is_not_identified_within_villages(town):
