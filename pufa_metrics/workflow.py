@@ -1012,11 +1012,21 @@ def _comparison_text(data: pd.DataFrame, lang: str) -> pd.DataFrame:
                 + lo.map("{:.2f}".format) + "～" + hi.map("{:.2f}".format) + "）")
     from_zero = _pick(lang, "上一期为0（比值95%CI下限", "none before (ratio's 95% CI from ")
     as_ratio = as_ratio.where(a.gt(0), from_zero + lo.map("{:.2f}".format) + "）")
+    # a survey rate of fewer than [privacy] suppress_below answers in either wave is not shown
+    # (nor its change: with the other wave's rate it would give it away)
+    k = _resolve_settings(None).suppress_below
+    counts = [rows[c].astype("float64") if c in rows else pd.Series(float("nan"), rows.index)
+              for c in ("n_a", "n_b")]
+    small = share & ~(counts[0].ge(k) & counts[1].ge(k))
+    hidden = f"<{k}"
     return rows.assign(
         measure_text=rows["measure"].map(lambda m: labels.get(m, (m, m))[i]),
-        a_text=(a * 100).map("{:.1f}%".format).where(share, _cell_text(a, "num", lang)),
-        b_text=(b * 100).map("{:.1f}%".format).where(share, _cell_text(b, "num", lang)),
-        change_text=as_share.where(share, as_ratio),
+        a_text=(a * 100).map("{:.1f}%".format).where(share, _cell_text(a, "num", lang))
+        .mask(small, hidden),
+        b_text=(b * 100).map("{:.1f}%".format).where(share, _cell_text(b, "num", lang))
+        .mask(small, hidden),
+        change_text=as_share.where(share, as_ratio).mask(
+            small, _pick(lang, "样本过小，不公布", "too few answers: not shown")),
     )
 
 

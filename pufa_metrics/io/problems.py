@@ -8,6 +8,7 @@ value quoted in them carries personal data.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import pandas as pd
@@ -129,7 +130,13 @@ COLUMN_RECORDS = {
 
 def empty_typed(dtypes: dict[str, str]) -> pd.DataFrame:
     """An empty frame with these columns and dtypes."""
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()})
+    return _empty_typed(tuple(dtypes.items())).copy()
+
+
+@functools.cache
+def _empty_typed(dtypes: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    # built once per set of columns (constructing typed empty columns is slow, copying is not)
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes})
 
 
 def empty_column_records() -> pd.DataFrame:
