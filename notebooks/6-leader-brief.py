@@ -48,13 +48,23 @@ pm.not_assessed(ctx.ds, lang=ctx.lang)
 # %%
 analysis = ctx.analysis
 
+# %% [markdown]
+# 普法实效（观察性分析，详见笔记本7）：简报最后一页 / does the publicity work (observational;
+# notebook 7 has the details): the brief's last page
+
+# %%
+effect = pm.exposure_effect(ctx.ds.responses, ctx.ds.codebook, ctx.ds.events,
+                            event_topics=ctx.ds.event_topics, villages=ctx.ds.villages,
+                            settings=ctx.settings)
+
 # %%
 pm.brief(ctx.out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up,
          services=analysis.services, rates=analysis.rates, counts=analysis.counts,
          training=analysis.training, geometry=ctx.ds.geometry, calendar=analysis.calendar,
          events=ctx.ds.events, event_topics=ctx.ds.event_topics, settings=ctx.settings,
          period=ctx.period, town=ctx.town, survey_kind=ctx.survey_kind,
-         synthetic=ctx.synthetic, lang=ctx.lang, comparison=analysis.comparison)
+         synthetic=ctx.synthetic, lang=ctx.lang, comparison=analysis.comparison,
+         effect=effect)
 
 # %% [markdown]
 # 年度普法工作情况汇报初稿（Word，可编辑）：汇报.docx / the yearly report draft as an editable

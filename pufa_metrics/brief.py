@@ -110,6 +110,7 @@ _EN: dict[str, str] = {
     "主题覆盖": "Required topics",
     "活动趋势": "Events per month",
     "干部学法用法": "Cadre law study",
+    "普法实效（观察性分析）": "Does the publicity work? (observational)",
     "示例数据（合成）：本简报由合成的示例数据生成，不反映任何真实村镇。": (
         "Sample data (synthetic): this brief is made from synthetic data and describes no real "
         "place."
@@ -793,6 +794,7 @@ def brief(
     top_n: int = 10,
     pooled: pd.DataFrame | None = None,
     comparison: pd.DataFrame | None = None,
+    effect: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write ``brief.pdf`` and ``brief.html`` into ``path_dir``: what a leader opens.
 
@@ -845,6 +847,10 @@ def brief(
         the "比上年" column to the key-indicator table and one sentence per headline under
         it ("知晓率由X%升至Y%（差值95%CI …），变化明确/尚不明确"); the follow-up table names
         what got clearly worse (``worse_zh`` of :func:`~pufa_metrics.compare.mark_worse`).
+    effect : pandas.DataFrame, optional
+        :func:`~pufa_metrics.effect.exposure_effect` output: a last page "普法实效（观察性分析）"
+        with :func:`~pufa_metrics.plots.effect_chart`, whose caption states that the data are
+        observational (an association, not proof).
 
     Returns
     -------
@@ -993,6 +999,10 @@ def brief(
          plots.rows_height(len(training) if training is not None else 0,
                             per_row=0.81, base=2.0) + 0.5,
          table_reason("cadres")[lang == "en"] + "。" * (lang == "zh")),
+        ("effect", "普法实效（观察性分析）", effect is not None and len(effect) > 0,
+         lambda ax: plots.effect_chart(effect, ax=ax, **common),
+         plots.rows_height(effect["topic"].nunique() + 1 if effect is not None else 1,
+                           per_row=0.45, base=2.4) + 1.2, ""),
     ]
 
     if comparison is not None and "got_worse" not in follow_up.columns:
@@ -1004,7 +1014,7 @@ def brief(
     with house_style():
         pages.append(_headline_page(h, heading=heading, period_text=period_text, notes=notes,
                                     synthetic=synthetic, lang=lang, page_header=page_header))
-        for i, (key, name, present, draw, height, note) in enumerate(charts):  # eight charts
+        for i, (key, name, present, draw, height, note) in enumerate(charts):  # nine charts
             if i == 1:  # the follow-up list comes right after the map
                 pages += _table_pages(table, heading=table_heading, page_header=page_header,
                                       first_page=len(pages) + 1, lang=lang)

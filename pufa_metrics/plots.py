@@ -2388,7 +2388,9 @@ def effect_chart(
         ax.set_xlabel(say(term))
         ax.xaxis.grid(True, which="both", alpha=0.4)
         ax.set_axisbelow(True)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.12, 1.0))
+        # inside the plot, where it covers least: beside it, a page-wide chart (the brief)
+        # had no room left for the laws' names
+        ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
         lines.append(say("ci"))
         if caveat:
             lines.append(caveat[0 if lang == "zh" else 1])

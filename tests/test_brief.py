@@ -294,6 +294,24 @@ def test_brief_in_english_with_a_short_table(coverage, follow_up, tmp_path):
     assert "Market-day stall" in text and "Lawyer visit" not in text  # only priority 1
 
 
+def test_brief_ends_with_the_exposure_effect_and_its_caveat(coverage, follow_up, tmp_path):
+    """With exposure_effect's result the brief gets one more page, headed as observational
+    (effect_chart puts the caveat in its caption: tested in test_effect)."""
+    effect = pd.DataFrame({
+        "design": ["topic_matched", "between"], "term": ["events", "events"],
+        "topic": [None, None], "odds_ratio": [1.1, 1.5], "ci_low": [1.0, 1.0],
+        "ci_high": [1.2, 2.2], "n_answers": [600, 600]})
+    effect.attrs["caveat"] = ("观察性数据：相关不等于因果。", "Observational data.")
+    without = brief(tmp_path / "a", coverage=coverage, follow_up=follow_up, settings=SETTINGS)
+    out = brief(tmp_path / "b", coverage=coverage, follow_up=follow_up, settings=SETTINGS,
+                effect=effect)
+    assert (_pdf_pages(out["pdf"].read_bytes())
+            == _pdf_pages(without["pdf"].read_bytes()) + 1)
+    html = out["html"].read_text(encoding="utf-8")
+    assert "普法实效（观察性分析）" in html
+    assert "普法实效" not in without["html"].read_text(encoding="utf-8")
+
+
 def test_brief_replaces_old_files_atomically(coverage, follow_up, tmp_path):
     (tmp_path / "brief.pdf").write_bytes(b"old")
     brief(tmp_path, coverage=coverage, follow_up=follow_up, settings=SETTINGS)

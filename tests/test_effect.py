@@ -14,6 +14,7 @@ Where each expected value comes from:
 
 from __future__ import annotations
 
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -427,6 +428,11 @@ def test_effect_chart(town, lang):
     assert len(labels) == 5
     assert ("全部法律" if lang == "zh" else "All laws") in labels[-1]
     assert ax.get_xscale() == "log"
+    # the caption carries the caveat, in the chart's language (what the brief's page shows)
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    caveat = result.attrs["caveat"][0 if lang == "zh" else 1]
+    squeeze = lambda t: "".join(t.split())  # noqa: E731  (the caption is wrapped)
+    assert any(squeeze(caveat) in squeeze(t) for t in texts)
     fig.canvas.draw()  # Chinese text renders (a missing glyph is an error in pytest settings)
 
 
