@@ -998,6 +998,8 @@ def _comparison_text(data: pd.DataFrame, lang: str) -> pd.DataFrame:
     keep = ((data["level"] == "village") & data["item"].isna()
             & data["verdict"].isin(["improved", "worse"]))
     rows = data[keep.to_numpy()].sort_values("verdict", ascending=False, kind="stable")
+    if rows.empty:  # no village changed clearly: the table has its headers and no row
+        return rows.assign(measure_text="", a_text="", b_text="", change_text="")
     share = rows["ci_of"].eq("difference")
     labels = {**METRIC_LABELS, **DOMAIN_LABELS, "n_topics": ("主题数", "topics"),
               "days_since_last": ("距最近活动天数", "days since the last event")}

@@ -566,4 +566,7 @@ def test_notebook_table_of_clear_changes():
         {"村（社区）": "甲村", "指标": "活动场次", "上一期": "2", "本期": "6",
          "变化（95%CI）": "比值3.00（1.10～9.00）", "判定": "改善"}]
     assert pm.readable_table(None, "comparison").data.empty  # no comparison: headers only
+    # no village changed clearly (the mini town of the report tests): headers only, no error
+    unchanged = pm.readable_table(comp[comp["verdict"] == "no clear change"], "comparison")
+    assert unchanged.data.empty and "判定" in unchanged.data.columns
 
