@@ -65,7 +65,7 @@ TOWN_WIDE_SHARE = 0.05  # events held at town level (no village)
 SILENT_VILLAGES = 0.03  # villages with no event at all: the blind spots
 CHUNK_COUNTIES = 100
 
-# Topics with their relative frequency (DOMAIN.md §4; campaign topics are the common ones).
+# Topics with their relative frequency (docs/domain.md; campaign topics are the common ones).
 TOPIC_WEIGHTS: dict[str, float] = {
     "宪法": 10, "民法典": 14, "反电信网络诈骗": 12, "禁毒": 9, "扫黑除恶": 5, "社会治安": 6,
     "婚姻家庭": 4, "债权债务": 3, "未成年人保护": 5, "安全生产": 4, "消防": 3, "道路交通": 3,
@@ -111,7 +111,7 @@ def _prefixed(prefix: str, numbers: np.ndarray) -> pa.Array:
 
 
 def _day_weights() -> np.ndarray:
-    """Relative chance of an event on each day: campaign dates are busier (DOMAIN.md §3)."""
+    """Relative chance of an event on each day: campaign dates are busier (docs/domain.md)."""
     days = np.arange(START, END + 1)
     month = days.astype("datetime64[M]").astype(int) % 12 + 1
     dom = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(int) + 1
@@ -286,7 +286,7 @@ def make_responses(register: pa.Table, n_responses: int, seed: int, out: Path) -
 
 
 def codebook() -> pa.Table:
-    """The 10 items with their positive and missing answers (DOMAIN.md §1.7 top-2 rule)."""
+    """The 10 items with their positive and missing answers (docs/domain.md)."""
     positive = [["知道", "听说过"] if d == "awareness" else ["支持", "比较支持"]
                 for _, d, _ in ITEMS]
     missing = [["不清楚"] if d == "awareness" else ["说不清"] for _, d, _ in ITEMS]

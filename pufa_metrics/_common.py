@@ -3,7 +3,7 @@
 Argument and frame checks, settings resolution, atomic writes, day-number and village-code
 kernels, topic kernels, number/percent/date formatting and text wrapping. The names here are
 public *inside* this private module: other modules import them (``from ._common import
-check_frame``) instead of reaching into a sibling's private names (DESIGN.md, "Layout").
+check_frame``) instead of reaching into a sibling's private names (docs/data-contract.md).
 
 This module sits at the bottom of the import graph with :mod:`~pufa_metrics.config` and
 :mod:`~pufa_metrics.schema`: it imports those two and nothing else of the package
@@ -368,7 +368,7 @@ def register_ids(villages: pd.DataFrame) -> pd.Index:
 def as_int64_ids(values: pd.Series | pd.Index) -> np.ndarray | None:
     """Ids that are all canonical decimal numbers as int64 (null → -1), else None.
 
-    Parsing with Arrow and hashing integers is 5–10× faster than hashing strings (PERF.md).
+    Parsing with Arrow and hashing integers is 5–10× faster than hashing strings.
 
     Examples
     --------

@@ -1049,7 +1049,7 @@ def find_blind_spots(
       target. ``low_attendance`` is likewise not assessed when no event has a figure.
     - ``no_site``: ``has_site`` is False.
     - ``few_legal_literates``: ``literates_met`` is False: fewer trained 法律明白人 than
-      ``[targets] legal_literates_per_village`` (3 per 行政村, DOMAIN.md §1.4), e.g.
+      ``[targets] legal_literates_per_village`` (3 per 行政村, docs/domain.md), e.g.
       "法律明白人仅2名（目标3名）".
     - ``adviser_absent``: ``days_since_adviser`` > ``[services] max_days_without_adviser``, or
       no visit of the village legal adviser at all in the period (``adviser_visits == 0``),

@@ -2,7 +2,7 @@
 
 Paths follow the project layout (``data/raw``, ``data/processed``, ``reports``). Settings come from
 ``pufa.toml``: targets and thresholds an analyst edits without touching code. Every key is optional
-and falls back to the defaults below, which follow ``DOMAIN.md``'s sourced targets.
+and falls back to the defaults below, which follow ``docs/domain.md``'s sourced targets.
 
 **settings=None means pufa.toml, everywhere.** Every function of the package that takes
 ``settings`` reads the project's ``pufa.toml`` (:data:`SETTINGS_FILE`) when it is None, through
@@ -103,7 +103,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "audiences": {"required": ["老年人", "青少年", "妇女", "外出务工人员"], "aliases": {}},
     "survey": {
         # positive_<domain>: the levels that can count as positive, HIGHEST FIRST; an item
-        # counts the `top_levels` highest of those it offers (DOMAIN.md §1.7 top-2 rule, see
+        # counts the `top_levels` highest of those it offers (docs/domain.md, see
         # pufa_metrics.io.survey.classify_levels). negative_<domain>: answered, not positive.
         # An answer in neither (nor in `missing`) is unclassified: the item is not assessed.
         "top_levels": 2,

@@ -4,10 +4,10 @@ The department summary follows 谁执法谁普法 (each enforcing department pub
 
 Every function takes canonical frames (see :mod:`pufa_metrics.schema`) and returns a new frame;
 nothing is mutated. Internally villages, topics and dates become dense integer codes, so the work
-is a handful of ``np.bincount`` calls and one sort, with no Python loop over villages or events
-(PERF.md): the same code serves a town of 28 villages and a country of 490,000.
+is a handful of ``np.bincount`` calls and one sort, with no Python loop over villages or events:
+the same code serves a town of 28 villages and a country of 490,000.
 
-Definitions (DESIGN.md "Coverage"):
+Definitions (docs/data-contract.md):
 
 * the period is ``start <= date <= end`` at day resolution, both bounds included; ``start`` and
   ``end`` default to the first and last event date in ``events`` (all events, town-wide ones too);
@@ -118,7 +118,7 @@ def village_level_sites(sites: pd.DataFrame, *, village: str = "village_id",
     return (norm.isin(VILLAGE_SITE_LEVELS) & sites[village].notna()).astype(bool)
 
 
-#: Denominators a user can choose for the per-capita rates (DOMAIN.md §0.3).
+#: Denominators a user can choose for the per-capita rates (docs/domain.md).
 POPULATION_BASES: dict[str, str] = {
     "population": "常住人口 (resident population)",
     "registered_population": "户籍人口 (registered population)",
@@ -159,7 +159,7 @@ def last_and_longest(
     """Last event offset (-1 if none) and longest gap per group, from one sort.
 
     The kernel behind ``last_event`` and ``longest_gap_days`` of :func:`village_coverage`.
-    The composite key ``code << k | offset`` is sorted once (PERF.md recommendation 3): each
+    The composite key ``code << k | offset`` is sorted once (benchmarks/README.md): each
     group's dates are then a run in date order. Two events on one day give a gap of 0, which
     never changes the maximum, so no de-duplication is needed. Keys are int32 when they fit,
     int64 otherwise.

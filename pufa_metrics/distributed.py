@@ -126,7 +126,7 @@ def __getattr__(name: str) -> Any:
 
 
 #: Columns read as Arrow dictionaries → pandas categoricals (ids and short labels): grouping on
-#: their integer codes is 5–10× faster than hashing strings (PERF.md).
+#: their integer codes is 5–10× faster than hashing strings.
 CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "villages": (),
     "events": ("village_id", "topic", "form", "organizer", "audience"),
@@ -238,7 +238,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     The union of the files' dictionaries is sorted (as ``astype("category")`` sorts), and the
     codes are written straight into one array of pandas' code type: one pass over the rows and
     one allocation, where ``unify_dictionaries`` + ``to_pandas`` make several (at 50M rows each
-    fresh GiB costs seconds of page faults on a VM, PERF.md).
+    fresh GiB costs seconds of page faults on a VM).
     """
     chunks = [c for c in column.chunks if len(c) or len(c.dictionary)]
     if not chunks:
@@ -490,7 +490,7 @@ def connect(address: str | None = None, **local: Any):
 def _from_map(func, items: list, meta: pd.DataFrame, label: str):
     dask, dd = _dd()
     # pandas 3 strings are already Arrow-backed `str`; dask's conversion would turn them into
-    # `string[pyarrow]` (NA instead of NaN) and the results would differ from pandas' (STACK.md)
+    # `string[pyarrow]` (NA instead of NaN) and the results would differ from pandas'
     with dask.config.set({"dataframe.convert-string": False}):
         return dd.from_map(func, items, meta=meta, enforce_metadata=False, label=label)
 

@@ -1,11 +1,11 @@
 """Event counts on a full group × period grid, the campaign calendar and the campaign share.
 
 The grid is counted with one ``np.bincount`` over ``group_code * n_periods + period_code``
-(PERF.md: never ``crosstab``, ``reindex(MultiIndex.from_product)`` or ``unstack``); every
+(never ``crosstab``, ``reindex(MultiIndex.from_product)`` or ``unstack``); every
 (group, period) pair is present, zeros included, so a village with no event in a month shows a 0,
 not a missing row.
 
-The campaign calendar (DOMAIN.md §3) lists the national days, weeks and months around which
+The campaign calendar (docs/domain.md) lists the national days, weeks and months around which
 普法 events cluster (12·4 国家宪法日, 民法典宣传月, 4·15, 6·26 …) so that
 :func:`campaign_share` can tell how much of the work happens only on those dates.
 """
@@ -206,7 +206,7 @@ def event_counts(
     first_period = _months(np.array([start_day]))[0] // step
     last_period = _months(np.array([end_day]))[0] // step
     n_periods = int(last_period - first_period + 1)
-    # month of each day through a lookup table over the period (PERF.md: 10× faster than
+    # month of each day through a lookup table over the period (10× faster than
     # converting every date to datetime64[M])
     month_of_day = _months(np.arange(start_day, end_day + 1, dtype=np.int64)) // step
     period = month_of_day[days[pos] - start_day] - first_period
@@ -239,7 +239,7 @@ def event_counts(
 # Campaign calendar
 # --------------------------------------------------------------------------------------------
 
-#: 国家网络安全宣传周, national dates as announced (press releases, DOMAIN.md §3):
+#: 国家网络安全宣传周, national dates as announced (press releases, docs/domain.md):
 #: 2020 郑州 9/14–20; 2021 西安 10/11–17; 2022 合肥 9/5–11; 2023 福州 9/11–17;
 #: 2024 广州 9/9–15 (opening on 9/8); 2025 昆明 9/15–21.
 CYBER_WEEKS: dict[int, tuple[str, str]] = {
@@ -354,7 +354,7 @@ _CAMPAIGNS = (
 
 
 def campaign_calendar(years: int | Iterable[int]) -> pd.DataFrame:
-    """National publicity days, weeks and months for the given years (DOMAIN.md §3).
+    """National publicity days, weeks and months for the given years (docs/domain.md).
 
     Parameters
     ----------
@@ -520,7 +520,7 @@ def campaign_share(
         ).astype({"n_events": np.int64, "n_in_campaign": np.int64})
     year = np.full(len(events), -1, dtype=np.int64)
     lo, hi = int(days[dated].min()), int(days[dated].max())
-    year_of_day = _years(np.arange(lo, hi + 1, dtype=np.int64))  # lookup table (PERF.md)
+    year_of_day = _years(np.arange(lo, hi + 1, dtype=np.int64))  # lookup table
     year[dated] = year_of_day[days[dated] - lo]
     cal_years = _years(first)
     event_years = np.flatnonzero(np.bincount(year[dated] - year_of_day[0])) + year_of_day[0]

@@ -18,7 +18,7 @@ The chart set: :func:`coverage_map`, :func:`coverage_bar`, :func:`calendar_heatm
 SVG (glyphs as paths) atomically.
 
 Survey charts say which kind of survey a figure comes from (government-run surveys report far
-higher satisfaction than independent ones, DOMAIN.md §0 point 5): pass ``survey_kind=``.
+higher satisfaction than independent ones, docs/domain.md): pass ``survey_kind=``.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ __all__ = [
 # House style
 # --------------------------------------------------------------------------------------------
 
-#: Font families, an explicit list so matplotlib falls back glyph by glyph (STACK.md §3).
+#: Font families, an explicit list so matplotlib falls back glyph by glyph.
 FONT_FAMILY = ["Noto Sans CJK SC", "DejaVu Sans"]
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common form of
@@ -139,7 +139,7 @@ _HOUSE_RC: dict[str, Any] = {
     "savefig.dpi": 200,
     "savefig.facecolor": "white",
     "image.cmap": SEQUENTIAL,
-    # Noto CJK has CFF outlines: Type 42 embedding shows no text in Ghostscript (STACK.md §3).
+    # Noto CJK has CFF outlines: Type 42 embedding shows no text in Ghostscript.
     "pdf.fonttype": 3,
     "ps.fonttype": 3,
     "svg.fonttype": "path",
@@ -1197,7 +1197,7 @@ _STATUS_STYLE = {
 
 
 def survey_kind_text(kind: str | None, lang: str) -> str:
-    """The caption line naming the kind of survey (DOMAIN.md §0 point 5).
+    """The caption line naming the kind of survey (docs/domain.md).
 
     Examples
     --------

@@ -12,7 +12,7 @@ It is built in two steps:
    digits, a GBK CSV, one sheet per year, 合计 and 注： rows, a few bad rows) and writes them to
    ``data/raw``.
 
-Figures are calibrated to the town's 2021-09-09 report (DOMAIN.md): from 2020-01-01 to
+Figures are calibrated to the town's 2021-09-09 report (docs/domain.md): from 2020-01-01 to
 2021-09-09, exactly 24 anti-drug / anti-fraud events and 55 other events; 41 cadres examined in
 2020–2021; 49 enforcement certificate holders in 2021; 2 town-level and 28 village-level sites;
 167,046 registered residents in 47,620 households; 24 villages with 453 villager groups plus
@@ -46,7 +46,7 @@ DEFAULT_SEED = 20210909
 
 TOWN = "水寨镇"
 COUNTY = "五华县"
-#: Town centre (lon, lat), DOMAIN.md §6.
+#: Town centre (lon, lat), docs/domain.md.
 TOWN_CENTRE = (115.78, 23.93)
 TOWN_AREA_KM2 = 99.0
 REGISTERED_TOTAL = 167_046
@@ -59,7 +59,7 @@ _WINDOW_END = pd.Timestamp("2021-09-09")
 _STALE_BEFORE = _END - pd.Timedelta(days=365)  # a last event before this date is stale
 
 # --------------------------------------------------------------------------------------------
-# The register: 23 village names of DOMAIN.md §6, a placeholder for the unidentified 24th
+# The register: 23 village names of docs/domain.md, a placeholder for the unidentified 24th
 # village, and 4 communities. Position = (ring, angle in degrees counter-clockwise from east)
 # around the town centre; ring 0 = communities near the centre.
 # --------------------------------------------------------------------------------------------
@@ -1947,7 +1947,7 @@ def _readme() -> str:
         "",
         "## 校准依据 / What it is calibrated to",
         "",
-        "水寨镇2021年9月9日报道《普法宣传提质效，为民服务促和谐》（见 DOMAIN.md）/ the town's",
+        "水寨镇2021年9月9日报道《普法宣传提质效，为民服务促和谐》（见 docs/domain.md）/ the town's",
         "2021-09-09 report:",
         "",
         "| 指标 / figure | 示例数据 / sample |",
@@ -1983,7 +1983,7 @@ def _readme() -> str:
         "",
         "问卷模拟的是镇里自行组织的问卷星调查（经村微信群自愿填写），不是独立学术调查。",
         "The survey imitates a town-run 问卷星 poll (answered through village WeChat groups),",
-        "not an independent academic survey; label charts accordingly (DOMAIN.md §0.5).",
+        "not an independent academic survey; label charts accordingly (docs/domain.md).",
         "",
         "## 两轮问卷 / Two survey waves",
         "",

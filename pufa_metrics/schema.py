@@ -3,7 +3,7 @@
 Column names are English snake_case; values that are Chinese in real ledgers (topics, forms,
 village names) stay Chinese, and the vocabularies below carry zh→en labels for English charts.
 
-Every header variant a 司法所 ledger uses (DOMAIN.md §2) is an alias of one canonical column.
+Every header variant a 司法所 ledger uses (docs/domain.md) is an alias of one canonical column.
 Headers are compared after :func:`normalize_header`: full-width characters folded (NFKC), spaces
 removed, and a trailing unit in brackets such as ``（人次）`` tried with and without.
 """
@@ -405,7 +405,7 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
-#: Personal identifiers: headers whose columns never leave the reader (DESIGN.md privacy).
+#: Personal identifiers: headers whose columns never leave the reader (docs/data-contract.md).
 PERSONAL_HEADERS: tuple[str, ...] = (
     "姓名",
     "名字",
@@ -544,7 +544,7 @@ def _empty_template(table: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# Vocabularies (DOMAIN.md §4)
+# Vocabularies (docs/domain.md)
 # --------------------------------------------------------------------------------------------
 
 #: Canonical topic → English label.
@@ -748,7 +748,7 @@ AUDIENCE_ALIASES: dict[str, str] = {
 #: no particular group (妇女群众 → 妇女, not also 全体村民; 辖区群众 → 全体村民).
 AUDIENCE_GENERAL: frozenset[str] = frozenset({"全体村民"})
 
-#: The 10 priority groups of the 法律明白人 programme (规范(试行) 2021, DOMAIN.md §1.4).
+#: The 10 priority groups of the 法律明白人 programme (规范(试行) 2021, docs/domain.md).
 LEGAL_LITERATE_GROUPS: dict[str, str] = {
     "村干部": "Village cadres",
     "妇联执委": "Women's federation officers",
@@ -770,7 +770,7 @@ NOT_SELECTED = "未选中"
 # Words for results: the one zh/en vocabulary of charts, the brief, the workbook and reasons
 # --------------------------------------------------------------------------------------------
 
-#: The rate of each survey domain (codebook ``domain``) → (Chinese, English), in DOMAIN.md's
+#: The rate of each survey domain (codebook ``domain``) → (Chinese, English), in docs/domain.md
 #: wording (§1.7: 知晓率, 满意率, 支持度; the knowledge items' share of correct answers is
 #: 知识正确率). Charts capitalise the English word for titles.
 DOMAIN_LABELS: dict[str, tuple[str, str]] = {

@@ -1,12 +1,12 @@
 """Standing legal services per village: 法律明白人, the village legal adviser, publicity sites.
 
 Besides events, a town justice office (司法所) answers for three services in every village
-(DOMAIN.md §1.4–1.6, §2.3):
+(docs/domain.md):
 
 * at least ``[targets] legal_literates_per_village`` (default 3) trained 法律明白人 per 行政村
   (《乡村"法律明白人"培养工作规范(试行)》, 2021), drawn from 10 priority groups;
 * a village legal adviser (一村（社区）一法律顾问) who actually comes. No Guangdong-wide
-  service norm was found; the defaults of ``[services]`` follow the 柞水 example (DOMAIN.md
+  service norm was found; the defaults of ``[services]`` follow the 柞水 example (docs/domain.md
   §1.5): 2 on-site days a month and 1 lecture a quarter;
 * publicity sites (宣传栏、法治长廊 …) whose content is kept current: a site not updated within
   ``[services] site_stale_months`` (default 12) is stale.
@@ -14,7 +14,7 @@ Besides events, a town justice office (司法所) answers for three services in 
 :func:`service_coverage` turns the optional tables ``legal_literates`` (法律明白人 roster) and
 ``adviser_visits`` (法律顾问 service log) and the ``sites`` register into one row per village.
 Everything is a handful of ``np.bincount`` calls over dense village codes: no loop over villages
-or rows (PERF.md).
+or rows.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ low together, more than chance arrangement of the same values would give. Two lo
 offered:
 
 * **Getis-Ord Gi\*** (``method="gi_star"``): the share of the town's total that falls in a village
-  *and its neighbours*, as a z-score. It needs **binary** weights (``transform="B"``, STACK.md):
+  *and its neighbours*, as a z-score. It needs **binary** weights (``transform="B"``):
   with row-standardised weights every neighbourhood sums to the same weight and Gi\* finds
   nothing. Values must be non-negative (counts, rates).
 * **Local Moran's I** (``method="lisa"``), row-standardised weights; significant villages are
@@ -338,7 +338,7 @@ def spatial_clusters(
     Notes
     -----
     Gi* needs binary weights: ``G_Local(y, w, transform="B", star=True)``; esda's default
-    ``transform="R"`` makes every neighbourhood weigh the same and finds no cold spot (STACK.md).
+    ``transform="R"`` makes every neighbourhood weigh the same and finds no cold spot.
     A town of 28 villages is small for local statistics: a village with 3 neighbours cannot reach
     a permutation p-value much below 0.002 even when it and all its neighbours are the lowest in
     town, so FDR control at 5 % may leave nothing significant. ``find_blind_spots`` screens at

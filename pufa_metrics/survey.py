@@ -64,10 +64,10 @@ _CI_METHODS: dict[str, str] = {
     "wald": "normal",
 }
 
-#: Survey domains a codebook may use (DESIGN.md, codebook table).
+#: Survey domains a codebook may use (docs/data-contract.md, codebook table).
 DOMAINS: tuple[str, ...] = ("awareness", "knowledge", "support", "satisfaction")
 
-#: LQAS lower threshold = target − this (ANCHORS.md §3; pufa.toml [targets] lqas_lower_gap).
+#: LQAS lower threshold = target − this (pufa.toml [targets] lqas_lower_gap).
 LQAS_LOWER_GAP = 0.30
 
 _OUTPUT_COLUMNS = (
@@ -1467,7 +1467,7 @@ def lqas_decision_rule(
 ) -> LQASRule:
     """The LQAS decision rule for ``n`` answers and a coverage ``target``, with α and β.
 
-    Convention (Valadez; DESIGN.md "LQAS convention", ANCHORS.md §3): a village reaches the
+    Convention (Valadez; docs/indicators.md): a village reaches the
     target when at least ``d`` of ``n`` answers are positive; α = P(X < d | p = target),
     β = P(X ≥ d | p = lower), lower = target − 0.30 by default. When lower ≤ 0, ``d`` is the
     largest rule with α ≤ ``alpha_max`` (None if that is 0, i.e. no rule); otherwise ``d``

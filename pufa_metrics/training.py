@@ -4,7 +4,7 @@ A town's cadre ledger has one row per person and year (``person_id``, ``departme
 ``required_hours``, ``online_hours``, ``exam_taken``, ``exam_score``, ``exam_passed``,
 ``enforcement_cert``). :func:`training_compliance` summarises it per department (or any group);
 :func:`collective_study` counts the party committee's collective law-study sessions (中心组集体学法)
-per unit and year against the target of at least 2 a year (DOMAIN.md §1.2, §2.2).
+per unit and year against the target of at least 2 a year (docs/domain.md).
 
 Thresholds that differ by place (the exam pass mark, the required hours) default to
 ``pufa.toml`` ``[training]`` through :class:`~pufa_metrics.config.Settings`.

@@ -1,7 +1,7 @@
 """The yearly report draft a 司法所 edits in Word or WPS: ``汇报.docx`` (``yearly_report.docx``).
 
 :func:`yearly_report` writes the town's 普法工作情况汇报 in the shape of the 2021 水寨镇 report
-(DOMAIN.md): a title with the town and the period, 一、基本情况 (the year's figures in that
+(docs/domain.md): a title with the town and the period, 一、基本情况 (the year's figures in that
 report's words, the key-indicator table of the leader brief, four charts), 二、主要做法
 (organizers, forms, topics, sites and services, from the ledgers), 三、存在问题 (the follow-up
 list's reasons and the awareness verdicts, villages named), 四、下步工作 (the rules' suggested

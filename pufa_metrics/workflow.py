@@ -581,7 +581,7 @@ def town_report_figures(
 ) -> pd.Series:
     """The figures a town's annual 普法 report states, computed from the ledgers.
 
-    The 2021-09-09 水寨镇 report (DOMAIN.md) gives, since 2020: events on anti-drug / anti-fraud
+    The 2021-09-09 水寨镇 report (docs/domain.md) gives since 2020: events on anti-drug / anti-fraud
     topics, other events, town- and village-level sites, cadres examined and enforcement
     certificate holders. Events count once each (an event with several topics counts in
     ``topic_events`` when any of its topics is in ``topics``); cadres are distinct people

@@ -1,4 +1,4 @@
-"""The package's import graph has the shape DESIGN.md draws (issue #16, point 10).
+"""The package's import graph has the shape docs/data-contract.md draws (issue #16, point 10).
 
 The graph is read with ``ast`` (nothing is imported): every ``import``/``from … import`` of a
 ``pufa_metrics`` module counts, at module level or inside a function, ``TYPE_CHECKING`` blocks
@@ -8,7 +8,7 @@ included. Three rules:
 (b) imports only go down the layers of :data:`LAYERS` (same layer allowed), except the few
     edges in :data:`ALLOWED_UPWARD`, each with its reason;
 (c) no module uses another module's private names (``_name``); shared pieces live in
-    ``pufa_metrics._common`` (the same rule as ``../shared/tools/shape.py``).
+    ``pufa_metrics._common``.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def _layer_of(mod: str) -> int | None:
             return i
     raise AssertionError(
         f"module {mod} is in no layer of tests/test_import_graph.py LAYERS: add it where "
-        "DESIGN.md's layout puts it"
+        "docs/data-contract.md's layout puts it"
     )
 
 
@@ -217,7 +217,7 @@ def test_imports_only_go_down_the_layers():
 
 #: Downward edges that are still wrong: (importer layer's modules, imported top module, why).
 FORBIDDEN: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (LAYERS[3], "io", "metric modules never read files (DESIGN.md: data flows one way)"),
+    (LAYERS[3], "io", "metric modules never read files (data flows one way)"),
 )
 
 

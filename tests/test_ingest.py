@@ -2,7 +2,7 @@
 
 * the old names in :mod:`pufa_metrics.distributed` still work for a release, with a
   DeprecationWarning that names the new one;
-* the layer rules of DESIGN.md hold for the three modules: ingest does not import the Dask engine
+* the layer rules hold for the three modules: ingest does not import the Dask engine
   or the county report, distributed does not import the county report, and none of them reaches
   into another module's private names;
 * what ingest writes, distributed reads back row for row (counted by hand).

@@ -206,7 +206,7 @@ def test_option_numbers_become_labels_through_the_codebook():
     assert out["village_id"].tolist() == [FILES["04_统计用区划代码_村居.xlsx"]["codes"][n]
                                           for n in names]
     assert r.rejected.empty
-    # q11's options 满意/比较满意/不太满意/不满意/不清楚: the top two (DOMAIN.md §1.7)
+    # q11's options 满意/比较满意/不太满意/不满意/不清楚: the top two (docs/domain.md)
     assert r.codebook.set_index("item").loc["q11", "positive"] == ("满意", "比较满意")
 
 

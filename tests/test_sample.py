@@ -2,7 +2,7 @@
 
 Every figure checked here is counted with plain pandas / shapely / statsmodels / esda in the
 test, independently of the library's metric modules; the expected numbers are the town report's
-(DOMAIN.md: 24 + 55 events 2020-01-01..2021-09-09, 41 examined, 49 certificates, 2 + 28 sites,
+(docs/domain.md: 24 + 55 events 2020-01-01..2021-09-09, 41 examined, 49 certificates, 2 + 28 sites,
 167,046 people, 47,620 households, 453 villager groups) and the planted blind spots named in
 SAMPLE_TRUTH.
 """
@@ -27,7 +27,7 @@ RAW = config.RAW_DIR
 WINDOW = ("2020-01-01", "2021-09-09")
 AS_OF = pd.Timestamp("2025-12-31")
 REQUIRED = ["宪法", "民法典", "反电信网络诈骗", "禁毒"]
-# DOMAIN.md §6: the 23 villages named in 2011 and the 4 communities
+# docs/domain.md: the 23 villages named in 2011 and the 4 communities
 DOMAIN_VILLAGES = ["员瑾", "河尾", "罗湖", "犁滩", "协和", "良美", "黄井", "大岭", "大布", "上坝",
                    "坝美", "大沙", "高车", "善坑", "平湖", "中洞", "榕树", "岗阳", "坝心", "澄湖",
                    "大湖", "七都", "莲洞"]

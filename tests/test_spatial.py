@@ -1,6 +1,6 @@
 """Tests for pufa_metrics.spatial: weights, Gi* and LISA wrappers, cold areas, odd inputs.
 
-Expected values come from esda's own published test values (ANCHORS.md §4), a hand computation,
+Expected values come from esda's own published test values (docs/indicators.md), a hand computation,
 direct esda calls (to check that the wrapper passes the right weights and transforms through),
 statsmodels' Benjamini-Hochberg, and grids small enough to reason about.
 """
@@ -39,7 +39,7 @@ def test_gi_star_reproduces_esda_published_values():
         pd.Series(Y6, index=IDS6), geo, kind="distance", threshold=15, permutations=999,
         seed=10, fdr=False,
     )
-    # ANCHORS.md §4 [copied from esda]: Gi* with binary weights Zs[0] = -1.39727626, and the
+    # docs/indicators.md [copied from esda]: Gi* with binary weights Zs[0] = -1.39727626, and the
     # permutation p-value p_sim[0] = 0.102 with seed 10 (999 permutations).
     assert out.loc["a", "statistic"] == pytest.approx(-1.39727626, abs=1e-8)
     assert out.loc["a", "p_sim"] == pytest.approx(0.102, abs=1e-6)  # esda stores float32

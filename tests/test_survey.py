@@ -390,7 +390,7 @@ def test_lqas_reproduces_published_rules(row):
 
 def test_lqas_n19_80_risks_and_pmc_table():
     rule = lqas_decision_rule(19, 0.80)
-    # ANCHORS.md §3 (computed): alpha 0.068, beta 0.084; PMC3013262 Table 1 prints 0.07 / 0.08.
+    # docs/indicators.md (computed): alpha 0.068, beta 0.084; PMC3013262 Table 1 prints 0.07 / 0.08.
     assert (rule.lower, rule.d) == (0.5, 13)
     assert round(rule.alpha, 3) == 0.068 and round(rule.beta, 3) == 0.084
     # PMC3013262 Table 1 (d counts UNimmunised: <= 4, 5, 6, 7 -> at least 15, 14, 13, 12 covered):
@@ -425,7 +425,7 @@ def test_lqas_low_target_branch_by_hand():
 
 
 def test_lqas_n19_row_matches_anchors_computed_row():
-    # ANCHORS.md §3 candidate n = 19 row (computed by the lead with the same convention, not a
+    # docs/indicators.md candidate n = 19 row (computed by the lead with the same convention, not a
     # published table): a soft cross-check of an independent computation.
     targets = [10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95]
     expected = [None, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]

@@ -3,7 +3,7 @@
 Issue #15: with the old ``[survey]`` lists the common top answer 非常了解 counted as *not aware*
 (a town where 86% answered 非常/比较了解 got about half that, with no warning). Here:
 
-1. the top-2 rule of DOMAIN.md §1.7 per item (:func:`classify_levels`) on the usual scales;
+1. the top-2 rule of docs/domain.md per item (:func:`classify_levels`) on the usual scales;
 2. the reader fills each item's positive answers by it (and warns when the top level may be
    missing from the answers seen);
 3. an answer in no class is listed by :func:`unclassified_answers` with its count, and its
@@ -47,7 +47,7 @@ REAL_TOWN = Path(__file__).resolve().parent / "data" / "real_town"
 # --------------------------------------------------------------------------------------------
 
 #: (domain, the item's levels as offered, the levels that count as positive). The positive
-#: ones are the two highest of positive_<domain> the item offers (DOMAIN.md §1.7).
+#: ones are the two highest of positive_<domain> the item offers (docs/domain.md).
 SCALES = {
     "six_level": ("awareness", ["非常了解", "比较了解", "了解", "一般", "不太了解", "不了解"],
                   ["非常了解", "比较了解"]),  # 了解 is the third level: not positive
@@ -66,7 +66,7 @@ SCALES = {
     "satisfaction_5b": ("satisfaction", ["非常满意", "比较满意", "一般", "不太满意", "非常不满意"],
                         ["非常满意", "比较满意"]),
     "satisfaction_phone": ("satisfaction", ["满意", "比较满意", "不太满意", "不满意"],
-                           ["满意", "比较满意"]),  # DOMAIN.md §1.7's 12340 scale
+                           ["满意", "比较满意"]),  # docs/domain.md's 12340 scale
     "satisfaction_basic": ("satisfaction", ["满意", "基本满意", "不满意"], ["满意", "基本满意"]),
     "support_5": ("support", ["非常支持", "支持", "一般", "不支持", "非常不支持"],
                   ["非常支持", "支持"]),

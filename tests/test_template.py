@@ -113,7 +113,7 @@ def loaded(filled):
 
 
 def test_headers_are_the_readers_words():
-    # hand-written from DOMAIN.md §2.1 and schema.EVENTS: the first header each column lists
+    # hand-written from docs/domain.md and schema.EVENTS: the first header each column lists
     events = [template_header("events", c.column) for c in TEMPLATE_COLUMNS["events"]]
     assert events == ["日期", "村（社区）", "活动名称", "宣传内容", "活动形式", "主办单位",
                       "参加对象", "人数", "发放资料", "悬挂横幅", "展板", "解答咨询", "备注"]

@@ -1,6 +1,6 @@
 """The 2021-09-09 水寨镇 report, reproduced by the library from the sample town's ledgers.
 
-Published figures (DOMAIN.md, "The town report"): since 2020, 24 anti-drug / anti-fraud events and
+Published figures (docs/domain.md): since 2020, 24 anti-drug / anti-fraud events and
 55 other events (民法典 lectures, 平安宣传 …); 2 town-level and 28 village-level sites; 41 cadres
 examined; 49 people holding an administrative enforcement certificate. The sample town is
 calibrated to them, so the library must read them back from the Excel ledgers in data/raw.

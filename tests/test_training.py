@@ -115,7 +115,7 @@ def test_text_yes_no_and_certificate_numbers(cadres):
 
 def test_town_scale_counts_constructed_like_the_article():
     # 60 cadres. Exams: people 0-29 in 2020 and 20-40 in 2021 -> distinct examined 0-40 = 41.
-    # Certificates in 2021: people 0-48 -> 49 holders (DOMAIN.md: 41 examined, 49 certificates).
+    # Certificates in 2021: people 0-48 -> 49 holders (docs/domain.md: 41 examined, 49).
     people = [f"c{i:02d}" for i in range(60)]
     rows = []
     for year in (2020, 2021):

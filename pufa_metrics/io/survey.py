@@ -1953,7 +1953,7 @@ def _report_plan(plan: _Plan, data: pd.DataFrame, notes: _Notes) -> None:
 def classify_levels(levels: pd.DataFrame, *, settings: Settings | None = None) -> pd.DataFrame:
     """Class each answer level of each item by ``[survey]``'s lists and the top-2 rule.
 
-    DOMAIN.md §1.7 counts the top two levels of a scale as positive (知晓率 = (知道 + 听说过) /
+    docs/domain.md counts the top two levels of a scale as positive (知晓率 = (知道 + 听说过) /
     有效回答, 满意率 = (满意 + 比较满意) / …). Which levels those are depends on the item's own
     scale, so the rule is applied per item: ``[survey] positive_<domain>`` lists the levels that
     can count as positive, highest first, and an item counts the ``top_levels`` (default 2)

@@ -68,11 +68,11 @@ DATA_SHEETS: dict[str, str] = {
 INSTRUCTIONS_SHEET = "填表说明"
 LISTS_SHEET = "下拉选项"
 
-#: Site types of DOMAIN.md §2.3 (宣传栏, 法治长廊, 法治广场, 一条街, 讲堂, 农家书屋, 公园).
+#: Site types of docs/domain.md (宣传栏, 法治长廊, 法治广场, 一条街, 讲堂, 农家书屋, 公园).
 SITE_TYPES: tuple[str, ...] = ("宣传栏", "法治长廊", "法治广场", "法治一条街", "法治讲堂",
                                "农家书屋", "法治公园", "其他")
 
-#: Services of the village legal adviser's log (DESIGN.md adviser_visits).
+#: Services of the village legal adviser's log (docs/data-contract.md adviser_visits).
 ADVISER_SERVICES: tuple[str, ...] = ("讲座", "咨询", "调解", "法律意见")
 
 #: Codebook domains and question kinds as the codebook reader reads them in Chinese.
