@@ -53,9 +53,7 @@ analysis = ctx.analysis
 # notebook 7 has the details): the brief's last page
 
 # %%
-effect = pm.exposure_effect(ctx.ds.responses, ctx.ds.codebook, ctx.ds.events,
-                            event_topics=ctx.ds.event_topics, villages=ctx.ds.villages,
-                            settings=ctx.settings)
+effect = ctx.effect
 
 # %%
 pm.brief(ctx.out_dir, coverage=analysis.coverage, follow_up=analysis.follow_up,

@@ -77,9 +77,7 @@ pm.item_topics(ctx.ds.codebook, settings=ctx.settings)
 # fixed effects (between villages, confounded).
 
 # %%
-effect = pm.exposure_effect(ctx.ds.responses, ctx.ds.codebook, ctx.ds.events,
-                            event_topics=ctx.ds.event_topics, villages=ctx.ds.villages,
-                            settings=ctx.settings)
+effect = ctx.effect
 
 # %%
 pm.readable_table(effect, "effect", lang=ctx.lang)

@@ -690,6 +690,7 @@ class NotebookContext:
     synthetic: bool = False
     all_responses: pd.DataFrame | None = field(default=None, repr=False)
     _analysis: Analysis | None = field(default=None, repr=False)
+    _effect: pd.DataFrame | None = field(default=None, repr=False)
     _source: str | None = field(default=None, repr=False)  # the data folder it was read from
 
     @property
@@ -703,6 +704,22 @@ class NotebookContext:
         if self._analysis is None:
             self._analysis = _shared_analysis(self)
         return self._analysis
+
+    @property
+    def effect(self) -> pd.DataFrame:
+        """:func:`~pufa_metrics.effect.exposure_effect` of the survey, computed once on first use.
+
+        Notebook 7 shows it, the brief (notebook 6) draws its last page from it and
+        ``summary(ctx, "effect")`` reads its sentences: one fit, not one per use.
+        """
+        if self._effect is None:
+            from .effect import exposure_effect
+
+            ds = self.dataset
+            self._effect = exposure_effect(ds.responses, ds.codebook, ds.events,
+                                           event_topics=ds.event_topics, villages=ds.villages,
+                                           settings=self.settings)
+        return self._effect
 
     def table(self, name: str) -> pd.DataFrame | None:
         """An optional table of the dataset, or None when it holds none (not assessed).
@@ -1377,12 +1394,9 @@ def _progress_lines(ctx: NotebookContext) -> tuple[str, ...]:
 
 def _summary_effect(ctx: NotebookContext) -> tuple[str, ...]:
     """Exposure → awareness (notebook 7): effect.exposure_effect's sentences, and the data kind."""
-    from .effect import effect_sentences, exposure_effect
+    from .effect import effect_sentences
 
-    ds = ctx.dataset
-    result = exposure_effect(ds.responses, ds.codebook, ds.events, event_topics=ds.event_topics,
-                             villages=ds.villages, per_topic=False, settings=ctx.settings)
-    lines = effect_sentences(result, lang=ctx.lang) + _progress_lines(ctx)
+    lines = effect_sentences(ctx.effect, lang=ctx.lang) + _progress_lines(ctx)
     if ctx.synthetic:
         lines += (ctx.text("以上为合成示例数据的结果，不代表任何真实乡镇。",
                            "These are results on synthetic sample data, not a real town."),)
